@@ -1,0 +1,171 @@
+"""One typed settings object for every entry point.
+
+Values come from environment variables prefixed ``COMPLAINTS_`` and, underneath them,
+an optional TOML file named by ``COMPLAINTS_CONFIG_FILE``. Each entry point builds the
+object once with :func:`load_settings` and passes it down: nothing reads the
+environment at import time, so tests can build as many differently-configured
+settings as they like in one process.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    """Everything the product can be told; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="COMPLAINTS_",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    # Where things live.
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""
+    redis_url: str = ""
+
+    # Incoming mail: IMAP when imap_host is set, else the local folder data_dir/mail/inbox.
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_user: str = ""
+    imap_password: SecretStr = SecretStr("")
+    imap_folder: str = "INBOX"
+    imap_ssl: bool = True
+    imap_done_folder: str = ""
+    imap_idle_seconds: int = Field(default=540, ge=10, le=600)
+    imap_poll_seconds: float = Field(default=30.0, gt=0)
+    imap_timeout_seconds: float = Field(default=60.0, gt=0)
+    folder_poll_seconds: float = Field(default=0.5, gt=0)
+
+    # OAuth2 (XOAUTH2) for Gmail / Microsoft 365; used for IMAP and SMTP when set.
+    oauth2_token_url: str = ""
+    oauth2_client_id: str = ""
+    oauth2_client_secret: SecretStr = SecretStr("")
+    oauth2_refresh_token: SecretStr = SecretStr("")
+    oauth2_scope: str = ""
+
+    # Outgoing mail: SMTP when smtp_host is set, else .eml files in data_dir/mail/outbox.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    from_address: str = "complaints@example.com"
+    from_name: str = "Customer Service 客户服务部"
+    company_name: str = "Example Co. 示例公司"
+    service_phone: str = "400-000-0000"
+
+    # Extraction.
+    phone_region: str = "CN"
+    order_number_pattern: str = r"\b(?:[A-Z]{2,4}-?\d{6,12}|\d{12,20})\b"
+    reference_prefix: str = "CP"
+
+    # Limits on what a single mail may be before it is quarantined unparsed.
+    max_mail_bytes: int = 40 * 1024 * 1024
+    max_mime_parts: int = 200
+    max_mime_depth: int = 10
+    max_header_line_bytes: int = 64 * 1024
+
+    # Acknowledgments and loop protection.
+    ack_max_age_hours: float = 72.0
+    ack_limit_per_address: int = 10
+    ack_limit_window_hours: float = 3.0
+    inbound_limit_per_address_day: int = 40
+    loop_header: str = "X-Complaints-Loop"
+    review_days: int = 2
+
+    # Queue and recovery.
+    worker_threads: int = Field(default=4, ge=1)
+    max_attempts: int = Field(default=5, ge=1)
+    claim_seconds: float = Field(default=120.0, gt=0)
+    sweep_seconds: float = Field(default=15.0, gt=0)
+    heartbeat_timeout_ms: int = 15_000
+    maintenance_chance: int = 1000
+
+    # Poller lock: one active poller per mailbox.
+    lease_seconds: float = Field(default=30.0, gt=1)
+
+    log_level: str = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Put the TOML file under the environment, so an env var always wins."""
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_path = os.environ.get("COMPLAINTS_CONFIG_FILE")
+        if toml_path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(toml_path)))
+        return tuple(sources)
+
+    @field_validator("phone_region")
+    @classmethod
+    def _upper_region(cls, value: str) -> str:
+        return value.upper()
+
+    # Derived locations -------------------------------------------------------------
+
+    @property
+    def effective_database_url(self) -> str:
+        """Return the configured database URL, or SQLite inside the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'complaints.db').resolve()}"
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.data_dir / "mail" / "inbox"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "mail" / "outbox"
+
+    @property
+    def storage_dir(self) -> Path:
+        """Root under which attachments are stored by generated name."""
+        return self.data_dir / "attachments"
+
+    @property
+    def uses_imap(self) -> bool:
+        return bool(self.imap_host)
+
+    @property
+    def uses_smtp(self) -> bool:
+        return bool(self.smtp_host)
+
+    @property
+    def uses_oauth2(self) -> bool:
+        return bool(self.oauth2_token_url)
+
+    @property
+    def mailbox_name(self) -> str:
+        """Stable name of the watched mailbox, used for the ledger and the poller lock."""
+        if self.uses_imap:
+            return f"imap://{self.imap_user}@{self.imap_host}:{self.imap_port}/{self.imap_folder}"
+        return f"folder://{self.inbox_dir.resolve()}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings from the environment (and TOML file), with explicit overrides."""
+    return Settings(**overrides)

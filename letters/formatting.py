@@ -1,0 +1,88 @@
+"""Turning stored values into what a customer reads: phone numbers, dates, quotes.
+
+Pure functions, no clock: the same values always give the same letter, so letters
+can be rendered again for staff exactly as the customer saw them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+# Bidirectional overrides can make text display in a different order than it is stored.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_SPACES = re.compile(r"[ \t]+")
+
+
+def readable_phone(e164: str) -> str:
+    """Show a stored number the way a customer would write it: +8613800138000 → 138 0013 8000.
+
+    Chinese numbers get the national format (that is how customers of a Chinese company
+    write them); other countries keep the country code, because a wrong country code is
+    exactly the kind of mistake the customer is being asked to spot. A value that is not
+    a phone number is shown as it was stored.
+    """
+    value = e164.strip()
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_possible_number(number):
+        return value
+    if number.country_code == 86:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def local_time(moment: datetime, time_zone: str) -> datetime:
+    """Convert an aware datetime to ``time_zone`` (IANA name); otherwise leave it as it is."""
+    if not time_zone or moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone(ZoneInfo(time_zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return moment
+
+
+def format_date(moment: datetime, language: str) -> str:
+    """A date as written in a letter: 2026年3月5日 / 5 March 2026 (never locale-dependent)."""
+    if language == "zh":
+        return f"{moment.year}年{moment.month}月{moment.day}日"
+    return f"{moment.day} {MONTHS_EN[moment.month - 1]} {moment.year}"
+
+
+def clean_text(value: str) -> str:
+    """Drop control and bidi-override characters from customer text, keeping line breaks."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    kept = [
+        char
+        for char in value
+        if char == "\n"
+        or (unicodedata.category(char) not in ("Cc", "Zl", "Zp") and char not in _BIDI_CONTROLS)
+    ]
+    return "".join(kept)
+
+
+def clean_line(value: str, limit: int = 200) -> str:
+    """One line of customer text (a name): no line breaks, single spaces, bounded length."""
+    line = _SPACES.sub(" ", clean_text(value).replace("\n", " ")).strip()
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def quote_lines(value: str, limit: int = 1200) -> list[str]:
+    """The customer's words as lines for a quote block: trimmed, at most one blank line."""
+    text = clean_text(value)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    text = _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text.split("\n") if text else []

@@ -1,0 +1,165 @@
+"""Read models for the CLI and scripts: stable, documented shapes (see README, JSON output)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.db.models import Case, CaseEvent, Correspondence, InboundMail, OutboundMail
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    reference: str
+    status: str
+    channel: str
+    language: str
+    received_at: str
+    customer_name: str
+    customer_email: str
+    customer_phone: str
+    subject: str
+    demands: list[str]
+    order_numbers: list[str]
+    acknowledgment: str  # none / pending / sending / sent / failed
+    attention: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class QuarantinedMail:
+    ledger_id: int
+    status: str  # quarantined / failed
+    received_at: str
+    from_address: str
+    subject: str
+    quarantine_reason: str
+    size: int
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _summary(case: Case, ack_status: str | None) -> CaseSummary:
+    return CaseSummary(
+        reference=case.reference,
+        status=case.status,
+        channel=case.channel,
+        language=case.language,
+        received_at=case.received_at.isoformat(),
+        customer_name=case.customer_name,
+        customer_email=case.customer_email,
+        customer_phone=case.customer_phone,
+        subject=case.subject,
+        demands=list(case.demands),
+        order_numbers=list(case.order_numbers),
+        acknowledgment=ack_status or "none",
+        attention=case.attention,
+    )
+
+
+def list_cases(
+    session: Session, *, status: str | None = None, limit: int = 200
+) -> list[CaseSummary]:
+    """Cases oldest first, optionally of one status."""
+    query = (
+        select(Case, OutboundMail.status)
+        .outerjoin(
+            OutboundMail,
+            (OutboundMail.case_id == Case.id) & (OutboundMail.kind == "acknowledgment"),
+        )
+        .order_by(Case.received_at, Case.id)
+        .limit(limit)
+    )
+    if status:
+        query = query.where(Case.status == status)
+    return [_summary(case, ack) for case, ack in session.execute(query)]
+
+
+def list_quarantined(session: Session, *, limit: int = 200) -> list[QuarantinedMail]:
+    """Mail kept but not turned into work, with the reason in plain words."""
+    rows = session.scalars(
+        select(InboundMail)
+        .where(InboundMail.status.in_(["quarantined", "failed"]))
+        .order_by(InboundMail.id)
+        .limit(limit)
+    )
+    return [
+        QuarantinedMail(
+            ledger_id=row.id,
+            status=row.status,
+            received_at=row.received_at.isoformat(),
+            from_address=row.from_address,
+            subject=row.subject,
+            quarantine_reason=row.quarantine_reason,
+            size=row.size,
+            sha256=row.sha256,
+        )
+        for row in rows
+    ]
+
+
+def case_detail(session: Session, reference: str) -> dict[str, Any] | None:
+    """One case with its thread and audit trail, as plain data."""
+    case = session.scalar(select(Case).where(Case.reference == reference))
+    if case is None:
+        return None
+    ack = session.scalar(
+        select(OutboundMail.status).where(
+            OutboundMail.case_id == case.id, OutboundMail.kind == "acknowledgment"
+        )
+    )
+    detail = _summary(case, ack).to_json()
+    detail.update(
+        customer_address=case.customer_address,
+        what_happened=case.what_happened,
+        phone_candidates=list(case.phone_candidates),
+        email_undeliverable=case.email_undeliverable,
+        forwarded_by=case.forwarded_by,
+        correspondence=[_letter(c) for c in _thread(session, case.id)],
+        events=[_event(e) for e in _events(session, case.id)],
+    )
+    return detail
+
+
+def _thread(session: Session, case_id: int) -> list[Correspondence]:
+    return list(
+        session.scalars(
+            select(Correspondence)
+            .where(Correspondence.case_id == case_id)
+            .order_by(Correspondence.id)
+        )
+    )
+
+
+def _events(session: Session, case_id: int) -> list[CaseEvent]:
+    return list(
+        session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+        )
+    )
+
+
+def _letter(item: Correspondence) -> dict[str, Any]:
+    return {
+        "direction": item.direction,
+        "kind": item.kind,
+        "at": item.at.isoformat(),
+        "subject": item.subject,
+        "text": item.body_text,
+    }
+
+
+def _event(item: CaseEvent) -> dict[str, Any]:
+    return {
+        "at": item.at.isoformat(),
+        "by": item.actor,
+        "action": item.action,
+        "detail": item.detail,
+    }

@@ -1,0 +1,186 @@
+"""What each kind of mail does to the database: new case, reply, bounce.
+
+Each handler runs inside the caller's transaction and only adds rows; the caller
+commits once, so a crash anywhere leaves either all of it or none of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.settings import Settings
+from pipeline.cases.events import record_event
+from pipeline.cases.references import next_reference
+from pipeline.db.base import utcnow
+from pipeline.db.models import Case, Correspondence, InboundMail, OutboundMail
+from pipeline.intake.attachments import store_attachments
+from pipeline.intake.extract import extract_fields, find_phones
+from pipeline.intake.message import BounceInfo, ParsedMail
+from pipeline.intake.replies import clean_subject, strip_quoted
+from pipeline.outbound.acknowledge import decide_acknowledgment, queue_acknowledgment
+
+
+def handle_complaint(
+    session: Session, *, inbound: InboundMail, mail: ParsedMail, settings: Settings
+) -> tuple[int, list[int]]:
+    """Open a case from a new complaint and queue its acknowledgment."""
+    fields = extract_fields(
+        text=mail.text,
+        subject=mail.subject,
+        from_name=mail.from_name,
+        from_address=mail.from_address,
+        default_region=settings.phone_region,
+        order_pattern=settings.order_number_pattern,
+    )
+    received = inbound.received_at or utcnow()
+    case = Case(
+        reference=next_reference(session, prefix=settings.reference_prefix, year=received.year),
+        status="new",
+        channel="email",
+        language=fields.language,
+        received_at=received,
+        customer_name=fields.customer_name,
+        customer_email=fields.customer_email,
+        customer_phone=fields.phones[0] if fields.phones else "",
+        phone_candidates=list(fields.phones),
+        subject=clean_subject(mail.subject)[:500],
+        what_happened=fields.what_happened,
+        demands=list(fields.demands),
+        order_numbers=list(fields.order_numbers),
+        source_message_id=inbound.message_id,
+        forwarded_by=mail.forwarded_by or "",
+        attention=_defect_note(mail),
+    )
+    session.add(case)
+    session.flush()
+    record_event(session, case=case, action="received", by="system", channel="email")
+    _add_incoming(session, case=case, inbound=inbound, mail=mail, kind="complaint", text=mail.text)
+    store_attachments(
+        session,
+        root=Path(settings.storage_dir),
+        attachments=mail.attachments,
+        inbound_mail_id=inbound.id,
+        case_id=case.id,
+    )
+    outbound_ids = _acknowledge(
+        session, case=case, mail=mail, summary=fields.summary, settings=settings
+    )
+    return case.id, outbound_ids
+
+
+def _acknowledge(
+    session: Session, *, case: Case, mail: ParsedMail, summary: str, settings: Settings
+) -> list[int]:
+    decision = decide_acknowledgment(
+        session,
+        settings=settings,
+        to_address=case.customer_email,
+        mail_date=mail.date,
+        now=utcnow(),
+    )
+    if not decision.send:
+        record_event(
+            session,
+            case=case,
+            action="acknowledgment_suppressed",
+            by="system",
+            reason=decision.reason,
+        )
+        return []
+    references = tuple(r for r in (*mail.references, mail.message_id) if r)
+    outbound = queue_acknowledgment(
+        session,
+        settings=settings,
+        case=case,
+        summary=summary,
+        in_reply_to=mail.message_id,
+        references=references,
+    )
+    return [outbound.id]
+
+
+def handle_reply(
+    session: Session,
+    *,
+    inbound: InboundMail,
+    mail: ParsedMail,
+    case: Case,
+    robot: str | None,
+    settings: Settings,
+) -> None:
+    """Thread a reply into its case; a phone number in a human reply fills the case."""
+    text = strip_quoted(mail.text)
+    kind = "auto_reply" if robot else "reply"
+    _add_incoming(session, case=case, inbound=inbound, mail=mail, kind=kind, text=text)
+    store_attachments(
+        session,
+        root=Path(settings.storage_dir),
+        attachments=mail.attachments,
+        inbound_mail_id=inbound.id,
+        case_id=case.id,
+    )
+    record_event(session, case=case, action=f"{kind}_received", by="system")
+    if robot:
+        inbound.detail = robot
+        return
+    phones = find_phones(text, settings.phone_region)
+    if phones and phones[0] != case.customer_phone:
+        previous = case.customer_phone
+        case.customer_phone = phones[0]
+        case.phone_candidates = list(dict.fromkeys([*phones, *case.phone_candidates]))
+        record_event(
+            session, case=case, action="phone_captured", by="system", replaced=bool(previous)
+        )
+
+
+def handle_bounce(
+    session: Session, *, inbound: InboundMail, mail: ParsedMail, bounce: BounceInfo
+) -> int | None:
+    """Link a bounce to the case whose mail bounced, and mark the address undeliverable."""
+    case_id = None
+    if bounce.original_message_id:
+        case_id = session.scalar(
+            select(OutboundMail.case_id).where(
+                OutboundMail.message_id == bounce.original_message_id
+            )
+        )
+    inbound.detail = bounce.diagnostic[:2000]
+    if case_id is None:
+        return None
+    case = session.get(Case, case_id)
+    assert case is not None
+    _add_incoming(session, case=case, inbound=inbound, mail=mail, kind="bounce", text=mail.text)
+    if bounce.permanent:
+        case.email_undeliverable = True
+        case.attention = "Our mail to the customer bounced; the address does not work."
+    record_event(
+        session, case=case, action="bounce_received", by="system", permanent=bounce.permanent
+    )
+    return case.id
+
+
+def _add_incoming(
+    session: Session, *, case: Case, inbound: InboundMail, mail: ParsedMail, kind: str, text: str
+) -> None:
+    session.add(
+        Correspondence(
+            case_id=case.id,
+            direction="in",
+            kind=kind,
+            inbound_mail_id=inbound.id,
+            subject=mail.subject[:500],
+            body_text=text,
+            at=inbound.received_at,
+        )
+    )
+
+
+def _defect_note(mail: ParsedMail) -> str:
+    if not mail.defects:
+        return ""
+    return "The mail was damaged; check the text against the original: " + "; ".join(
+        mail.defects[:5]
+    )

@@ -1,0 +1,57 @@
+"""Threading: which case, if any, a mail belongs to.
+
+A mail joins a case when its In-Reply-To/References name one of our Message-IDs
+(an acknowledgment we sent, or the customer's own earlier mail), or when its subject
+quotes a case reference. Headers are checked first because they cannot be mistyped.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.db.models import Case, InboundMail, OutboundMail
+from pipeline.intake.message import ParsedMail
+from pipeline.intake.replies import find_case_references
+
+
+def find_thread_case(session: Session, *, mail: ParsedMail, prefix: str) -> Case | None:
+    """Return the case this mail replies to, or None for a new conversation."""
+    ids = [mid for mid in (mail.in_reply_to, *mail.references) if mid]
+    if ids:
+        case = _case_by_message_ids(session, ids)
+        if case is not None:
+            return case
+    for reference in find_case_references(mail.subject, prefix):
+        case = session.scalar(select(Case).where(Case.reference == reference))
+        if case is not None:
+            return case
+    return None
+
+
+def _case_by_message_ids(session: Session, ids: list[str]) -> Case | None:
+    case_id = session.scalar(
+        select(OutboundMail.case_id).where(OutboundMail.message_id.in_(ids)).limit(1)
+    )
+    if case_id is None:
+        case_id = session.scalar(
+            select(InboundMail.case_id)
+            .where(InboundMail.message_id.in_(ids), InboundMail.case_id.is_not(None))
+            .limit(1)
+        )
+    return session.get(Case, case_id) if case_id is not None else None
+
+
+def earlier_copy(session: Session, *, inbound: InboundMail) -> InboundMail | None:
+    """An already-processed mail with the same Message-ID (the same mail delivered twice)."""
+    if not inbound.message_id:
+        return None
+    return session.scalar(
+        select(InboundMail)
+        .where(
+            InboundMail.message_id == inbound.message_id,
+            InboundMail.id != inbound.id,
+            InboundMail.status == "processed",
+        )
+        .limit(1)
+    )

@@ -1,0 +1,150 @@
+"""The inbound-mail ledger: a mail becomes ours only once its raw bytes are committed.
+
+Pollers call :func:`record_mail` for every mail they fetch and commit before they touch
+the server copy (flag or move), like an MTA that answers "250 OK" only after the
+message is on disk. Recording is idempotent twice over: the same server item
+(mailbox, UIDVALIDITY, UID) is recorded once, and the same bytes (sha256) are stored
+once, so a rescan after a UIDVALIDITY change or a mail delivered twice never
+produces a second piece of work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from pipeline.db.models import InboundMail, MailboxItem, MailboxState
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Result of recording one mail: its ledger id and whether it is new work."""
+
+    inbound_id: int
+    is_new: bool
+
+
+def record_mail(
+    session: Session,
+    *,
+    raw: bytes,
+    source: str,
+    mailbox: str | None = None,
+    uidvalidity: int | None = None,
+    uid: int | None = None,
+) -> Recorded:
+    """Add a mail (and where it was seen) to the ledger; the caller commits."""
+    digest = hashlib.sha256(raw).hexdigest()
+    inbound = session.scalar(select(InboundMail).where(InboundMail.sha256 == digest))
+    is_new = inbound is None
+    if inbound is None:
+        inbound = InboundMail(
+            sha256=digest,
+            raw=raw,
+            size=len(raw),
+            message_id=_message_id(raw),
+            source=source,
+        )
+        session.add(inbound)
+        session.flush()
+    if mailbox is not None and uidvalidity is not None and uid is not None:
+        _record_item(session, inbound.id, mailbox, uidvalidity, uid)
+    return Recorded(inbound_id=inbound.id, is_new=is_new)
+
+
+def _record_item(
+    session: Session, inbound_id: int, mailbox: str, uidvalidity: int, uid: int
+) -> None:
+    exists = session.scalar(
+        select(MailboxItem.id).where(
+            MailboxItem.mailbox == mailbox,
+            MailboxItem.uidvalidity == uidvalidity,
+            MailboxItem.uid == uid,
+        )
+    )
+    if exists is None:
+        session.add(
+            MailboxItem(
+                mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, inbound_mail_id=inbound_id
+            )
+        )
+        session.flush()
+
+
+def _message_id(raw: bytes) -> str | None:
+    """Read the Message-ID from the headers only; a broken mail simply has none."""
+    try:
+        headers = BytesHeaderParser(policy=compat32).parsebytes(raw[: 256 * 1024], headersonly=True)
+        value = headers.get("Message-ID")
+    except Exception:  # noqa: BLE001 - any header garbage means "no usable Message-ID"
+        return None
+    if not value:
+        return None
+    cleaned = "".join(str(value).split())
+    return cleaned[:998] or None
+
+
+def known_uids(session: Session, *, mailbox: str, uidvalidity: int, uids: list[int]) -> set[int]:
+    """Return which of these server UIDs are already in the ledger."""
+    if not uids:
+        return set()
+    rows = session.scalars(
+        select(MailboxItem.uid).where(
+            MailboxItem.mailbox == mailbox,
+            MailboxItem.uidvalidity == uidvalidity,
+            MailboxItem.uid.in_(uids),
+        )
+    )
+    return set(rows)
+
+
+def unsettled_uids(session: Session, *, mailbox: str, uidvalidity: int) -> list[int]:
+    """UIDs committed to the ledger but not yet flagged or moved on the server."""
+    rows = session.scalars(
+        select(MailboxItem.uid)
+        .where(
+            MailboxItem.mailbox == mailbox,
+            MailboxItem.uidvalidity == uidvalidity,
+            MailboxItem.settled.is_(False),
+        )
+        .order_by(MailboxItem.uid)
+    )
+    return list(rows)
+
+
+def mark_settled(session: Session, *, mailbox: str, uidvalidity: int, uids: list[int]) -> None:
+    """Record that these server items were flagged or moved; the caller commits."""
+    if uids:
+        session.execute(
+            update(MailboxItem)
+            .where(
+                MailboxItem.mailbox == mailbox,
+                MailboxItem.uidvalidity == uidvalidity,
+                MailboxItem.uid.in_(uids),
+            )
+            .values(settled=True)
+        )
+
+
+def get_watermark(session: Session, *, mailbox: str) -> tuple[int, int]:
+    """Return (uidvalidity, last_uid) for a mailbox folder; (0, 0) when never polled."""
+    state = session.get(MailboxState, mailbox)
+    if state is None:
+        return (0, 0)
+    return (state.uidvalidity, state.last_uid)
+
+
+def set_watermark(session: Session, *, mailbox: str, uidvalidity: int, last_uid: int) -> None:
+    """Move the watermark; a new UIDVALIDITY resets it. The caller commits."""
+    state = session.get(MailboxState, mailbox)
+    if state is None:
+        session.add(MailboxState(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=last_uid))
+    else:
+        state.uidvalidity = uidvalidity
+        state.last_uid = last_uid
+    session.flush()

@@ -1,0 +1,133 @@
+"""Acknowledgments: decided, rendered and stored in the same transaction as the case.
+
+The mail is written to the outbox table, not sent here: a worker sends it after the
+commit. If the process dies before sending, the outbox row is still there and the
+sweep sends it; if it dies after the commit of a send, nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from letters.acknowledgment import AckLetter, render_acknowledgment
+from letters.compose import build_message, make_message_id
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from config.settings import Settings
+from pipeline.cases.events import record_event
+from pipeline.db.models import Case, Correspondence, InboundMail, OutboundMail
+
+
+@dataclass(frozen=True)
+class AckDecision:
+    """Whether to acknowledge, and if not, why (shown to staff in the audit trail)."""
+
+    send: bool
+    reason: str = ""
+
+
+def decide_acknowledgment(
+    session: Session,
+    *,
+    settings: Settings,
+    to_address: str,
+    mail_date: datetime | None,
+    now: datetime,
+) -> AckDecision:
+    """Apply the loop and backfill rules that keep us from answering robots or old mail."""
+    if not to_address or "@" not in to_address:
+        return AckDecision(False, "No usable sender address to reply to.")
+    if _own_domain(settings) and to_address.lower().endswith("@" + _own_domain(settings)):
+        return AckDecision(False, "The sender is one of our own addresses.")
+    if mail_date is not None and now - mail_date > timedelta(hours=settings.ack_max_age_hours):
+        return AckDecision(
+            False,
+            f"The mail is older than {settings.ack_max_age_hours:g} hours (imported backlog).",
+        )
+    window = now - timedelta(hours=settings.ack_limit_window_hours)
+    sent_recently = session.scalar(
+        select(func.count(OutboundMail.id)).where(
+            OutboundMail.to_address == to_address,
+            OutboundMail.auto_reply.is_(True),
+            OutboundMail.created_at >= window,
+        )
+    )
+    if (sent_recently or 0) >= settings.ack_limit_per_address:
+        return AckDecision(False, "Too many automatic replies to this address recently.")
+    received_today = session.scalar(
+        select(func.count(InboundMail.id)).where(
+            InboundMail.from_address == to_address,
+            InboundMail.received_at >= now - timedelta(days=1),
+        )
+    )
+    if (received_today or 0) > settings.inbound_limit_per_address_day:
+        return AckDecision(False, "This address sent more mail today than a person would.")
+    return AckDecision(True)
+
+
+def queue_acknowledgment(
+    session: Session,
+    *,
+    settings: Settings,
+    case: Case,
+    summary: str,
+    in_reply_to: str | None,
+    references: tuple[str, ...],
+) -> OutboundMail:
+    """Render the acknowledgment and add it to the outbox in the caller's transaction."""
+    letter = AckLetter(
+        reference=case.reference,
+        language=case.language,
+        customer_name=case.customer_name,
+        summary=summary,
+        phone_on_file=case.customer_phone,
+        received_at=case.received_at,
+        review_days=settings.review_days,
+        company_name=settings.company_name,
+        service_phone=settings.service_phone,
+    )
+    rendered = render_acknowledgment(letter)
+    message_id = make_message_id(_own_domain(settings) or "complaints.invalid")
+    raw = build_message(
+        from_name=settings.from_name,
+        from_address=settings.from_address,
+        to_name=case.customer_name,
+        to_address=case.customer_email,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=references,
+        auto_reply=True,
+        loop_header=settings.loop_header,
+    )
+    outbound = OutboundMail(
+        case_id=case.id,
+        kind="acknowledgment",
+        message_id=message_id,
+        to_address=case.customer_email,
+        subject=rendered.subject,
+        raw=raw,
+        auto_reply=True,
+    )
+    session.add(outbound)
+    session.flush()
+    session.add(
+        Correspondence(
+            case_id=case.id,
+            direction="out",
+            kind="acknowledgment",
+            outbound_mail_id=outbound.id,
+            subject=rendered.subject,
+            body_text=rendered.text,
+        )
+    )
+    record_event(session, case=case, action="acknowledgment_queued", by="system")
+    return outbound
+
+
+def _own_domain(settings: Settings) -> str:
+    return settings.from_address.rpartition("@")[2].lower()

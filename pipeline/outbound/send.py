@@ -1,0 +1,109 @@
+"""Sending the outbox, with a claim so two workers never send the same mail at once.
+
+Crash policy (documented in the README): the row is marked ``sending`` before the
+SMTP transaction and ``sent`` after it. A process that dies in between leaves the row
+``sending``; once its claim expires the sweep sends it again **with the same
+Message-ID**. A customer may then, rarely, receive the same acknowledgment twice,
+which mail clients show as one message; we prefer that to a customer who never
+hears from us.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import or_, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.settings import Settings
+from pipeline.cases.events import record_event
+from pipeline.db.base import utcnow
+from pipeline.db.models import Case, OutboundMail
+from pipeline.outbound.transport import MailTransport, PermanentSendError, TransientSendError
+
+log = logging.getLogger(__name__)
+
+
+def claim_outbound(factory: sessionmaker[Session], *, outbound_id: int, settings: Settings) -> bool:
+    """Mark the mail ``sending`` if nobody else holds it; True when we may send it."""
+    now = utcnow()
+    stale = now - timedelta(seconds=settings.claim_seconds)
+    with factory() as session, session.begin():
+        result = session.execute(
+            update(OutboundMail)
+            .where(OutboundMail.id == outbound_id)
+            .where(
+                or_(
+                    OutboundMail.status == "pending",
+                    (OutboundMail.status == "sending") & (OutboundMail.claimed_at < stale),
+                )
+            )
+            .values(status="sending", claimed_at=now, attempts=OutboundMail.attempts + 1)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def send_outbound(
+    factory: sessionmaker[Session],
+    *,
+    outbound_id: int,
+    transport: MailTransport,
+    settings: Settings,
+) -> bool:
+    """Send one outbox mail if it still needs sending; True when this call sent it."""
+    if not claim_outbound(factory, outbound_id=outbound_id, settings=settings):
+        return False
+    with factory() as session:
+        mail = session.get(OutboundMail, outbound_id)
+        assert mail is not None
+        raw, to_address, attempts = mail.raw, mail.to_address, mail.attempts
+    try:
+        transport.send(raw, sender=settings.from_address, recipients=[to_address])
+    except PermanentSendError as err:
+        _give_up(factory, outbound_id, f"The receiving mail server refused it: {err}")
+        raise
+    except TransientSendError as err:
+        if attempts >= settings.max_attempts:
+            _give_up(factory, outbound_id, f"Could not be sent after {attempts} attempts: {err}")
+            raise PermanentSendError(str(err)) from err
+        _release(factory, outbound_id, str(err))
+        raise
+    _mark_sent(factory, outbound_id)
+    return True
+
+
+def _mark_sent(factory: sessionmaker[Session], outbound_id: int) -> None:
+    with factory() as session, session.begin():
+        mail = session.get(OutboundMail, outbound_id)
+        assert mail is not None
+        mail.status = "sent"
+        mail.sent_at = utcnow()
+        mail.last_error = ""
+        case = session.get(Case, mail.case_id)
+        assert case is not None
+        record_event(session, case=case, action=f"{mail.kind}_sent", by="system")
+
+
+def _release(factory: sessionmaker[Session], outbound_id: int, error: str) -> None:
+    """Hand the mail back for a retry by the queue's backoff."""
+    with factory() as session, session.begin():
+        session.execute(
+            update(OutboundMail)
+            .where(OutboundMail.id == outbound_id, OutboundMail.status == "sending")
+            .values(status="pending", claimed_at=None, last_error=error[:2000])
+        )
+
+
+def _give_up(factory: sessionmaker[Session], outbound_id: int, reason: str) -> None:
+    """Stop trying and put the case in front of staff."""
+    with factory() as session, session.begin():
+        mail = session.get(OutboundMail, outbound_id)
+        assert mail is not None
+        mail.status = "failed"
+        mail.last_error = reason[:2000]
+        case = session.get(Case, mail.case_id)
+        assert case is not None
+        case.attention = f"The {mail.kind} mail was not delivered. {reason}"
+        record_event(session, case=case, action=f"{mail.kind}_failed", by="system", reason=reason)
+    log.warning("outbound mail failed", extra={"outbound_id": outbound_id})

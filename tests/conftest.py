@@ -1,0 +1,55 @@
+"""Shared fixtures: settings in a temp data dir, databases on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from config.settings import Settings
+from pipeline.db.migrate import upgrade
+from tests.support.services import fresh_postgres_database, truncate_all
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests build their settings explicitly; a developer's COMPLAINTS_* must not leak in."""
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("COMPLAINTS_") and not key.startswith("COMPLAINTS_TEST_"):
+            monkeypatch.delenv(key)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with fresh_postgres_database() as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """Embedded-mode settings on SQLite, and the same on a clean PostgreSQL database."""
+    overrides: dict[str, object] = {
+        "data_dir": tmp_path / "var",
+        "from_address": "complaints@shop.example",
+        "claim_seconds": 3.0,
+        "sweep_seconds": 1.0,
+    }
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        overrides["database_url"] = url
+        truncate_all(url)
+    yield Settings(**overrides)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "var",
+        from_address="complaints@shop.example",
+        claim_seconds=3.0,
+        sweep_seconds=1.0,
+    )

@@ -1,0 +1,120 @@
+"""The README's first command, as a user runs it: ``complaints demo`` in a fresh directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.support import mails
+
+pytestmark = pytest.mark.slow
+
+
+def complaints(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "workers", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTS_")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    return env
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def test_demo_turns_every_complaint_into_an_acknowledged_case(tmp_path: Path) -> None:
+    env = clean_env()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workers", "demo"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+
+        def listed() -> list[dict[str, object]]:
+            out = complaints("cases", "list", "--json", cwd=tmp_path, env=env)
+            return json.loads(out.stdout) if out.returncode == 0 and out.stdout.strip() else []
+
+        def all_acknowledged_and_phone_captured() -> bool:
+            rows = listed()
+            zhang = [r for r in rows if r["customer_email"] == "zhangwei@customer.example"]
+            return (
+                len(rows) == 4
+                and all(r["acknowledgment"] == "sent" for r in rows)
+                and bool(zhang)
+                and zhang[0]["customer_phone"] == "+8613912345678"
+            )
+
+        wait_until(all_acknowledged_and_phone_captured, 90, "four acknowledged demo cases")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, output
+    rows = json.loads(complaints("cases", "list", "--json", cwd=tmp_path, env=env).stdout)
+    assert {r["language"] for r in rows} == {"zh", "en"}
+    assert sorted(p.name for p in (tmp_path / "var/mail/outbox").glob("*.eml")).__len__() == 4
+    assert not list((tmp_path / "var/mail/inbox").glob("*.eml"))
+    assert len(list((tmp_path / "var/mail/recorded").glob("*.eml"))) == 6
+
+
+def test_ingest_then_list_and_show_as_json(tmp_path: Path) -> None:
+    env = clean_env()
+    good = tmp_path / "good.eml"
+    good.write_bytes(mails.complaint())
+    junk = tmp_path / "junk.eml"
+    junk.write_bytes(b"\x00\x01 nothing like a mail")
+
+    result = complaints("ingest", str(good), str(junk), cwd=tmp_path, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert "complaint -> case CP-" in result.stdout
+    assert "quarantined:" in result.stdout
+    cases = json.loads(complaints("cases", "list", "--json", cwd=tmp_path, env=env).stdout)
+    assert len(cases) == 1
+    assert set(cases[0]) >= {
+        "reference",
+        "status",
+        "channel",
+        "customer_name",
+        "customer_email",
+        "customer_phone",
+        "subject",
+        "language",
+        "received_at",
+        "acknowledgment",
+    }
+    shown = json.loads(
+        complaints("cases", "show", cases[0]["reference"], "--json", cwd=tmp_path, env=env).stdout
+    )
+    assert shown["reference"] == cases[0]["reference"]
+    assert [c["kind"] for c in shown["correspondence"]] == ["complaint", "acknowledgment"]
+    quarantined = json.loads(
+        complaints("cases", "list", "--quarantined", "--json", cwd=tmp_path, env=env).stdout
+    )
+    assert len(quarantined) == 1 and quarantined[0]["quarantine_reason"]

@@ -1,0 +1,322 @@
+"""Intake end to end through the services, on SQLite and on PostgreSQL.
+
+Each test takes mail in with ``ingest_bytes`` (record -> process -> send), exactly what
+the queue does, and checks the database and the outbox folder.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from config.settings import Settings
+from pipeline.cases.queries import case_detail, list_cases, list_quarantined
+from pipeline.db.base import utcnow
+from pipeline.db.models import Case, Correspondence, InboundMail, OutboundMail
+from pipeline.intake.process import claim_inbound, process_inbound
+from tests.support import mails
+from workers.app import build_runtime
+from workers.inline import ingest_bytes
+from workers.runtime import Runtime
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    rt = build_runtime(settings)
+    yield rt
+    rt.engine.dispose()
+
+
+def outbox(settings: Settings) -> list[email.message.EmailMessage]:
+    folder = Path(settings.outbox_dir)
+    if not folder.exists():
+        return []
+    return [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        for p in sorted(folder.glob("*.eml"))
+    ]
+
+
+def count(runtime: Runtime, model: type) -> int:
+    with runtime.factory() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def only_case(runtime: Runtime) -> Case:
+    with runtime.factory() as session:
+        cases = list(session.scalars(select(Case)))
+    assert len(cases) == 1
+    return cases[0]
+
+
+def test_complaint_opens_case_and_sends_one_acknowledgment(
+    runtime: Runtime, settings: Settings
+) -> None:
+    """GIVEN a complaint mail WHEN it is taken in THEN one case and one acknowledgment exist."""
+    ingest_bytes(runtime, mails.complaint(), name="a.eml")
+
+    case = only_case(runtime)
+    assert case.reference.startswith(f"CP-{utcnow().year}-")
+    assert case.channel == "email" and case.status == "new" and case.language == "en"
+    assert case.customer_email == "jane@customer.example"
+    assert "AB-12345678" in case.order_numbers
+    sent = outbox(settings)
+    assert len(sent) == 1
+    ack = sent[0]
+    assert case.reference in ack["Subject"]
+    assert ack["To"].addresses[0].addr_spec == "jane@customer.example"
+    assert ack["Auto-Submitted"] == "auto-replied"
+    assert ack["X-Auto-Response-Suppress"] == "All"
+    assert ack["In-Reply-To"]
+    assert settings.loop_header in ack
+
+
+def test_acknowledgment_asks_for_phone_in_customer_language(
+    runtime: Runtime, settings: Settings
+) -> None:
+    ingest_bytes(
+        runtime,
+        mails.complaint(
+            sender="张伟 <zhangwei@customer.example>",
+            subject="洗衣机外壳破损",
+            body="您好：\n\n我收到的洗衣机外壳破损，希望换货。\n\n张伟\n",
+        ),
+        name="zh.eml",
+    )
+    case = only_case(runtime)
+    assert case.language == "zh"
+    body = outbox(settings)[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert case.reference in body
+    assert "电话" in body
+
+
+def test_same_mail_twice_makes_one_case(runtime: Runtime, settings: Settings) -> None:
+    raw = mails.complaint()
+    ingest_bytes(runtime, raw, name="a.eml")
+    second = ingest_bytes(runtime, raw, name="a-again.eml")
+
+    assert second.is_new is False
+    assert count(runtime, Case) == 1
+    assert len(outbox(settings)) == 1
+
+
+def test_same_message_id_with_other_bytes_is_a_duplicate(
+    runtime: Runtime, settings: Settings
+) -> None:
+    """The same mail delivered by two routes differs in its Received lines only."""
+    raw = mails.complaint(message_id="<dup-1@customer.example>")
+    ingest_bytes(runtime, raw, name="a.eml")
+    ingest_bytes(runtime, b"Received: from relay2.example\r\n" + raw, name="b.eml")
+
+    assert count(runtime, Case) == 1
+    assert len(outbox(settings)) == 1
+    with runtime.factory() as session:
+        kinds = sorted(session.scalars(select(InboundMail.classification)))
+    assert kinds == ["complaint", "duplicate"]
+
+
+def test_reply_with_phone_threads_into_case(runtime: Runtime, settings: Settings) -> None:
+    ingest_bytes(runtime, mails.complaint(), name="a.eml")
+    case = only_case(runtime)
+    ack = outbox(settings)[0]
+
+    ingest_bytes(
+        runtime,
+        mails.reply(
+            to_message_id=ack["Message-ID"],
+            subject=f"Re: {ack['Subject']}",
+            body="You can reach me on 139 1234 5678.\n\nOn Mon, Customer Service wrote:\n> quoted",
+            sender="Jane Smith <jane@customer.example>",
+        ),
+        name="reply.eml",
+    )
+
+    assert count(runtime, Case) == 1
+    assert len(outbox(settings)) == 1
+    with runtime.factory() as session:
+        updated = session.get(Case, case.id)
+        replies = list(
+            session.scalars(select(Correspondence).where(Correspondence.kind == "reply"))
+        )
+    assert updated is not None and updated.customer_phone == "+8613912345678"
+    assert len(replies) == 1 and "quoted" not in replies[0].body_text
+
+
+def test_reply_found_by_reference_in_subject(runtime: Runtime, settings: Settings) -> None:
+    ingest_bytes(runtime, mails.complaint(), name="a.eml")
+    case = only_case(runtime)
+
+    ingest_bytes(
+        runtime,
+        mails.reply(
+            to_message_id=None,
+            subject=f"回复：{case.reference} 我的电话",
+            body="我的电话是 13800138000",
+            sender="jane@customer.example",
+        ),
+        name="r.eml",
+    )
+
+    assert count(runtime, Case) == 1
+    with runtime.factory() as session:
+        assert session.get(Case, case.id).customer_phone == "+8613800138000"  # type: ignore[union-attr]
+
+
+def test_out_of_office_reply_to_acknowledgment_makes_no_loop(
+    runtime: Runtime, settings: Settings
+) -> None:
+    ingest_bytes(runtime, mails.complaint(), name="a.eml")
+    ack = outbox(settings)[0]
+
+    ingest_bytes(
+        runtime,
+        mails.reply(
+            to_message_id=ack["Message-ID"],
+            subject=f"Automatic reply: {ack['Subject']}",
+            body="I am out of the office until Monday.",
+            sender="jane@customer.example",
+            headers={"Auto-Submitted": "auto-replied"},
+        ),
+        name="ooo.eml",
+    )
+
+    assert count(runtime, Case) == 1
+    assert len(outbox(settings)) == 1
+    with runtime.factory() as session:
+        kinds = list(
+            session.scalars(select(Correspondence.kind).where(Correspondence.direction == "in"))
+        )
+    assert kinds == ["complaint", "auto_reply"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Precedence": "bulk"},
+        {"List-Id": "<news.shop.example>"},
+        {"X-Autoreply": "yes"},
+        {"X-Auto-Response-Suppress": "OOF"},
+        {"Auto-Submitted": "auto-generated"},
+    ],
+)
+def test_automatic_mail_gets_no_case_and_no_acknowledgment(
+    runtime: Runtime, settings: Settings, headers: dict[str, str]
+) -> None:
+    ingest_bytes(runtime, mails.complaint(headers=headers), name="auto.eml")
+
+    assert count(runtime, Case) == 0
+    assert outbox(settings) == []
+    with runtime.factory() as session:
+        inbound = session.scalars(select(InboundMail)).one()
+    assert inbound.classification == "automatic" and inbound.detail
+
+
+def test_bounce_of_acknowledgment_marks_address_undeliverable(
+    runtime: Runtime, settings: Settings
+) -> None:
+    ingest_bytes(runtime, mails.complaint(), name="a.eml")
+    ack = outbox(settings)[0]
+
+    ingest_bytes(runtime, mails.bounce_of(ack["Message-ID"], "jane@customer.example"), name="b.eml")
+
+    case = only_case(runtime)
+    assert case.email_undeliverable is True
+    assert "bounced" in case.attention
+    assert len(outbox(settings)) == 1
+
+
+def test_gbk_mail_labelled_gb2312_keeps_exact_chinese(runtime: Runtime, settings: Settings) -> None:
+    text = "我是李喆，订购的电饭煲（订单号 JD-20261103888）退款没有到账，请尽快退款。镕堃犇\n"
+    ingest_bytes(
+        runtime,
+        mails.gbk_labelled_gb2312(
+            text, subject="退款没有到账 喆", name="李喆", address="lizhe@customer.example"
+        ),
+        name="gbk.eml",
+    )
+
+    case = only_case(runtime)
+    assert "李喆" in case.what_happened and "镕堃犇" in case.what_happened
+    assert case.subject == "退款没有到账 喆"
+    assert case.customer_name == "李喆"
+    assert "refund" in case.demands
+    assert case.attention == ""
+
+
+def test_oversized_mail_is_quarantined_with_reason(runtime: Runtime, settings: Settings) -> None:
+    small = settings.model_copy(update={"max_mail_bytes": 2000})
+    runtime.settings = small
+    ingest_bytes(runtime, mails.complaint(body="x" * 5000), name="big.eml")
+
+    assert count(runtime, Case) == 0
+    with runtime.factory() as session:
+        rows = list_quarantined(session)
+    assert len(rows) == 1
+    assert rows[0].quarantine_reason
+    with runtime.factory() as session:
+        assert session.get(InboundMail, rows[0].ledger_id).raw.startswith(b"From:")  # type: ignore[union-attr]
+
+
+def test_garbage_is_quarantined_and_next_mail_still_works(
+    runtime: Runtime, settings: Settings
+) -> None:
+    ingest_bytes(runtime, b"\x00\xff\xfe not a mail at all \x00" * 10, name="junk.eml")
+    ingest_bytes(runtime, mails.complaint(), name="ok.eml")
+
+    assert count(runtime, Case) == 1
+    with runtime.factory() as session:
+        assert len(list_quarantined(session)) == 1
+
+
+def test_rate_limit_stops_acknowledgments_but_not_cases(
+    runtime: Runtime, settings: Settings
+) -> None:
+    runtime.settings = settings.model_copy(update={"ack_limit_per_address": 3})
+    for n in range(5):
+        ingest_bytes(runtime, mails.complaint(subject=f"Complaint number {n}"), name=f"{n}.eml")
+
+    assert count(runtime, Case) == 5
+    assert len(outbox(settings)) == 3
+
+
+def test_old_mail_from_backfill_gets_no_acknowledgment(
+    runtime: Runtime, settings: Settings
+) -> None:
+    ingest_bytes(runtime, mails.complaint(date=utcnow() - timedelta(days=30)), name="old.eml")
+
+    assert count(runtime, Case) == 1
+    assert outbox(settings) == []
+    with runtime.factory() as session:
+        detail = case_detail(session, only_case(runtime).reference)
+    assert detail is not None
+    assert any(e["action"] == "acknowledgment_suppressed" for e in detail["events"])
+
+
+def test_processing_twice_is_a_no_op(runtime: Runtime, settings: Settings) -> None:
+    result = ingest_bytes(runtime, mails.complaint(), name="a.eml")
+
+    assert claim_inbound(runtime.factory, inbound_id=result.inbound_id, settings=settings) is False
+    again = process_inbound(runtime.factory, inbound_id=result.inbound_id, settings=settings)
+
+    assert again.classification == "already-done"
+    assert count(runtime, Case) == 1
+    assert count(runtime, OutboundMail) == 1
+
+
+def test_references_are_sequential(runtime: Runtime, settings: Settings) -> None:
+    for n in range(3):
+        ingest_bytes(
+            runtime,
+            mails.complaint(sender=f"c{n}@customer.example", subject=f"s{n}"),
+            name=f"{n}.eml",
+        )
+    with runtime.factory() as session:
+        refs = [c.reference for c in list_cases(session)]
+    year = utcnow().year
+    assert refs == [f"CP-{year}-000001", f"CP-{year}-000002", f"CP-{year}-000003"]

@@ -1,0 +1,63 @@
+"""A real SMTP server (aiosmtpd) that keeps what it accepts, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections import Counter
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.messages: list[tuple[float, list[str], bytes]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.messages.append((time.monotonic(), list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+class SmtpSink:
+    """Start with ``with SmtpSink() as sink:``; ``sink.port`` is where to send."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self._collector = _Collector()
+        self._controller = Controller(self._collector, hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> SmtpSink:
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._controller.stop()
+
+    @property
+    def messages(self) -> list[tuple[float, list[str], bytes]]:
+        with self._collector.lock:
+            return list(self._collector.messages)
+
+    def message_ids(self) -> Counter[str]:
+        parser = BytesHeaderParser(policy=compat32)
+        return Counter(str(parser.parsebytes(raw)["Message-ID"]) for _, _, raw in self.messages)
+
+    def wait_for(self, count: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.messages) >= count:
+                return True
+            time.sleep(0.05)
+        return False

@@ -1,0 +1,96 @@
+"""Thin dramatiq actors: they take ids, call one pipeline service, and declare retries.
+
+Actors are declared against an explicit broker by :func:`declare_actors` (dramatiq's
+``@actor`` would otherwise bind whatever global broker exists at import time).
+Every actor is idempotent: the service re-checks the database state in the same
+transaction that changes it, so a redelivered or swept message is a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import dramatiq
+from dramatiq import Actor, Broker
+from pipeline.outbound.transport import PermanentSendError
+
+from pipeline.intake.process import claim_inbound, process_inbound, release_inbound
+from pipeline.outbound.send import send_outbound
+from pipeline.recovery import mark_dead
+from workers.runtime import current
+
+log = logging.getLogger(__name__)
+
+INTAKE_QUEUE = "intake"
+OUTBOX_QUEUE = "outbox"
+
+
+@dataclass(frozen=True)
+class Actors:
+    process_inbound: Actor[[int], None]
+    send_outbound: Actor[[int], None]
+    dead_letter: Actor[[dict[str, Any], dict[str, Any]], None]
+
+
+def declare_actors(broker: Broker) -> Actors:
+    """Declare the actors on ``broker`` and return them for enqueueing."""
+
+    def dead_letter(message: dict[str, Any], retry_info: dict[str, Any]) -> None:
+        """Mark work whose retries ran out as failed, so staff see it (not silently dropped)."""
+        runtime = current()
+        mark_dead(runtime.factory, actor=message["actor_name"], args=message["args"])
+
+    dead = dramatiq.actor(
+        dead_letter, broker=broker, actor_name="dead_letter", queue_name=INTAKE_QUEUE, max_retries=3
+    )
+
+    def send(outbound_id: int) -> None:
+        """Send one outbox mail over the configured transport."""
+        runtime = current()
+        send_outbound(
+            runtime.factory,
+            outbound_id=outbound_id,
+            transport=runtime.transport(),
+            settings=runtime.settings,
+        )
+
+    sender = dramatiq.actor(
+        send,
+        broker=broker,
+        actor_name="send_outbound",
+        queue_name=OUTBOX_QUEUE,
+        max_retries=6,
+        min_backoff=2_000,
+        max_backoff=300_000,
+        throws=(PermanentSendError,),
+        on_retry_exhausted="dead_letter",
+    )
+
+    def process(inbound_id: int) -> None:
+        """Turn one ledger mail into a case (or a reply, or a recorded non-complaint)."""
+        runtime = current()
+        if not claim_inbound(runtime.factory, inbound_id=inbound_id, settings=runtime.settings):
+            return
+        try:
+            outcome = process_inbound(
+                runtime.factory, inbound_id=inbound_id, settings=runtime.settings
+            )
+        except Exception as err:
+            release_inbound(runtime.factory, inbound_id=inbound_id, error=repr(err))
+            raise
+        for outbound_id in outcome.outbound_ids:
+            runtime.enqueue(sender, outbound_id)
+
+    processor = dramatiq.actor(
+        process,
+        broker=broker,
+        actor_name="process_inbound",
+        queue_name=INTAKE_QUEUE,
+        max_retries=5,
+        min_backoff=1_000,
+        max_backoff=60_000,
+        on_retry_exhausted="dead_letter",
+    )
+    return Actors(process_inbound=processor, send_outbound=sender, dead_letter=dead)

@@ -1,0 +1,239 @@
+"""The ``complaints`` command: the composition root for every process."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from config.logging_setup import setup_logging
+from config.settings import Settings, load_settings
+
+app = typer.Typer(no_args_is_help=True, help="Run the complaint mailbox: intake, cases, letters.")
+cases_app = typer.Typer(no_args_is_help=True, help="Look at cases and quarantined mail.")
+app.add_typer(cases_app, name="cases")
+
+
+def _settings() -> Settings:
+    settings = load_settings()
+    setup_logging(settings.log_level)
+    return settings
+
+
+def _runtime(settings: Settings):  # type: ignore[no-untyped-def]
+    from workers.app import build_runtime
+
+    return build_runtime(settings)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from pipeline.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.effective_database_url)
+    typer.echo("Database is up to date.")
+
+
+@app.command()
+def run() -> None:
+    """Run poller, workers and sweep in one process (embedded defaults need no services)."""
+    settings = _settings()
+    _serve(settings, poll=True, work=True)
+
+
+@app.command()
+def demo() -> None:
+    """Seed the demo mailbox with complaints in Chinese and English, then run."""
+    from workers.demo import reply_with_phone_later, seed_inbox
+
+    settings = _settings()
+    runtime = _runtime(settings)
+    if settings.uses_imap:
+        typer.echo("The demo seeds the local mail folder; unset COMPLAINTS_IMAP_HOST to use it.")
+        raise typer.Exit(2)
+    seeded = seed_inbox(settings.inbox_dir)
+    typer.echo(f"Seeded {len(seeded)} demo mails into {settings.inbox_dir}/")
+    stop = threading.Event()
+    reply_with_phone_later(runtime.factory, settings.inbox_dir, stop)
+    _serve(settings, poll=True, work=True, runtime=runtime, stop=stop)
+
+
+@app.command()
+def poll() -> None:
+    """Watch the mailbox (IMAP or local folder) and sweep unfinished work; no processing."""
+    _serve(_settings(), poll=True, work=False)
+
+
+@app.command()
+def worker() -> None:
+    """Process queued work (needs COMPLAINTS_REDIS_URL to share a queue with a poller)."""
+    settings = _settings()
+    if not settings.redis_url:
+        typer.echo(
+            "Warning: no COMPLAINTS_REDIS_URL, so this worker only sees its own queue.", err=True
+        )
+    _serve(settings, poll=False, work=True)
+
+
+def _serve(settings: Settings, *, poll: bool, work: bool, runtime=None, stop=None) -> None:  # type: ignore[no-untyped-def]
+    from workers.service import serve
+
+    runtime = runtime or _runtime(settings)
+
+    def ready() -> None:
+        typer.echo(_banner(settings, poll=poll, work=work))
+
+    serve(runtime, poll=poll, work=work, stop=stop, on_ready=ready)
+
+
+def _banner(settings: Settings, *, poll: bool, work: bool) -> str:
+    source = (
+        f"IMAP {settings.imap_host}:{settings.imap_port}/{settings.imap_folder}"
+        if settings.uses_imap
+        else f"mail folder {settings.inbox_dir}/ (drop .eml files here)"
+    )
+    sink = (
+        f"SMTP {settings.smtp_host}:{settings.smtp_port}"
+        if settings.uses_smtp
+        else f"outbox folder {settings.outbox_dir}/"
+    )
+    parts = [p for p, on in (("poller", poll), ("workers", work)) if on]
+    return (
+        f"Running {' + '.join(parts)}. Mail in: {source}. Mail out: {sink}.\n"
+        f"Database: {_safe_url(settings.effective_database_url)}. "
+        f"Queue: {'Redis' if settings.redis_url else 'in-process'}.\n"
+        "See cases with `complaints cases list`. Stop with Ctrl-C."
+    )
+
+
+def _safe_url(url: str) -> str:
+    """Hide a password in a database URL before printing it."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command()
+def ingest(files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Take .eml files in as if they had arrived by mail, process them now, print the outcome."""
+    from workers.inline import ingest_file
+
+    runtime = _runtime(_settings())
+    failures = 0
+    for path in files:
+        try:
+            result = ingest_file(runtime, path)
+        except Exception as err:  # noqa: BLE001 - report and go on with the other files
+            failures += 1
+            typer.echo(f"{path}: not taken in ({type(err).__name__}: {err})", err=True)
+            continue
+        typer.echo(f"{path}: {_describe(runtime, result)}")
+    raise typer.Exit(1 if failures else 0)
+
+
+def _describe(runtime, result) -> str:  # type: ignore[no-untyped-def]
+    from pipeline.db.models import Case, InboundMail
+
+    with runtime.factory() as session:
+        inbound = session.get(InboundMail, result.inbound_id)
+        case = session.get(Case, inbound.case_id) if inbound.case_id else None
+    if not result.is_new and result.outcome is None:
+        return f"already in the ledger as mail #{inbound.id} ({inbound.status})"
+    if inbound.status == "quarantined":
+        return f"quarantined: {inbound.quarantine_reason}"
+    label = inbound.classification
+    return f"{label} -> case {case.reference}" if case else f"{label} (no case)"
+
+
+@cases_app.command("list")
+def cases_list(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Stable JSON output (see README).")
+    ] = False,
+    status: Annotated[str | None, typer.Option(help="Only cases with this status.")] = None,
+    quarantined: Annotated[bool, typer.Option(help="List quarantined mail instead.")] = False,
+    limit: int = 200,
+) -> None:
+    """List cases oldest first, or quarantined mail."""
+    from pipeline.cases.queries import list_cases, list_quarantined
+
+    runtime = _runtime(_settings())
+    with runtime.factory() as session:
+        rows = (
+            list_quarantined(session, limit=limit)
+            if quarantined
+            else list_cases(session, status=status, limit=limit)
+        )
+    if as_json:
+        json.dump([r.to_json() for r in rows], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    for row in rows:
+        typer.echo(_line(row.to_json(), quarantined))
+    if not rows:
+        typer.echo("No quarantined mail." if quarantined else "No cases.")
+
+
+def _line(row: dict, quarantined: bool) -> str:  # type: ignore[type-arg]
+    if quarantined:
+        return (
+            f"#{row['ledger_id']:<6} {row['received_at'][:19]}  "
+            f"{row['from_address']}  {row['quarantine_reason']}"
+        )
+    return (
+        f"{row['reference']}  {row['status']:<8} {row['channel']:<6} {row['language']}  "
+        f"{row['customer_name'] or '-'} <{row['customer_email']}> "
+        f"{row['customer_phone'] or 'no phone'}  "
+        f"ack:{row['acknowledgment']}  {row['subject']}"
+    )
+
+
+@cases_app.command("show")
+def cases_show(
+    reference: str,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Stable JSON output (see README).")
+    ] = False,
+) -> None:
+    """Show one case with its correspondence and audit trail."""
+    from pipeline.cases.queries import case_detail
+
+    runtime = _runtime(_settings())
+    with runtime.factory() as session:
+        detail = case_detail(session, reference.strip().upper())
+    if detail is None:
+        typer.echo(f"No case {reference}.", err=True)
+        raise typer.Exit(1)
+    if as_json:
+        json.dump(detail, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    for key, value in detail.items():
+        if key not in ("correspondence", "events"):
+            typer.echo(f"{key:>20}: {value}")
+    typer.echo("\nCorrespondence:")
+    for item in detail["correspondence"]:
+        typer.echo(f"  {item['at'][:19]} {item['direction']:>3} {item['kind']}: {item['subject']}")
+    typer.echo("\nAudit trail:")
+    for event in detail["events"]:
+        typer.echo(f"  {event['at'][:19]} {event['by']}: {event['action']} {event['detail'] or ''}")
+
+
+@app.command()
+def sweep() -> None:
+    """Re-send unfinished work once (the running poller does this every few seconds)."""
+    from workers.sweeper import sweep_once
+
+    runtime = _runtime(_settings())
+    inbound, outbound = sweep_once(runtime)
+    typer.echo(f"Re-sent {inbound} mails for processing and {outbound} for sending.")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,50 @@
+"""Doing the queue's work in the calling thread: ``complaints ingest`` and tests use it."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.outbound.transport import PermanentSendError, TransientSendError
+
+from pipeline.intake.process import Outcome, claim_inbound, process_inbound
+from pipeline.mailbox.ledger import record_mail
+from pipeline.outbound.send import send_outbound
+from workers.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class Ingested:
+    name: str
+    inbound_id: int
+    is_new: bool
+    outcome: Outcome | None
+
+
+def ingest_bytes(runtime: Runtime, raw: bytes, *, name: str) -> Ingested:
+    """Record a mail, process it and send its acknowledgment, all before returning."""
+    with runtime.factory() as session, session.begin():
+        recorded = record_mail(session, raw=raw, source=f"ingest:{name}")
+    outcome = None
+    settings = runtime.settings
+    if claim_inbound(runtime.factory, inbound_id=recorded.inbound_id, settings=settings):
+        outcome = process_inbound(
+            runtime.factory, inbound_id=recorded.inbound_id, settings=settings
+        )
+        for outbound_id in outcome.outbound_ids:
+            # A failure is recorded on the outbox row; a running service's sweep retries it.
+            with contextlib.suppress(TransientSendError, PermanentSendError):
+                send_outbound(
+                    runtime.factory,
+                    outbound_id=outbound_id,
+                    transport=runtime.transport(),
+                    settings=settings,
+                )
+    return Ingested(
+        name=name, inbound_id=recorded.inbound_id, is_new=recorded.is_new, outcome=outcome
+    )
+
+
+def ingest_file(runtime: Runtime, path: Path) -> Ingested:
+    return ingest_bytes(runtime, path.read_bytes(), name=path.name)

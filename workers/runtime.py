@@ -1,0 +1,75 @@
+"""The per-process runtime: settings, database, broker, actors and transports.
+
+Built once by an entry point (:mod:`workers.app`) and installed here, so thin actors
+can find it without importing anything at module import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dramatiq import Actor, Broker
+from pipeline.outbound.transport import MailTransport
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.settings import Settings
+
+if TYPE_CHECKING:
+    from workers.actors import Actors
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    factory: sessionmaker[Session]
+    broker: Broker
+    make_transport: Callable[[], MailTransport]
+    actors: Actors | None = None
+    _local: threading.local = field(default_factory=threading.local)
+
+    def transport(self) -> MailTransport:
+        """One transport per thread, so an SMTP connection is reused but never shared."""
+        transport = getattr(self._local, "transport", None)
+        if transport is None:
+            transport = self.make_transport()
+            self._local.transport = transport
+        return transport
+
+    def enqueue(self, actor: Actor[..., Any], *args: Any) -> bool:
+        """Nudge an actor; a failed nudge is logged only, because the sweep repeats it."""
+        try:
+            actor.send(*args)
+            return True
+        except Exception:
+            log.warning("enqueue failed; the sweep will retry", exc_info=True)
+            return False
+
+    def enqueue_inbound(self, inbound_id: int) -> None:
+        assert self.actors is not None
+        self.enqueue(self.actors.process_inbound, inbound_id)
+
+    def enqueue_outbound(self, outbound_id: int) -> None:
+        assert self.actors is not None
+        self.enqueue(self.actors.send_outbound, outbound_id)
+
+
+_current: Runtime | None = None
+
+
+def install(runtime: Runtime) -> None:
+    global _current
+    _current = runtime
+
+
+def current() -> Runtime:
+    if _current is None:
+        raise RuntimeError("No runtime installed: start the process through the complaints CLI.")
+    return _current

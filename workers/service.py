@@ -1,0 +1,100 @@
+"""Long-running processes: poller, worker, or everything in one (embedded mode)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+from collections.abc import Callable
+
+from dramatiq import Worker
+
+from workers.folder_poller import FolderPoller
+from workers.runtime import Runtime
+from workers.sweeper import run_sweeper
+
+log = logging.getLogger(__name__)
+
+
+def holder_name() -> str:
+    """Who holds a lease: host and pid, so an operator can tell pollers apart."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def make_poller(runtime: Runtime) -> FolderPoller | object:
+    """The IMAP poller when a host is configured, else the local mail folder."""
+    settings = runtime.settings
+    if settings.uses_imap:
+        from workers.app import token_provider
+        from workers.imap_poller import ImapPoller
+
+        return ImapPoller(
+            settings=settings,
+            session_factory=runtime.factory,
+            enqueue=runtime.enqueue_inbound,
+            holder=holder_name(),
+            token_provider=token_provider(settings),
+        )
+    return FolderPoller(
+        inbox=settings.inbox_dir,
+        mailbox_name=settings.mailbox_name,
+        session_factory=runtime.factory,
+        enqueue=runtime.enqueue_inbound,
+        holder=holder_name(),
+        interval=settings.folder_poll_seconds,
+        lease_seconds=settings.lease_seconds,
+    )
+
+
+def start_worker(runtime: Runtime, queues: set[str] | None = None) -> Worker:
+    worker = Worker(
+        runtime.broker,
+        queues=queues,
+        worker_threads=runtime.settings.worker_threads,
+        worker_timeout=100,
+    )
+    worker.start()
+    return worker
+
+
+def serve(
+    runtime: Runtime,
+    *,
+    poll: bool,
+    work: bool,
+    stop: threading.Event | None = None,
+    on_ready: Callable[[], None] | None = None,
+) -> None:
+    """Run the chosen parts until SIGINT/SIGTERM (or ``stop``), then shut down cleanly."""
+    stop = stop or threading.Event()
+    _stop_on_signals(stop)
+    threads: list[threading.Thread] = []
+    worker = start_worker(runtime) if work else None
+    if poll:
+        poller = make_poller(runtime)
+        threads.append(_thread("poller", lambda: poller.run(stop)))  # type: ignore[attr-defined]
+        threads.append(_thread("sweeper", lambda: run_sweeper(runtime, stop)))
+    if on_ready:
+        on_ready()
+    stop.wait()
+    log.info("stopping")
+    for thread in threads:
+        thread.join(timeout=30)
+    if worker is not None:
+        worker.stop()
+    runtime.broker.close()
+
+
+def _thread(name: str, target: Callable[[], None]) -> threading.Thread:
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
