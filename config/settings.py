@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     # Queue and recovery.
     worker_threads: int = Field(default=4, ge=1)
     max_attempts: int = Field(default=5, ge=1)
+    retry_min_backoff_ms: int = Field(default=1_000, ge=1)
+    retry_max_backoff_ms: int = Field(default=300_000, ge=1)
     claim_seconds: float = Field(default=120.0, gt=0)
     sweep_seconds: float = Field(default=15.0, gt=0)
     heartbeat_timeout_ms: int = 15_000

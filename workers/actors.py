@@ -14,10 +14,11 @@ from typing import Any
 
 import dramatiq
 from dramatiq import Actor, Broker
-from pipeline.outbound.transport import PermanentSendError
 
+from config.settings import Settings
 from pipeline.intake.process import claim_inbound, process_inbound, release_inbound
 from pipeline.outbound.send import send_outbound
+from pipeline.outbound.transport import PermanentSendError
 from pipeline.recovery import mark_dead
 from workers.runtime import current
 
@@ -34,8 +35,18 @@ class Actors:
     dead_letter: Actor[[dict[str, Any], dict[str, Any]], None]
 
 
-def declare_actors(broker: Broker) -> Actors:
-    """Declare the actors on ``broker`` and return them for enqueueing."""
+def declare_actors(broker: Broker, settings: Settings) -> Actors:
+    """Declare the actors on ``broker`` and return them for enqueueing.
+
+    Retries are bounded (``max_attempts``) and end in the ``dead_letter`` actor, which
+    marks the row failed for staff; dramatiq's own default would retry for 30 days.
+    """
+    backoff = {
+        "max_retries": settings.max_attempts,
+        "min_backoff": settings.retry_min_backoff_ms,
+        "max_backoff": settings.retry_max_backoff_ms,
+        "on_retry_exhausted": "dead_letter",
+    }
 
     def dead_letter(message: dict[str, Any], retry_info: dict[str, Any]) -> None:
         """Mark work whose retries ran out as failed, so staff see it (not silently dropped)."""
@@ -61,11 +72,8 @@ def declare_actors(broker: Broker) -> Actors:
         broker=broker,
         actor_name="send_outbound",
         queue_name=OUTBOX_QUEUE,
-        max_retries=6,
-        min_backoff=2_000,
-        max_backoff=300_000,
         throws=(PermanentSendError,),
-        on_retry_exhausted="dead_letter",
+        **backoff,
     )
 
     def process(inbound_id: int) -> None:
@@ -88,9 +96,6 @@ def declare_actors(broker: Broker) -> Actors:
         broker=broker,
         actor_name="process_inbound",
         queue_name=INTAKE_QUEUE,
-        max_retries=5,
-        min_backoff=1_000,
-        max_backoff=60_000,
-        on_retry_exhausted="dead_letter",
+        **backoff,
     )
     return Actors(process_inbound=processor, send_outbound=sender, dead_letter=dead)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from config.settings import Settings
+from pipeline.db.base import make_engine, make_session_factory
+from pipeline.db.migrate import upgrade
 from pipeline.outbound.folder import FolderTransport
 from pipeline.outbound.oauth2 import TokenProvider
 from pipeline.outbound.smtp import SmtpTransport
 from pipeline.outbound.transport import MailTransport
-
-from config.settings import Settings
-from pipeline.db.base import make_engine, make_session_factory
-from pipeline.db.migrate import upgrade
 from workers.actors import declare_actors
 from workers.broker import make_broker
 from workers.runtime import Runtime, install
@@ -35,7 +34,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         broker=broker,
         make_transport=lambda: make_transport(settings),
     )
-    runtime.actors = declare_actors(broker)
+    runtime.actors = declare_actors(broker, settings)
     install(runtime)
     return runtime
 

@@ -6,11 +6,10 @@ import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.outbound.transport import PermanentSendError, TransientSendError
-
 from pipeline.intake.process import Outcome, claim_inbound, process_inbound
 from pipeline.mailbox.ledger import record_mail
 from pipeline.outbound.send import send_outbound
+from pipeline.outbound.transport import PermanentSendError, TransientSendError
 from workers.runtime import Runtime
 
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dramatiq import Actor, Broker
-from pipeline.outbound.transport import MailTransport
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
+from pipeline.outbound.transport import MailTransport
 
 if TYPE_CHECKING:
     from workers.actors import Actors

@@ -1,0 +1,134 @@
+"""Queue failure modes from reliability-cases.md ("Queue, crashes, duplicates"), run with
+real dramatiq workers on the in-process broker and on both databases."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from config.settings import Settings
+from pipeline.cases.queries import list_quarantined
+from pipeline.db.models import Case, InboundMail, OutboundMail
+from pipeline.mailbox.ledger import record_mail
+from tests.support import mails
+from workers.app import build_runtime
+from workers.runtime import Runtime
+from workers.service import start_worker
+from workers.sweeper import sweep_once
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    fast = settings.model_copy(
+        update={"retry_min_backoff_ms": 10, "retry_max_backoff_ms": 50, "max_attempts": 3}
+    )
+    rt = build_runtime(fast)
+    worker = start_worker(rt)
+    yield rt
+    worker.stop()
+    rt.broker.close()
+    rt.engine.dispose()
+
+
+def record(runtime: Runtime, raw: bytes) -> int:
+    with runtime.factory() as session, session.begin():
+        return record_mail(session, raw=raw, source="test").inbound_id
+
+
+def scalar(runtime: Runtime, query: object) -> int:
+    with runtime.factory() as session:
+        return session.scalar(query) or 0  # type: ignore[call-overload]
+
+
+def test_same_message_twice_is_one_case(runtime: Runtime) -> None:
+    inbound_id = record(runtime, mails.complaint())
+
+    runtime.enqueue_inbound(inbound_id)
+    runtime.enqueue_inbound(inbound_id)
+
+    wait_until(
+        lambda: (
+            scalar(
+                runtime, select(func.count(OutboundMail.id)).where(OutboundMail.status == "sent")
+            )
+            == 1
+        ),
+        30,
+        "the acknowledgment to be sent",
+    )
+    runtime.broker.join("intake")  # type: ignore[attr-defined]
+    runtime.broker.join("outbox")  # type: ignore[attr-defined]
+    assert scalar(runtime, select(func.count(Case.id))) == 1
+    assert scalar(runtime, select(func.count(OutboundMail.id))) == 1
+
+
+def test_killed_between_commit_and_enqueue_is_found_by_sweep(runtime: Runtime) -> None:
+    """GIVEN a mail committed to the ledger whose nudge never reached the queue."""
+    inbound_id = record(runtime, mails.complaint())
+    with runtime.factory() as session, session.begin():
+        mail = session.get(InboundMail, inbound_id)
+        assert mail is not None
+        mail.received_at = mail.received_at.replace(year=mail.received_at.year - 1)
+
+    nudged, _ = sweep_once(runtime)
+
+    assert nudged == 1
+    wait_until(
+        lambda: scalar(runtime, select(func.count(Case.id))) == 1, 30, "the swept mail's case"
+    )
+
+
+def test_job_that_always_fails_ends_flagged_not_retried_forever(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """A complaint whose attachment cannot be stored (the disk is unusable) fails every time."""
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the attachment store should be")
+    runtime.settings = runtime.settings.model_copy(update={"data_dir": blocked})
+    raw = mails_with_attachment()
+    inbound_id = record(runtime, raw)
+
+    runtime.enqueue_inbound(inbound_id)
+
+    wait_until(
+        lambda: (
+            scalar(
+                runtime, select(func.count(InboundMail.id)).where(InboundMail.status == "failed")
+            )
+            == 1
+        ),
+        60,
+        "the mail to be marked failed",
+    )
+    with runtime.factory() as session:
+        rows = list_quarantined(session)
+        inbound = session.get(InboundMail, inbound_id)
+    assert [r.ledger_id for r in rows] == [inbound_id]
+    assert "failed" in rows[0].quarantine_reason.lower() or "stopped" in rows[0].quarantine_reason
+    assert inbound is not None and inbound.attempts == runtime.settings.max_attempts + 1
+    assert inbound.raw == raw
+    assert scalar(runtime, select(func.count(Case.id))) == 0
+
+
+def mails_with_attachment() -> bytes:
+    from email import message_from_bytes
+    from email.policy import default
+
+    msg = message_from_bytes(mails.complaint(), policy=default)
+    msg.add_attachment(  # type: ignore[attr-defined]
+        b"%PDF-1.4 receipt", maintype="application", subtype="pdf", filename="receipt.pdf"
+    )
+    return bytes(msg)
