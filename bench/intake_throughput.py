@@ -26,10 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.dovecot import DovecotServer  # noqa: E402
-
 from bench.corpus import corpus, english  # noqa: E402
 from pipeline.db.migrate import upgrade  # noqa: E402
+from tests.support.dovecot import DovecotServer  # noqa: E402
 from tests.support.services import fresh_postgres_database, require_redis  # noqa: E402
 from tests.support.smtp_sink import SmtpSink  # noqa: E402
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from letters.acknowledgment import AckLetter, render_acknowledgment
-from letters.compose import build_message, make_message_id
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
+from letters.acknowledgment import AckLetter, render_acknowledgment
+from letters.compose import build_message, make_message_id
 from pipeline.cases.events import record_event
 from pipeline.db.models import Case, Correspondence, InboundMail, OutboundMail
 
