@@ -41,7 +41,7 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
     Retries are bounded (``max_attempts``) and end in the ``dead_letter`` actor, which
     marks the row failed for staff; dramatiq's own default would retry for 30 days.
     """
-    backoff = {
+    backoff: dict[str, Any] = {
         "max_retries": settings.max_attempts,
         "min_backoff": settings.retry_min_backoff_ms,
         "max_backoff": settings.retry_max_backoff_ms,
@@ -54,8 +54,8 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
         mark_dead(runtime.factory, actor=message["actor_name"], args=message["args"])
 
     dead = dramatiq.actor(
-        dead_letter, broker=broker, actor_name="dead_letter", queue_name=INTAKE_QUEUE, max_retries=3
-    )
+        broker=broker, actor_name="dead_letter", queue_name=INTAKE_QUEUE, max_retries=3
+    )(dead_letter)
 
     def send(outbound_id: int) -> None:
         """Send one outbox mail over the configured transport."""
@@ -68,13 +68,12 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
         )
 
     sender = dramatiq.actor(
-        send,
         broker=broker,
         actor_name="send_outbound",
         queue_name=OUTBOX_QUEUE,
         throws=(PermanentSendError,),
         **backoff,
-    )
+    )(send)
 
     def process(inbound_id: int) -> None:
         """Turn one ledger mail into a case (or a reply, or a recorded non-complaint)."""
@@ -92,10 +91,6 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
             runtime.enqueue(sender, outbound_id)
 
     processor = dramatiq.actor(
-        process,
-        broker=broker,
-        actor_name="process_inbound",
-        queue_name=INTAKE_QUEUE,
-        **backoff,
-    )
+        broker=broker, actor_name="process_inbound", queue_name=INTAKE_QUEUE, **backoff
+    )(process)
     return Actors(process_inbound=processor, send_outbound=sender, dead_letter=dead)

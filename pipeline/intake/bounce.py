@@ -40,7 +40,7 @@ def parse_bounce(raw: bytes) -> BounceInfo | None:
     if message is None:
         return None
     if message.get_content_type() == "multipart/report":
-        if (message.get_param("report-type") or "").lower() != "delivery-status":
+        if _report_type(message) != "delivery-status":
             return None
         return _from_dsn(message)
     if _looks_like_plain_bounce(message):
@@ -52,7 +52,12 @@ def is_read_receipt(raw: bytes) -> bool:
     message = _message(raw)
     if message is None or message.get_content_type() != "multipart/report":
         return False
-    return (message.get_param("report-type") or "").lower() == "disposition-notification"
+    return _report_type(message) == "disposition-notification"
+
+
+def _report_type(message: Message) -> str:
+    value = message.get_param("report-type")
+    return value.lower() if isinstance(value, str) else ""
 
 
 def _from_dsn(message: Message) -> BounceInfo:

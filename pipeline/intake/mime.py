@@ -269,7 +269,7 @@ def _attachment(part: Message, index: int, defects: list[str]) -> MailAttachment
 
 def _inner_bytes(part: Message) -> bytes:
     payload = part.get_payload()
-    if isinstance(payload, list) and payload:
+    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
         return bytes(payload[0].as_bytes())
     return b""
 
