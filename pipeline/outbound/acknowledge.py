@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from letters.acknowledgment import AckLetter, render_acknowledgment
-from letters.compose import build_message, make_message_id
+from letters.compose import build_message, is_sendable_address, make_message_id
 from pipeline.cases.events import record_event
 from pipeline.db.models import Case, Correspondence, InboundMail, OutboundMail
 
@@ -37,7 +37,7 @@ def decide_acknowledgment(
     now: datetime,
 ) -> AckDecision:
     """Apply the loop and backfill rules that keep us from answering robots or old mail."""
-    if not to_address or "@" not in to_address:
+    if not is_sendable_address(to_address):
         return AckDecision(False, "No usable sender address to reply to.")
     if _own_domain(settings) and to_address.lower().endswith("@" + _own_domain(settings)):
         return AckDecision(False, "The sender is one of our own addresses.")
@@ -87,6 +87,7 @@ def queue_acknowledgment(
         review_days=settings.review_days,
         company_name=settings.company_name,
         service_phone=settings.service_phone,
+        time_zone=settings.time_zone,
     )
     rendered = render_acknowledgment(letter)
     message_id = make_message_id(_own_domain(settings) or "complaints.invalid")

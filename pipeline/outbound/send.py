@@ -11,6 +11,7 @@ hears from us.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import or_, update
@@ -25,12 +26,23 @@ from pipeline.outbound.transport import MailTransport, PermanentSendError, Trans
 log = logging.getLogger(__name__)
 
 
-def claim_outbound(factory: sessionmaker[Session], *, outbound_id: int, settings: Settings) -> bool:
-    """Mark the mail ``sending`` if nobody else holds it; True when we may send it."""
+@dataclass(frozen=True)
+class Claimed:
+    """What a sender needs of an outbox row it now holds."""
+
+    raw: bytes
+    to_address: str
+    attempts: int
+
+
+def claim_outbound(
+    factory: sessionmaker[Session], *, outbound_id: int, settings: Settings
+) -> Claimed | None:
+    """Mark the mail ``sending`` if nobody else holds it; None when we may not send it."""
     now = utcnow()
     stale = now - timedelta(seconds=settings.claim_seconds)
     with factory() as session, session.begin():
-        result = session.execute(
+        row = session.execute(
             update(OutboundMail)
             .where(OutboundMail.id == outbound_id)
             .where(
@@ -40,8 +52,9 @@ def claim_outbound(factory: sessionmaker[Session], *, outbound_id: int, settings
                 )
             )
             .values(status="sending", claimed_at=now, attempts=OutboundMail.attempts + 1)
-        )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+            .returning(OutboundMail.raw, OutboundMail.to_address, OutboundMail.attempts)
+        ).first()
+    return None if row is None else Claimed(raw=row[0], to_address=row[1], attempts=row[2])
 
 
 def send_outbound(
@@ -52,14 +65,12 @@ def send_outbound(
     settings: Settings,
 ) -> bool:
     """Send one outbox mail if it still needs sending; True when this call sent it."""
-    if not claim_outbound(factory, outbound_id=outbound_id, settings=settings):
+    claimed = claim_outbound(factory, outbound_id=outbound_id, settings=settings)
+    if claimed is None:
         return False
-    with factory() as session:
-        mail = session.get(OutboundMail, outbound_id)
-        assert mail is not None
-        raw, to_address, attempts = mail.raw, mail.to_address, mail.attempts
+    attempts = claimed.attempts
     try:
-        transport.send(raw, sender=settings.from_address, recipients=[to_address])
+        transport.send(claimed.raw, sender=settings.from_address, recipients=[claimed.to_address])
     except PermanentSendError as err:
         _give_up(factory, outbound_id, f"The receiving mail server refused it: {err}")
         raise
