@@ -1,96 +1,179 @@
 """Is this mail from a robot? Then it never gets an acknowledgment.
 
 Answering automatic mail is how mail loops start: two auto-responders answering each
-other forever. The signals are the ones RFC 3834 and the big mail systems use; the
-full list is in reliability-cases.md and the README.
+other forever, or our acknowledgment bouncing and being acknowledged. The signals are
+the ones RFC 3834 (automatic responses), RFC 2369/2919 (mailing lists), RFC 3462
+(reports) and the big mail systems (Exchange, Gmail, Postfix) use; the full list is in
+reliability-cases.md and the README.
+
+Everything here reads a ``ParsedMail`` only: no I/O, so every rule is a unit test.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pipeline.intake.message import ParsedMail
 
-_ROBOT_SENDERS = re.compile(
-    r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|donotreply|bounces?|auto-?reply)([+.-].*)?$",
+# Local parts that only mail systems and robots send from. "bounces" covers VERP
+# return addresses such as bounces+1234@list.example; "-anything" covers
+# noreply-dmarc-support@google.com and the like.
+_ROBOT_LOCAL = re.compile(
+    r"^(?:mailer[-_.]?daemon|mail[-_.]?daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply"
+    r"|auto[-_.]?reply|bounces?)(?:[-+._].*)?$",
     re.IGNORECASE,
 )
+_BULK_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply"})
+_SUPPRESS_MEANS_ROBOT = frozenset({"all", "oof", "autoreply"})
+_LIST_HEADERS = ("List-Id", "List-Unsubscribe", "List-Post")
+_AUTORESPONDER_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder")
 _OOO_SUBJECT = re.compile(
-    r"(out of (the )?office|automatic reply|auto(matic)?[- ]?reply|autoreply|abwesenheit|"
-    r"自动回复|自動回覆|不在办公室|休假|away from)",
+    r"\bout[ -]of[ -](?:the[ -])?office\b|\bautomatic[ -]reply\b|\bauto[ -]?reply\b"
+    r"|\bauto[ -]?response\b|\bautoantwort\b|\babwesenheit|\bautomatische antwort\b"
+    r"|\bréponse automatique\b|自动回复|自動回覆|自動回復|自动答复|自動答覆|不在办公室|不在辦公室",
     re.IGNORECASE,
 )
-
-
-def _first(mail: ParsedMail, name: str) -> str | None:
-    values = mail.headers.get(name.lower())
-    return values[0].strip() if values else None
+_REASON_VALUE_LIMIT = 80
 
 
 def automatic_reason(
     mail: ParsedMail, *, loop_header: str, own_domains: Sequence[str]
 ) -> str | None:
-    """Why this mail is automatic, in words for staff; None for a person's mail."""
-    for check in (_auto_submitted, _precedence, _list_headers, _autoreply_headers):
+    """Why this mail is automatic, in words for staff; None for a person's mail.
+
+    The first matching rule wins, strongest evidence first (our own mail coming back).
+    """
+    if loop_header.strip().lower() in mail.headers:
+        return f"Our own loop header {loop_header}: our mail came back"
+    own = _own_message_id(mail, own_domains)
+    if own:
+        return own
+    for check in _CHECKS:
         reason = check(mail)
         if reason:
             return reason
-    if loop_header.lower() in mail.headers:
-        return f"It carries our own loop header {loop_header}: it is our mail coming back."
-    return _sender_reason(mail, own_domains)
+    return None
+
+
+def is_out_of_office(mail: ParsedMail) -> bool:
+    """An out-of-office style auto-reply (to label replies to our acknowledgments).
+
+    Exchange marks its replies only by subject ("Automatic reply:", "自动答复:") and
+    QQ/163 often by subject alone, so the subject counts as much as the headers.
+    """
+    if "auto-replied" in _tokens(mail, "Auto-Submitted"):
+        return True
+    if "auto_reply" in _tokens(mail, "Precedence"):
+        return True
+    if any(name.lower() in mail.headers for name in _AUTORESPONDER_HEADERS):
+        return True
+    return bool(_OOO_SUBJECT.search(mail.subject))
+
+
+def _values(mail: ParsedMail, name: str) -> list[str]:
+    return [value.strip() for value in mail.headers.get(name.lower(), [])]
+
+
+def _tokens(mail: ParsedMail, name: str) -> list[str]:
+    """The first word of each value, lower-cased, parameters after ';' dropped."""
+    return [value.split(";")[0].strip().strip("\"'").lower() for value in _values(mail, name)]
+
+
+def _shown(value: str) -> str:
+    """A header value short and single-line enough for a staff reason."""
+    value = " ".join(value.split())
+    return value if len(value) <= _REASON_VALUE_LIMIT else value[:_REASON_VALUE_LIMIT] + "…"
+
+
+def _own_message_id(mail: ParsedMail, own_domains: Sequence[str]) -> str | None:
+    # Exact domain match only: a sub-domain rule would turn every customer of a
+    # freemail provider into "our own mail" if our address were at that provider.
+    if not mail.message_id:
+        return None
+    domain = mail.message_id.strip().strip("<>").rpartition("@")[2].strip().rstrip(".").lower()
+    ours = {d.strip().rstrip(".").lower() for d in own_domains if d.strip()}
+    if domain and domain in ours:
+        return f"Message-ID from our own domain {domain}: our mail came back"
+    return None
 
 
 def _auto_submitted(mail: ParsedMail) -> str | None:
-    value = _first(mail, "Auto-Submitted")
-    if value and value.split(";")[0].strip().lower() != "no":
-        return f"Auto-Submitted: {value}"
+    # RFC 3834: any value but "no" (an empty value is no human either).
+    for token, value in zip(
+        _tokens(mail, "Auto-Submitted"), _values(mail, "Auto-Submitted"), strict=True
+    ):
+        if token != "no":
+            return f"Auto-Submitted: {_shown(value) or '(empty)'}"
     return None
 
 
 def _precedence(mail: ParsedMail) -> str | None:
-    value = (_first(mail, "Precedence") or "").lower()
-    if value in ("bulk", "junk", "list", "auto_reply"):
-        return f"Precedence: {value}"
+    for token in _tokens(mail, "Precedence"):
+        if token in _BULK_PRECEDENCE:
+            return f"Precedence: {token}"
     return None
 
 
 def _list_headers(mail: ParsedMail) -> str | None:
-    for name in ("List-Id", "List-Unsubscribe", "List-Post"):
+    for name in _LIST_HEADERS:
         if name.lower() in mail.headers:
             return f"Mailing-list mail ({name})"
     return None
 
 
-def _autoreply_headers(mail: ParsedMail) -> str | None:
-    for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder"):
+def _autoresponder_headers(mail: ParsedMail) -> str | None:
+    for name in _AUTORESPONDER_HEADERS:
         if name.lower() in mail.headers:
             return f"Auto-responder header {name}"
-    suppress = (_first(mail, "X-Auto-Response-Suppress") or "").lower()
-    if {s.strip() for s in suppress.split(",")} & {"all", "oof", "autoreply"}:
-        return f"X-Auto-Response-Suppress: {suppress}"
+    return None
+
+
+def _suppress(mail: ParsedMail) -> str | None:
+    # Exchange/Outlook put this on their own automatic mail, asking others not to
+    # answer it: "All", or a list such as "DR, RN, NRN, OOF, AutoReply".
+    for value in _values(mail, "X-Auto-Response-Suppress"):
+        words = {word.lower() for word in re.split(r"[\s,;]+", value) if word}
+        if words & _SUPPRESS_MEANS_ROBOT:
+            return f"X-Auto-Response-Suppress: {_shown(value)}"
+    return None
+
+
+def _exchange_rule_loop(mail: ParsedMail) -> str | None:
     if "x-ms-exchange-inbox-rules-loop" in mail.headers:
         return "Forwarded by an Exchange inbox rule (X-MS-Exchange-Inbox-Rules-Loop)"
-    if mail.content_type == "multipart/report":
-        return "A delivery or read report (multipart/report)"
     return None
 
 
-def _sender_reason(mail: ParsedMail, own_domains: Sequence[str]) -> str | None:
-    if mail.return_path == "":
-        return "Empty Return-Path (<>): mail from a mail system, not a person"
-    local, _, _domain = mail.from_address.rpartition("@")
-    if local and _ROBOT_SENDERS.match(local):
-        return f"Sent by an automatic address ({mail.from_address})"
-    if mail.message_id:
-        msgid_domain = mail.message_id.strip("<>").rpartition("@")[2].lower()
-        if msgid_domain and msgid_domain in {d.lower() for d in own_domains}:
-            return "Its Message-ID is one of ours: it is our own mail coming back."
+def _report(mail: ParsedMail) -> str | None:
+    if mail.content_type.split(";")[0].strip().lower() == "multipart/report":
+        return "A delivery, read or abuse report (multipart/report)"
     return None
 
 
-def is_out_of_office(mail: ParsedMail) -> bool:
-    """An auto-reply of the out-of-office kind (for labelling replies to our mail)."""
-    auto = (_first(mail, "Auto-Submitted") or "").lower().startswith("auto-replied")
-    headers = any(h in mail.headers for h in ("x-autoreply", "x-autorespond"))
-    return auto or headers or bool(_OOO_SUBJECT.search(mail.subject))
+def _empty_return_path(mail: ParsedMail) -> str | None:
+    # "<>" is the null sender of bounces and other mail-system mail (RFC 5321 4.5.5).
+    if mail.return_path is not None and not mail.return_path.strip().strip("<>").strip():
+        return "Empty Return-Path (<>): sent by a mail system"
+    return None
+
+
+def _robot_sender(mail: ParsedMail) -> str | None:
+    address = mail.from_address.strip().strip("<>")
+    local = address.rpartition("@")[0] if "@" in address else address
+    if local and _ROBOT_LOCAL.match(local):
+        return f"Automatic sender address ({_shown(local.lower())})"
+    return None
+
+
+_CHECKS: tuple[Callable[[ParsedMail], str | None], ...] = (
+    _auto_submitted,
+    _precedence,
+    _list_headers,
+    _autoresponder_headers,
+    _suppress,
+    _exchange_rule_loop,
+    _report,
+    _empty_return_path,
+    _robot_sender,
+)

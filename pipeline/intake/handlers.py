@@ -17,7 +17,7 @@ from pipeline.cases.references import next_reference
 from pipeline.db.base import utcnow
 from pipeline.db.models import Case, Correspondence, InboundMail, OutboundMail
 from pipeline.intake.attachments import store_attachments
-from pipeline.intake.extract import extract_fields, find_phones
+from pipeline.intake.extract import extract_fields, likely_phones
 from pipeline.intake.message import BounceInfo, ParsedMail
 from pipeline.intake.replies import clean_subject, strip_quoted
 from pipeline.outbound.acknowledge import decide_acknowledgment, queue_acknowledgment
@@ -126,7 +126,7 @@ def handle_reply(
     if robot:
         inbound.detail = robot
         return
-    phones = find_phones(text, settings.phone_region)
+    phones = likely_phones(text, settings.phone_region)
     if phones and phones[0] != case.customer_phone:
         previous = case.customer_phone
         case.customer_phone = phones[0]
