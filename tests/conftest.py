@@ -9,6 +9,7 @@ import pytest
 
 from config.settings import Settings
 from pipeline.db.migrate import upgrade
+from tests.support.dovecot import DovecotServer, require_dovecot
 from tests.support.services import fresh_postgres_database, truncate_all
 
 
@@ -20,6 +21,14 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith("COMPLAINTS_") and not key.startswith("COMPLAINTS_TEST_"):
             monkeypatch.delenv(key)
+
+
+@pytest.fixture
+def dovecot() -> Iterator[DovecotServer]:
+    """A fresh Dovecot with an empty INBOX for each test."""
+    require_dovecot()
+    with DovecotServer() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
