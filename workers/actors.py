@@ -18,9 +18,9 @@ from dramatiq import Actor, Broker
 from config.settings import Settings
 from pipeline.intake.process import claim_inbound, process_inbound, release_inbound
 from pipeline.outbound.send import send_outbound
-from pipeline.outbound.transport import PermanentSendError
+from pipeline.outbound.transport import PermanentSendError, TransientSendError
 from pipeline.recovery import mark_dead
-from workers.runtime import current
+from workers.runtime import Runtime, current
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,27 @@ class Actors:
     process_inbound: Actor[[int], None]
     send_outbound: Actor[[int], None]
     dead_letter: Actor[[dict[str, Any], dict[str, Any]], None]
+
+
+def send_now(runtime: Runtime, sender: Actor[[int], None], outbound_id: int) -> None:
+    """Send an acknowledgment right after its case is committed, in the same thread.
+
+    This saves a trip through the queue on the hot path. A temporary failure hands the
+    mail to the outbox actor, whose retries back off; a permanent one is already
+    recorded on the outbox row and the case.
+    """
+    try:
+        send_outbound(
+            runtime.factory,
+            outbound_id=outbound_id,
+            transport=runtime.transport(),
+            settings=runtime.settings,
+        )
+    except TransientSendError:
+        delay = runtime.settings.retry_min_backoff_ms
+        runtime.enqueue_delayed(sender, outbound_id, delay_ms=delay)
+    except PermanentSendError:
+        log.warning("acknowledgment refused", extra={"outbound_id": outbound_id})
 
 
 def declare_actors(broker: Broker, settings: Settings) -> Actors:
@@ -88,7 +109,7 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
             release_inbound(runtime.factory, inbound_id=inbound_id, error=repr(err))
             raise
         for outbound_id in outcome.outbound_ids:
-            runtime.enqueue(sender, outbound_id)
+            send_now(runtime, sender, outbound_id)
 
     processor = dramatiq.actor(
         broker=broker, actor_name="process_inbound", queue_name=INTAKE_QUEUE, **backoff

@@ -288,5 +288,5 @@ def _bodies(fetched: dict[int, dict[bytes, Any]]) -> dict[int, bytes]:
 
 
 def _quietly_close(client: IMAPClient) -> None:
-    with contextlib.suppress(CONNECTION_ERRORS):
+    with contextlib.suppress(*CONNECTION_ERRORS):
         client.shutdown()

@@ -52,6 +52,15 @@ class Runtime:
             log.warning("enqueue failed; the sweep will retry", exc_info=True)
             return False
 
+    def enqueue_delayed(self, actor: Actor[..., Any], *args: Any, delay_ms: int) -> bool:
+        """Nudge an actor after a delay (a retry); failures are logged like ``enqueue``."""
+        try:
+            actor.send_with_options(args=args, delay=delay_ms)
+            return True
+        except Exception:  # the sweep repeats it
+            log.warning("delayed enqueue failed; the sweep will retry", exc_info=True)
+            return False
+
     def enqueue_inbound(self, inbound_id: int) -> None:
         assert self.actors is not None
         self.enqueue(self.actors.process_inbound, inbound_id)

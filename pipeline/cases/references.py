@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, update
+from sqlalchemy import Connection, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -10,27 +10,43 @@ from pipeline.db.models import ReferenceCounter
 
 
 def next_reference(session: Session, *, prefix: str, year: int) -> str:
-    """Take the next number for the year inside the caller's transaction.
+    """Take the next number for the year.
 
-    The UPDATE takes a row lock on PostgreSQL (and the write lock on SQLite), so two
-    workers creating cases at once get different numbers; a rolled-back transaction
-    gives its number back, so references have no gaps in normal operation.
+    On PostgreSQL the number is taken in its own short transaction: the counter row
+    is locked only for that moment, not for the whole intake transaction, so workers
+    creating cases at once do not queue behind each other. A number taken by an
+    intake that then rolls back (a crash) is not given back: references may have
+    gaps, but are never reused. SQLite has one writer at a time anyway, so there the
+    number is taken inside the caller's transaction.
     """
-    number = _increment(session, year)
-    if number is None:
-        try:
-            with session.begin_nested():
-                session.execute(insert(ReferenceCounter).values(year=year, last_number=1))
-            number = 1
-        except IntegrityError:
-            # Another worker started the year first; take the next number after theirs.
-            number = _increment(session, year)
-    assert number is not None
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        engine = bind.engine if isinstance(bind, Connection) else bind
+        with engine.connect() as conn:
+            number = _take(conn, year)
+            conn.commit()
+    else:
+        number = _take(session.connection(), year)
     return f"{prefix}-{year}-{number:06d}"
 
 
-def _increment(session: Session, year: int) -> int | None:
-    return session.scalar(
+def _take(conn: Connection, year: int) -> int:
+    number = _increment(conn, year)
+    if number is not None:
+        return number
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(ReferenceCounter).values(year=year, last_number=1))
+        return 1
+    except IntegrityError:
+        # Another worker started the year first; take the next number after theirs.
+        number = _increment(conn, year)
+        assert number is not None
+        return number
+
+
+def _increment(conn: Connection, year: int) -> int | None:
+    return conn.scalar(
         update(ReferenceCounter)
         .where(ReferenceCounter.year == year)
         .values(last_number=ReferenceCounter.last_number + 1)
