@@ -16,6 +16,8 @@ from config.settings import Settings, load_settings
 app = typer.Typer(no_args_is_help=True, help="Run the complaint mailbox: intake, cases, letters.")
 cases_app = typer.Typer(no_args_is_help=True, help="Look at cases and quarantined mail.")
 app.add_typer(cases_app, name="cases")
+mail_app = typer.Typer(no_args_is_help=True, help="Look at every mail taken in (the ledger).")
+app.add_typer(mail_app, name="mail")
 
 
 def _settings() -> Settings:
@@ -223,6 +225,36 @@ def cases_show(
     typer.echo("\nAudit trail:")
     for event in detail["events"]:
         typer.echo(f"  {event['at'][:19]} {event['by']}: {event['action']} {event['detail'] or ''}")
+
+
+@mail_app.command("list")
+def mail_list(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Stable JSON output (see README).")
+    ] = False,
+    kind: Annotated[
+        str | None,
+        typer.Option("--kind", help="complaint, reply, auto-reply, automatic, bounce, duplicate…"),
+    ] = None,
+    limit: int = 200,
+) -> None:
+    """List mail taken in, newest first; e.g. --kind automatic shows mail that got no case."""
+    from pipeline.cases.queries import list_ledger
+
+    runtime = _runtime(_settings())
+    with runtime.factory() as session:
+        rows = list_ledger(session, classification=kind, limit=limit)
+    if as_json:
+        json.dump([r.to_json() for r in rows], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    for row in rows:
+        typer.echo(
+            f"#{row.ledger_id:<6} {row.received_at[:19]}  {row.classification or row.status:<11}"
+            f" {row.case_reference or '-':<15} {row.from_address}  {row.subject}  {row.detail}"
+        )
+    if not rows:
+        typer.echo("No mail.")
 
 
 @app.command()

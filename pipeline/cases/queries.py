@@ -105,6 +105,50 @@ def list_quarantined(session: Session, *, limit: int = 200) -> list[QuarantinedM
     ]
 
 
+@dataclass(frozen=True)
+class LedgerMail:
+    ledger_id: int
+    status: str  # received / processed / quarantined / failed
+    classification: (
+        str  # complaint / reply / auto-reply / automatic / bounce / duplicate / unreadable
+    )
+    received_at: str
+    from_address: str
+    subject: str
+    detail: str  # why it was classified so (e.g. the header that marked it automatic)
+    case_reference: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def list_ledger(
+    session: Session, *, classification: str | None = None, limit: int = 200
+) -> list[LedgerMail]:
+    """Every mail taken in, newest first: staff check here that no complaint was missed."""
+    query = (
+        select(InboundMail, Case.reference)
+        .outerjoin(Case, Case.id == InboundMail.case_id)
+        .order_by(InboundMail.id.desc())
+        .limit(limit)
+    )
+    if classification:
+        query = query.where(InboundMail.classification == classification)
+    return [
+        LedgerMail(
+            ledger_id=row.id,
+            status=row.status,
+            classification=row.classification,
+            received_at=row.received_at.isoformat(),
+            from_address=row.from_address,
+            subject=row.subject,
+            detail=row.detail or row.quarantine_reason,
+            case_reference=reference or "",
+        )
+        for row, reference in session.execute(query)
+    ]
+
+
 def case_detail(session: Session, reference: str) -> dict[str, Any] | None:
     """One case with its thread and audit trail, as plain data."""
     case = session.scalar(select(Case).where(Case.reference == reference))

@@ -11,12 +11,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from pipeline.db.base import utcnow
-from pipeline.db.models import InboundMail
+from pipeline.db.models import InboundMail, OutboundMail
 from pipeline.intake.automatic import automatic_reason
 from pipeline.intake.bounce import is_read_receipt, parse_bounce
 from pipeline.intake.handlers import handle_bounce, handle_complaint, handle_reply
@@ -110,9 +110,11 @@ def _route(session: Session, inbound: InboundMail, mail: ParsedMail, settings: S
     if bounce is not None:
         case_id = handle_bounce(session, inbound=inbound, mail=mail, bounce=bounce)
         return Outcome(classification="bounce", case_id=case_id)
-    robot = automatic_reason(
-        mail, loop_header=settings.loop_header, own_domains=[_domain(settings.from_address)]
-    )
+    # Our own mail is recognised by its Message-ID in the outbox, not by its domain: a
+    # mailbox on a public provider shares its Message-ID domain with customers.
+    robot = automatic_reason(mail, loop_header=settings.loop_header, own_domains=())
+    if robot is None and _is_ours(session, mail.message_id):
+        robot = "It is one of our own mails coming back."
     if robot is None and is_read_receipt(inbound.raw):
         robot = "Read receipt"
     case = find_thread_case(session, mail=mail, prefix=settings.reference_prefix)
@@ -143,5 +145,10 @@ def _remember_headers(inbound: InboundMail, mail: ParsedMail) -> None:
     inbound.defects = list(mail.defects)
 
 
-def _domain(address: str) -> str:
-    return address.rpartition("@")[2].lower()
+def _is_ours(session: Session, message_id: str | None) -> bool:
+    if not message_id:
+        return False
+    found = session.scalar(
+        select(OutboundMail.id).where(OutboundMail.message_id == message_id).limit(1)
+    )
+    return found is not None

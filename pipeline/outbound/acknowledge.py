@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from letters.acknowledgment import AckLetter, render_acknowledgment
 from letters.compose import build_message, is_sendable_address, make_message_id
-from pipeline.cases.events import record_event
 from pipeline.db.models import Case, Correspondence, InboundMail, OutboundMail
 
 
@@ -47,22 +46,27 @@ def decide_acknowledgment(
             f"The mail is older than {settings.ack_max_age_hours:g} hours (imported backlog).",
         )
     window = now - timedelta(hours=settings.ack_limit_window_hours)
-    sent_recently = session.scalar(
-        select(func.count(OutboundMail.id)).where(
+    sent_recently = (
+        select(func.count(OutboundMail.id))
+        .where(
             OutboundMail.to_address == to_address,
             OutboundMail.auto_reply.is_(True),
             OutboundMail.created_at >= window,
         )
+        .scalar_subquery()
     )
-    if (sent_recently or 0) >= settings.ack_limit_per_address:
-        return AckDecision(False, "Too many automatic replies to this address recently.")
-    received_today = session.scalar(
-        select(func.count(InboundMail.id)).where(
+    received_today = (
+        select(func.count(InboundMail.id))
+        .where(
             InboundMail.from_address == to_address,
             InboundMail.received_at >= now - timedelta(days=1),
         )
+        .scalar_subquery()
     )
-    if (received_today or 0) > settings.inbound_limit_per_address_day:
+    counts = session.execute(select(sent_recently, received_today)).one()
+    if counts[0] >= settings.ack_limit_per_address:
+        return AckDecision(False, "Too many automatic replies to this address recently.")
+    if counts[1] > settings.inbound_limit_per_address_day:
         return AckDecision(False, "This address sent more mail today than a person would.")
     return AckDecision(True)
 
@@ -126,7 +130,6 @@ def queue_acknowledgment(
             body_text=rendered.text,
         )
     )
-    record_event(session, case=case, action="acknowledgment_queued", by="system")
     return outbound
 
 

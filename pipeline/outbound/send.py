@@ -14,13 +14,13 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import insert, or_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from pipeline.cases.events import record_event
 from pipeline.db.base import utcnow
-from pipeline.db.models import Case, OutboundMail
+from pipeline.db.models import Case, CaseEvent, OutboundMail
 from pipeline.outbound.transport import MailTransport, PermanentSendError, TransientSendError
 
 log = logging.getLogger(__name__)
@@ -85,15 +85,19 @@ def send_outbound(
 
 
 def _mark_sent(factory: sessionmaker[Session], outbound_id: int) -> None:
+    """Record the send: one UPDATE and one audit event, no ORM loading on the hot path."""
     with factory() as session, session.begin():
-        mail = session.get(OutboundMail, outbound_id)
-        assert mail is not None
-        mail.status = "sent"
-        mail.sent_at = utcnow()
-        mail.last_error = ""
-        case = session.get(Case, mail.case_id)
-        assert case is not None
-        record_event(session, case=case, action=f"{mail.kind}_sent", by="system")
+        row = session.execute(
+            update(OutboundMail)
+            .where(OutboundMail.id == outbound_id)
+            .values(status="sent", sent_at=utcnow(), last_error="")
+            .returning(OutboundMail.case_id, OutboundMail.kind)
+        ).one()
+        session.execute(
+            insert(CaseEvent).values(
+                case_id=row.case_id, actor="system", action=f"{row.kind}_sent", detail={}
+            )
+        )
 
 
 def _release(factory: sessionmaker[Session], outbound_id: int, error: str) -> None:

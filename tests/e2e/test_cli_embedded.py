@@ -118,3 +118,18 @@ def test_ingest_then_list_and_show_as_json(tmp_path: Path) -> None:
         complaints("cases", "list", "--quarantined", "--json", cwd=tmp_path, env=env).stdout
     )
     assert len(quarantined) == 1 and quarantined[0]["quarantine_reason"]
+
+
+def test_automatic_mail_is_listed_with_its_reason(tmp_path: Path) -> None:
+    env = clean_env()
+    away = tmp_path / "away.eml"
+    away.write_bytes(mails.complaint(headers={"Auto-Submitted": "auto-replied"}))
+
+    complaints("ingest", str(away), cwd=tmp_path, env=env)
+    listed = json.loads(
+        complaints("mail", "list", "--kind", "automatic", "--json", cwd=tmp_path, env=env).stdout
+    )
+
+    assert len(listed) == 1
+    assert listed[0]["case_reference"] == ""
+    assert "Auto-Submitted" in listed[0]["detail"]
