@@ -214,6 +214,9 @@ def _bodies(message: Message, defects: list[str]) -> tuple[str, str | None, list
     attachments: list[MailAttachment] = []
     for part in _leaves(message):
         kind = part.get_content_type()
+        if kind.startswith("multipart/"):
+            # A multipart without a usable boundary: its raw body is the best text we have.
+            kind = "text/plain"
         disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
         named = part.get_filename() is not None or part.get_param("name") is not None
         if kind in ("text/plain", "text/html") and disposition != "attachment" and not named:
