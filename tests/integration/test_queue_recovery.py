@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from email.parser import BytesHeaderParser
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,46 @@ def mails_with_attachment() -> bytes:
         b"%PDF-1.4 receipt", maintype="application", subtype="pdf", filename="receipt.pdf"
     )
     return bytes(msg)
+
+
+def test_crash_after_smtp_accepted_resends_with_same_message_id(runtime: Runtime) -> None:
+    """Policy: a send cut off between SMTP's acceptance and our record is sent again,
+    with the same Message-ID, once its claim expires."""
+    inbound_id = record(runtime, mails.complaint())
+    runtime.enqueue_inbound(inbound_id)
+    wait_until(
+        lambda: (
+            scalar(
+                runtime, select(func.count(OutboundMail.id)).where(OutboundMail.status == "sent")
+            )
+            == 1
+        ),
+        30,
+        "the first send",
+    )
+    outbox = Path(runtime.settings.outbox_dir)
+    first = sorted(outbox.glob("*.eml"))
+    with runtime.factory() as session, session.begin():  # as if we died before recording it
+        mail = session.scalars(select(OutboundMail)).one()
+        mail.status = "sending"
+        mail.claimed_at = mail.created_at.replace(year=mail.created_at.year - 1)
+        message_id = mail.message_id
+
+    _, resent = sweep_once(runtime)
+
+    assert resent == 1
+    wait_until(
+        lambda: (
+            scalar(
+                runtime, select(func.count(OutboundMail.id)).where(OutboundMail.status == "sent")
+            )
+            == 1
+        ),
+        30,
+        "the resend",
+    )
+    files = sorted(outbox.glob("*.eml"))
+    assert files == first  # the outbox folder keeps one file per Message-ID
+    assert BytesHeaderParser().parsebytes(files[0].read_bytes())["Message-ID"] == message_id
+    with runtime.factory() as session:
+        assert session.scalars(select(OutboundMail)).one().attempts == 2
