@@ -16,9 +16,16 @@ import dramatiq
 from dramatiq import Actor, Broker
 
 from config.settings import Settings
-from pipeline.intake.process import claim_inbound, process_inbound, release_inbound
-from pipeline.outbound.send import send_outbound
-from pipeline.outbound.transport import PermanentSendError, TransientSendError
+from pipeline.intake.process import (
+    claim_inbound,
+    claim_many,
+    process_inbound,
+    process_many,
+    release_inbound,
+    release_many,
+)
+from pipeline.outbound.send import send_many, send_outbound
+from pipeline.outbound.transport import PermanentSendError
 from pipeline.recovery import mark_dead
 from workers.runtime import Runtime, current
 
@@ -31,29 +38,31 @@ OUTBOX_QUEUE = "outbox"
 @dataclass(frozen=True)
 class Actors:
     process_inbound: Actor[[int], None]
+    process_batch: Actor[[list[int]], None]
     send_outbound: Actor[[int], None]
     dead_letter: Actor[[dict[str, Any], dict[str, Any]], None]
 
 
-def send_now(runtime: Runtime, sender: Actor[[int], None], outbound_id: int) -> None:
-    """Send an acknowledgment right after its case is committed, in the same thread.
+def send_now(runtime: Runtime, sender: Actor[[int], None], outbound_ids: list[int]) -> None:
+    """Send acknowledgments right after their cases are committed, in the same thread.
 
     This saves a trip through the queue on the hot path. A temporary failure hands the
     mail to the outbox actor, whose retries back off; a permanent one is already
     recorded on the outbox row and the case.
     """
-    try:
-        send_outbound(
-            runtime.factory,
-            outbound_id=outbound_id,
-            transport=runtime.transport(),
-            settings=runtime.settings,
-        )
-    except TransientSendError:
+    if not outbound_ids:
+        return
+    report = send_many(
+        runtime.factory,
+        outbound_ids=outbound_ids,
+        transport=runtime.transport(),
+        settings=runtime.settings,
+    )
+    for outbound_id in report.retry:
         delay = runtime.settings.retry_min_backoff_ms
         runtime.enqueue_delayed(sender, outbound_id, delay_ms=delay)
-    except PermanentSendError:
-        log.warning("acknowledgment refused", extra={"outbound_id": outbound_id})
+    if report.failed:
+        log.warning("acknowledgments refused", extra={"outbound_ids": report.failed})
 
 
 def declare_actors(broker: Broker, settings: Settings) -> Actors:
@@ -108,10 +117,33 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
         except Exception as err:
             release_inbound(runtime.factory, inbound_id=inbound_id, error=repr(err))
             raise
-        for outbound_id in outcome.outbound_ids:
-            send_now(runtime, sender, outbound_id)
+        send_now(runtime, sender, outcome.outbound_ids)
 
     processor = dramatiq.actor(
         broker=broker, actor_name="process_inbound", queue_name=INTAKE_QUEUE, **backoff
     )(process)
-    return Actors(process_inbound=processor, send_outbound=sender, dead_letter=dead)
+
+    def process_batch(inbound_ids: list[int]) -> None:
+        """Process a poller's batch in one transaction; on any error, one mail at a time."""
+        runtime = current()
+        claimed = claim_many(runtime.factory, inbound_ids=inbound_ids, settings=runtime.settings)
+        if not claimed:
+            return
+        try:
+            outcomes = process_many(
+                runtime.factory, inbound_ids=claimed, settings=runtime.settings
+            )
+        except Exception as err:
+            log.warning("batch failed; processing its mails one by one", exc_info=True)
+            release_many(runtime.factory, inbound_ids=claimed, error=repr(err))
+            for inbound_id in claimed:
+                runtime.enqueue(processor, inbound_id)
+            return
+        send_now(runtime, sender, [o for outcome in outcomes for o in outcome.outbound_ids])
+
+    batcher = dramatiq.actor(
+        broker=broker, actor_name="process_batch", queue_name=INTAKE_QUEUE, **backoff
+    )(process_batch)
+    return Actors(
+        process_inbound=processor, process_batch=batcher, send_outbound=sender, dead_letter=dead
+    )

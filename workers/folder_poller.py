@@ -30,7 +30,7 @@ class FolderPoller:
         inbox: Path,
         mailbox_name: str,
         session_factory: sessionmaker[Session],
-        enqueue: Callable[[int], None],
+        enqueue: Callable[[list[int]], None],
         holder: str,
         interval: float = 0.5,
         lease_seconds: float = 30.0,
@@ -57,6 +57,8 @@ class FolderPoller:
                 continue
             if inbound_id is not None:
                 new_ids.append(inbound_id)
+        if new_ids:
+            self.enqueue(new_ids)
         return new_ids
 
     def _waiting_files(self) -> list[Path]:
@@ -73,8 +75,6 @@ class FolderPoller:
         raw = path.read_bytes()
         with self.factory() as session, session.begin():
             result = record_mail(session, raw=raw, source=f"{self.mailbox_name}/{path.name}")
-        if result.is_new:
-            self.enqueue(result.inbound_id)
         os.replace(path, self._destination(path.name))
         return result.inbound_id if result.is_new else None
 

@@ -65,7 +65,7 @@ class ImapPoller:
         *,
         settings: Settings,
         session_factory: sessionmaker[Session],
-        enqueue: Callable[[int], None],
+        enqueue: Callable[[list[int]], None],
         holder: str,
         token_provider: TokenSource | None = None,
     ) -> None:
@@ -229,8 +229,8 @@ class ImapPoller:
             set_watermark(
                 session, mailbox=self.mailbox, uidvalidity=uidvalidity, last_uid=max(batch)
             )
-        for inbound_id in new_ids:
-            self.enqueue(inbound_id)
+        if new_ids:
+            self.enqueue(new_ids)
         self._settle(client, uidvalidity, recorded)
         return new_ids
 

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Mails per processing job: large enough to share a transaction, small enough that a
+# batch that fails and falls back to one-by-one costs little.
+BATCH_SIZE = 20
+
 
 @dataclass
 class Runtime:
@@ -64,6 +68,16 @@ class Runtime:
     def enqueue_inbound(self, inbound_id: int) -> None:
         assert self.actors is not None
         self.enqueue(self.actors.process_inbound, inbound_id)
+
+    def enqueue_inbound_batch(self, inbound_ids: list[int]) -> None:
+        """Nudge new mail in batches: one transaction per batch instead of one per mail."""
+        assert self.actors is not None
+        for start in range(0, len(inbound_ids), BATCH_SIZE):
+            chunk = inbound_ids[start : start + BATCH_SIZE]
+            if len(chunk) == 1:
+                self.enqueue(self.actors.process_inbound, chunk[0])
+            else:
+                self.enqueue(self.actors.process_batch, chunk)
 
     def enqueue_outbound(self, outbound_id: int) -> None:
         assert self.actors is not None

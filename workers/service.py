@@ -33,7 +33,7 @@ def make_poller(runtime: Runtime) -> FolderPoller | object:
         return ImapPoller(
             settings=settings,
             session_factory=runtime.factory,
-            enqueue=runtime.enqueue_inbound,
+            enqueue=runtime.enqueue_inbound_batch,
             holder=holder_name(),
             token_provider=token_provider(settings),
         )
@@ -41,7 +41,7 @@ def make_poller(runtime: Runtime) -> FolderPoller | object:
         inbox=settings.inbox_dir,
         mailbox_name=settings.mailbox_name,
         session_factory=runtime.factory,
-        enqueue=runtime.enqueue_inbound,
+        enqueue=runtime.enqueue_inbound_batch,
         holder=holder_name(),
         interval=settings.folder_poll_seconds,
         lease_seconds=settings.lease_seconds,

@@ -16,8 +16,7 @@ def sweep_once(runtime: Runtime) -> tuple[int, int]:
     """Nudge unfinished mail once; returns how many inbound and outbound were nudged."""
     with runtime.factory() as session, session.begin():
         work = find_unfinished(session, settings=runtime.settings, now=utcnow())
-    for inbound_id in work.inbound_ids:
-        runtime.enqueue_inbound(inbound_id)
+    runtime.enqueue_inbound_batch(work.inbound_ids)
     for outbound_id in work.outbound_ids:
         runtime.enqueue_outbound(outbound_id)
     if work.inbound_ids or work.outbound_ids:

@@ -33,6 +33,7 @@ class Outcome:
 
     classification: str = ""
     case_id: int | None = None
+    inbound_id: int | None = None
     outbound_ids: list[int] = field(default_factory=list)
 
 
@@ -69,25 +70,77 @@ def release_inbound(factory: sessionmaker[Session], *, inbound_id: int, error: s
         )
 
 
+def claim_many(
+    factory: sessionmaker[Session], *, inbound_ids: list[int], settings: Settings
+) -> list[int]:
+    """Claim a batch in one statement; returns the ids this caller now holds."""
+    now = utcnow()
+    stale = now - timedelta(seconds=settings.claim_seconds)
+    with factory() as session, session.begin():
+        claimed = session.scalars(
+            update(InboundMail)
+            .where(InboundMail.id.in_(inbound_ids), InboundMail.status == "received")
+            .where(or_(InboundMail.claimed_at.is_(None), InboundMail.claimed_at < stale))
+            .values(claimed_at=now, attempts=InboundMail.attempts + 1)
+            .returning(InboundMail.id)
+        )
+        return sorted(claimed)
+
+
+def release_many(factory: sessionmaker[Session], *, inbound_ids: list[int], error: str) -> None:
+    """Hand a failed batch back so each mail can be retried on its own."""
+    with factory() as session, session.begin():
+        session.execute(
+            update(InboundMail)
+            .where(InboundMail.id.in_(inbound_ids), InboundMail.status == "received")
+            .values(claimed_at=None, last_error=error[:2000])
+        )
+
+
 def process_inbound(
     factory: sessionmaker[Session], *, inbound_id: int, settings: Settings
 ) -> Outcome:
     """Process one claimed ledger mail, exactly once, in one transaction."""
+    outcomes = process_many(factory, inbound_ids=[inbound_id], settings=settings)
+    return outcomes[0] if outcomes else Outcome(classification="already-done")
+
+
+def process_many(
+    factory: sessionmaker[Session], *, inbound_ids: list[int], settings: Settings
+) -> list[Outcome]:
+    """Process claimed ledger mails in one transaction, each exactly once.
+
+    Rows are locked in id order (no deadlocks between batches) and re-checked: a mail
+    another worker already finished is skipped. Any error rolls the whole batch back;
+    the caller then retries the mails one by one, so one bad mail delays only itself.
+    """
+    outcomes = []
     with factory() as session, session.begin():
-        inbound = session.get(InboundMail, inbound_id, with_for_update=True)
-        if inbound is None or inbound.status != "received":
-            return Outcome(classification="already-done")
-        outcome = _process(session, inbound, settings)
-        inbound.classification = outcome.classification
-        inbound.case_id = outcome.case_id if inbound.case_id is None else inbound.case_id
-        if inbound.status == "received":
-            inbound.status = "processed"
-        inbound.processed_at = utcnow()
-        inbound.claimed_at = None
-    log.info(
-        "mail processed",
-        extra={"inbound_id": inbound_id, "classification": outcome.classification},
-    )
+        rows = session.scalars(
+            select(InboundMail)
+            .where(InboundMail.id.in_(inbound_ids))
+            .order_by(InboundMail.id)
+            .with_for_update()
+        )
+        for inbound in rows:
+            if inbound.status == "received":
+                outcomes.append(_finish(inbound, _process(session, inbound, settings)))
+    for outcome in outcomes:
+        log.info(
+            "mail processed",
+            extra={"inbound_id": outcome.inbound_id, "classification": outcome.classification},
+        )
+    return outcomes
+
+
+def _finish(inbound: InboundMail, outcome: Outcome) -> Outcome:
+    inbound.classification = outcome.classification
+    inbound.case_id = outcome.case_id if inbound.case_id is None else inbound.case_id
+    if inbound.status == "received":
+        inbound.status = "processed"
+    inbound.processed_at = utcnow()
+    inbound.claimed_at = None
+    outcome.inbound_id = inbound.id
     return outcome
 
 

@@ -11,7 +11,7 @@ hears from us.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import insert, or_, update
@@ -30,21 +30,32 @@ log = logging.getLogger(__name__)
 class Claimed:
     """What a sender needs of an outbox row it now holds."""
 
+    id: int
     raw: bytes
     to_address: str
     attempts: int
 
 
+@dataclass
+class SendReport:
+    """What became of a batch: sent, to be retried later, or given up on."""
+
+    sent: list[int] = field(default_factory=list)
+    retry: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)
+
+
 def claim_outbound(
-    factory: sessionmaker[Session], *, outbound_id: int, settings: Settings
-) -> Claimed | None:
-    """Mark the mail ``sending`` if nobody else holds it; None when we may not send it."""
+    factory: sessionmaker[Session], *, outbound_ids: list[int], settings: Settings
+) -> list[Claimed]:
+    """Mark mails ``sending`` if nobody else holds them; returns the ones we now hold."""
     now = utcnow()
     stale = now - timedelta(seconds=settings.claim_seconds)
     with factory() as session, session.begin():
-        row = session.execute(
+        rows = session.execute(
             update(OutboundMail)
-            .where(OutboundMail.id == outbound_id)
+            .where(OutboundMail.id.in_(outbound_ids))
             .where(
                 or_(
                     OutboundMail.status == "pending",
@@ -52,9 +63,44 @@ def claim_outbound(
                 )
             )
             .values(status="sending", claimed_at=now, attempts=OutboundMail.attempts + 1)
-            .returning(OutboundMail.raw, OutboundMail.to_address, OutboundMail.attempts)
-        ).first()
-    return None if row is None else Claimed(raw=row[0], to_address=row[1], attempts=row[2])
+            .returning(
+                OutboundMail.id, OutboundMail.raw, OutboundMail.to_address, OutboundMail.attempts
+            )
+        ).all()
+    return [Claimed(id=r[0], raw=r[1], to_address=r[2], attempts=r[3]) for r in rows]
+
+
+def send_many(
+    factory: sessionmaker[Session],
+    *,
+    outbound_ids: list[int],
+    transport: MailTransport,
+    settings: Settings,
+) -> SendReport:
+    """Send the outbox mails that still need sending, over one transport connection."""
+    report = SendReport()
+    for claimed in claim_outbound(factory, outbound_ids=outbound_ids, settings=settings):
+        try:
+            transport.send(
+                claimed.raw, sender=settings.from_address, recipients=[claimed.to_address]
+            )
+        except PermanentSendError as err:
+            _give_up(factory, claimed.id, f"The receiving mail server refused it: {err}")
+            report.failed.append(claimed.id)
+            report.errors[claimed.id] = str(err)
+        except TransientSendError as err:
+            report.errors[claimed.id] = str(err)
+            if claimed.attempts >= settings.max_attempts:
+                reason = f"Could not be sent after {claimed.attempts} attempts: {err}"
+                _give_up(factory, claimed.id, reason)
+                report.failed.append(claimed.id)
+            else:
+                _release(factory, claimed.id, str(err))
+                report.retry.append(claimed.id)
+        else:
+            report.sent.append(claimed.id)
+    _mark_sent(factory, report.sent)
+    return report
 
 
 def send_outbound(
@@ -64,39 +110,34 @@ def send_outbound(
     transport: MailTransport,
     settings: Settings,
 ) -> bool:
-    """Send one outbox mail if it still needs sending; True when this call sent it."""
-    claimed = claim_outbound(factory, outbound_id=outbound_id, settings=settings)
-    if claimed is None:
-        return False
-    attempts = claimed.attempts
-    try:
-        transport.send(claimed.raw, sender=settings.from_address, recipients=[claimed.to_address])
-    except PermanentSendError as err:
-        _give_up(factory, outbound_id, f"The receiving mail server refused it: {err}")
-        raise
-    except TransientSendError as err:
-        if attempts >= settings.max_attempts:
-            _give_up(factory, outbound_id, f"Could not be sent after {attempts} attempts: {err}")
-            raise PermanentSendError(str(err)) from err
-        _release(factory, outbound_id, str(err))
-        raise
-    _mark_sent(factory, outbound_id)
-    return True
+    """Send one outbox mail; raises so the queue's retry policy applies to failures."""
+    report = send_many(
+        factory, outbound_ids=[outbound_id], transport=transport, settings=settings
+    )
+    if report.retry:
+        raise TransientSendError(report.errors[outbound_id])
+    if report.failed:
+        raise PermanentSendError(report.errors[outbound_id])
+    return bool(report.sent)
 
 
-def _mark_sent(factory: sessionmaker[Session], outbound_id: int) -> None:
-    """Record the send: one UPDATE and one audit event, no ORM loading on the hot path."""
+def _mark_sent(factory: sessionmaker[Session], outbound_ids: list[int]) -> None:
+    """Record sends: one UPDATE and one batch of audit events, no ORM loading."""
+    if not outbound_ids:
+        return
     with factory() as session, session.begin():
-        row = session.execute(
+        rows = session.execute(
             update(OutboundMail)
-            .where(OutboundMail.id == outbound_id)
+            .where(OutboundMail.id.in_(outbound_ids))
             .values(status="sent", sent_at=utcnow(), last_error="")
             .returning(OutboundMail.case_id, OutboundMail.kind)
-        ).one()
+        ).all()
         session.execute(
-            insert(CaseEvent).values(
-                case_id=row.case_id, actor="system", action=f"{row.kind}_sent", detail={}
-            )
+            insert(CaseEvent),
+            [
+                {"case_id": r.case_id, "actor": "system", "action": f"{r.kind}_sent", "detail": {}}
+                for r in rows
+            ],
         )
 
 

@@ -67,7 +67,7 @@ def poller(
     return ImapPoller(
         settings=imap_settings(server, tmp_path, **extra),
         session_factory=factory,
-        enqueue=(queued if queued is not None else []).append,
+        enqueue=(queued if queued is not None else []).extend,
         holder=holder,
     )
 

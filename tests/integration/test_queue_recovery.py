@@ -176,3 +176,31 @@ def test_crash_after_smtp_accepted_resends_with_same_message_id(runtime: Runtime
     assert BytesHeaderParser().parsebytes(files[0].read_bytes())["Message-ID"] == message_id
     with runtime.factory() as session:
         assert session.scalars(select(OutboundMail)).one().attempts == 2
+
+
+def test_one_bad_mail_in_a_batch_does_not_hold_up_the_others(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """GIVEN a batch where one mail cannot be stored THEN the others still become cases."""
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the attachment store should be")
+    runtime.settings = runtime.settings.model_copy(update={"data_dir": blocked})
+    good = [record(runtime, mails.complaint(subject=f"Plain {n}")) for n in range(3)]
+    bad = record(runtime, mails_with_attachment())
+
+    runtime.enqueue_inbound_batch([*good, bad])
+
+    wait_until(lambda: scalar(runtime, select(func.count(Case.id))) == 3, 60, "three cases")
+    wait_until(
+        lambda: (
+            scalar(
+                runtime, select(func.count(InboundMail.id)).where(InboundMail.status == "failed")
+            )
+            == 1
+        ),
+        60,
+        "the bad mail to be marked failed",
+    )
+    with runtime.factory() as session:
+        failed = session.get(InboundMail, bad)
+    assert failed is not None and failed.status == "failed"

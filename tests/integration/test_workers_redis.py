@@ -114,8 +114,7 @@ def feed(runtime: Runtime, n: int) -> None:
                 sender=f"Customer {i} <c{i}@customer.example>", subject=f"Problem {i}"
             )
             ids.append(record_mail(session, raw=raw, source="test").inbound_id)
-    for inbound_id in ids:
-        runtime.enqueue_inbound(inbound_id)
+    runtime.enqueue_inbound_batch(ids)
 
 
 def test_worker_killed_mid_backlog_loses_nothing_and_doubles_nothing(
