@@ -58,13 +58,7 @@ def handle_complaint(
     session.flush()
     record_event(session, case=case, action="received", by="system", channel="email")
     _add_incoming(session, case=case, inbound=inbound, mail=mail, kind="complaint", text=mail.text)
-    store_attachments(
-        session,
-        root=Path(settings.storage_dir),
-        attachments=mail.attachments,
-        inbound_mail_id=inbound.id,
-        case_id=case.id,
-    )
+    _store(session, inbound=inbound, mail=mail, case=case, settings=settings)
     outbound_ids = _acknowledge(
         session, case=case, mail=mail, summary=fields.summary, settings=settings
     )
@@ -115,13 +109,7 @@ def handle_reply(
     text = strip_quoted(mail.text)
     kind = "auto_reply" if robot else "reply"
     _add_incoming(session, case=case, inbound=inbound, mail=mail, kind=kind, text=text)
-    store_attachments(
-        session,
-        root=Path(settings.storage_dir),
-        attachments=mail.attachments,
-        inbound_mail_id=inbound.id,
-        case_id=case.id,
-    )
+    _store(session, inbound=inbound, mail=mail, case=case, settings=settings)
     record_event(session, case=case, action=f"{kind}_received", by="system")
     if robot:
         inbound.detail = robot
@@ -175,6 +163,18 @@ def _add_incoming(
             body_text=text,
             at=inbound.received_at,
         )
+    )
+
+
+def _store(
+    session: Session, *, inbound: InboundMail, mail: ParsedMail, case: Case, settings: Settings
+) -> None:
+    store_attachments(
+        session,
+        root=Path(settings.storage_dir),
+        attachments=mail.attachments,
+        inbound_mail_id=inbound.id,
+        case_id=case.id,
     )
 
 

@@ -7,13 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.support import mails
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -34,15 +33,6 @@ def clean_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTS_")}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     return env
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def test_demo_turns_every_complaint_into_an_acknowledged_case(tmp_path: Path) -> None:

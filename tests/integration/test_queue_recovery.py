@@ -3,8 +3,7 @@ real dramatiq workers on the in-process broker and on both databases."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
@@ -16,19 +15,11 @@ from pipeline.cases.queries import list_quarantined
 from pipeline.db.models import Case, InboundMail, OutboundMail
 from pipeline.mailbox.ledger import record_mail
 from tests.support import mails
+from tests.support.waiting import wait_until
 from workers.app import build_runtime
 from workers.runtime import Runtime
 from workers.service import start_worker
 from workers.sweeper import sweep_once
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from pipeline.mailbox.ledger import record_mail
 from tests.support import mails
 from tests.support.services import require_redis, truncate_all
 from tests.support.smtp_sink import SmtpSink
+from tests.support.waiting import wait_until
 from workers.app import build_runtime
 from workers.runtime import Runtime
 from workers.sweeper import sweep_once
@@ -78,15 +78,6 @@ def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def counts(runtime: Runtime) -> tuple[int, int, int]:
