@@ -121,7 +121,7 @@ def process_many(
             .where(InboundMail.id.in_(inbound_ids))
             .order_by(InboundMail.id)
             .with_for_update()
-        )
+        ).all()
         for inbound in rows:
             if inbound.status == "received":
                 outcomes.append(_finish(inbound, _process(session, inbound, settings)))
