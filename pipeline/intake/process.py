@@ -166,7 +166,7 @@ def _route(session: Session, inbound: InboundMail, mail: ParsedMail, settings: S
     # Our own mail is recognised by its Message-ID in the outbox, not by its domain: a
     # mailbox on a public provider shares its Message-ID domain with customers.
     robot = automatic_reason(mail, loop_header=settings.loop_header, own_domains=())
-    if robot is None and _is_ours(session, mail.message_id):
+    if robot is None and _is_ours(session, mail.message_id, settings):
         robot = "It is one of our own mails coming back."
     if robot is None and is_read_receipt(inbound.raw):
         robot = "Read receipt"
@@ -198,8 +198,10 @@ def _remember_headers(inbound: InboundMail, mail: ParsedMail) -> None:
     inbound.defects = list(mail.defects)
 
 
-def _is_ours(session: Session, message_id: str | None) -> bool:
-    if not message_id:
+def _is_ours(session: Session, message_id: str | None, settings: Settings) -> bool:
+    """True for a Message-ID we generated; only ids on our own domain need a look-up."""
+    own_domain = settings.from_address.rpartition("@")[2].lower()
+    if not message_id or not message_id.rstrip(">").lower().endswith("@" + own_domain):
         return False
     found = session.scalar(
         select(OutboundMail.id).where(OutboundMail.message_id == message_id).limit(1)

@@ -320,3 +320,24 @@ def test_references_are_sequential(runtime: Runtime, settings: Settings) -> None
         refs = [c.reference for c in list_cases(session)]
     year = utcnow().year
     assert refs == [f"CP-{year}-000001", f"CP-{year}-000002", f"CP-{year}-000003"]
+
+
+def test_our_own_acknowledgment_coming_back_opens_nothing(
+    runtime: Runtime, settings: Settings
+) -> None:
+    """A mail system that strips our loop headers and sends our mail back to us."""
+    ingest_bytes(runtime, mails.complaint(), name="a.eml")
+    ack = next(Path(settings.outbox_dir).glob("*.eml")).read_bytes()
+    stripped = b"\r\n".join(
+        line
+        for line in ack.split(b"\r\n")
+        if not line.lower().startswith((b"x-complaints-loop", b"auto-submitted", b"x-auto-resp"))
+    )
+
+    ingest_bytes(runtime, stripped, name="echo.eml")
+
+    assert count(runtime, Case) == 1
+    assert len(outbox(settings)) == 1
+    with runtime.factory() as session:
+        echo = session.scalars(select(InboundMail).order_by(InboundMail.id.desc())).first()
+    assert echo is not None and "our own" in echo.detail
