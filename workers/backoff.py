@@ -10,7 +10,11 @@ import random
 
 
 class Backoff:
+    """Delays of ``first`` seconds doubling up to ``cap``, each varied by ±``jitter``."""
+
     def __init__(self, *, first: float = 1.0, cap: float = 60.0, jitter: float = 0.2) -> None:
+        if first <= 0 or cap < first or not 0 <= jitter < 1:
+            raise ValueError("backoff needs 0 < first <= cap and 0 <= jitter < 1")
         self.first = first
         self.cap = cap
         self.jitter = jitter
@@ -23,4 +27,5 @@ class Backoff:
         return delay
 
     def reset(self) -> None:
+        """Start from ``first`` again, after the connection has proved itself."""
         self._next = self.first
