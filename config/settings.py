@@ -45,10 +45,11 @@ class Settings(BaseSettings):
     imap_password: SecretStr = SecretStr("")
     imap_folder: str = "INBOX"
     imap_ssl: bool = True
+    imap_starttls: bool = False
     imap_done_folder: str = ""
     imap_idle_seconds: int = Field(default=540, ge=10, le=600)
     imap_poll_seconds: float = Field(default=30.0, gt=0)
-    imap_timeout_seconds: float = Field(default=60.0, gt=0)
+    imap_timeout_seconds: float = Field(default=30.0, gt=0)
     folder_poll_seconds: float = Field(default=0.5, gt=0)
 
     # OAuth2 (XOAUTH2) for Gmail / Microsoft 365; used for IMAP and SMTP when set.
@@ -102,7 +103,8 @@ class Settings(BaseSettings):
     maintenance_chance: int = 1000
 
     # Poller lock: one active poller per mailbox.
-    lease_seconds: float = Field(default=30.0, gt=1)
+    # Longer than the IMAP socket timeout, so one slow read never loses the lease.
+    lease_seconds: float = Field(default=60.0, gt=1)
 
     log_level: str = "INFO"
 

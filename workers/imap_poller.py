@@ -263,6 +263,9 @@ class ImapPoller:
             timeout=settings.imap_timeout_seconds,
         )
         try:
+            if settings.imap_starttls and not settings.imap_ssl:
+                # Upgrade a plain connection before any password or token is sent.
+                client.starttls(ssl.create_default_context())
             self._login(client)
         except BaseException:
             _disconnect(client, clean=False)

@@ -50,14 +50,21 @@ def utcnow() -> datetime:
 def make_engine(url: str) -> Engine:
     """Create an engine tuned for the backend: WAL and a busy timeout for SQLite."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            hide_parameters=True,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     # No pre-ping: it costs a round trip per checkout on the hot path. A connection the
     # server dropped fails one job, SQLAlchemy then discards the whole pool, and the
     # idempotent job is retried.
-    return create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20)
+    # hide_parameters: errors would otherwise quote raw mail bytes and personal data.
+    return create_engine(
+        url, pool_recycle=1800, pool_size=10, max_overflow=20, hide_parameters=True
+    )
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:

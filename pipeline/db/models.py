@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     ForeignKey,
     Index,
@@ -107,8 +108,9 @@ class MailboxItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mailbox: Mapped[str] = mapped_column(String(500))
-    uidvalidity: Mapped[int] = mapped_column(Integer)
-    uid: Mapped[int] = mapped_column(Integer)
+    # UIDs and UIDVALIDITY are unsigned 32-bit: above a signed INTEGER's range.
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    uid: Mapped[int] = mapped_column(BigInteger)
     inbound_mail_id: Mapped[int] = mapped_column(ForeignKey("inbound_mail.id"), index=True)
     settled: Mapped[bool] = mapped_column(Boolean, default=False)  # flagged/moved on the server
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -120,8 +122,8 @@ class MailboxState(Base):
     __tablename__ = "mailbox_state"
 
     mailbox: Mapped[str] = mapped_column(String(500), primary_key=True)
-    uidvalidity: Mapped[int] = mapped_column(Integer, default=0)
-    last_uid: Mapped[int] = mapped_column(Integer, default=0)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 

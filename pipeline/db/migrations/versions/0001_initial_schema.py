@@ -57,8 +57,8 @@ def upgrade() -> None:
     )
     op.create_table('mailbox_state',
     sa.Column('mailbox', sa.String(length=500), nullable=False),
-    sa.Column('uidvalidity', sa.Integer(), nullable=False),
-    sa.Column('last_uid', sa.Integer(), nullable=False),
+    sa.Column('uidvalidity', sa.BigInteger(), nullable=False),
+    sa.Column('last_uid', sa.BigInteger(), nullable=False),
     sa.Column('updated_at', pipeline.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('mailbox', name=op.f('pk_mailbox_state'))
     )
@@ -176,8 +176,8 @@ def upgrade() -> None:
     op.create_table('mailbox_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('mailbox', sa.String(length=500), nullable=False),
-    sa.Column('uidvalidity', sa.Integer(), nullable=False),
-    sa.Column('uid', sa.Integer(), nullable=False),
+    sa.Column('uidvalidity', sa.BigInteger(), nullable=False),
+    sa.Column('uid', sa.BigInteger(), nullable=False),
     sa.Column('inbound_mail_id', sa.Integer(), nullable=False),
     sa.Column('settled', sa.Boolean(), nullable=False),
     sa.Column('seen_at', pipeline.db.base.UTCDateTime(timezone=True), nullable=False),

@@ -1,0 +1,39 @@
+"""The Alembic migrations build exactly the schema the models describe, on both databases."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from config.settings import Settings
+from pipeline.db.base import Base, make_engine, make_session_factory
+from pipeline.db.migrate import upgrade
+from pipeline.mailbox.ledger import get_watermark, record_mail, set_watermark
+from tests.support import mails
+
+
+def test_migrated_schema_matches_the_models(settings: Settings) -> None:
+    upgrade(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+    engine.dispose()
+
+    assert differences == []
+
+
+def test_imap_uids_above_signed_32_bits_are_stored(settings: Settings) -> None:
+    """UID and UIDVALIDITY are unsigned 32-bit numbers; servers do use the top half."""
+    upgrade(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url)
+    factory = make_session_factory(engine)
+    big = 4_294_967_295
+    with factory() as session, session.begin():
+        record_mail(
+            session, raw=mails.complaint(), source="t", mailbox="m", uidvalidity=big, uid=big
+        )
+        set_watermark(session, mailbox="m", uidvalidity=big, last_uid=big)
+    with factory() as session:
+        assert get_watermark(session, mailbox="m") == (big, big)
+    engine.dispose()
