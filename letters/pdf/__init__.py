@@ -1,0 +1,1 @@
+"""PDF letters and forms drawn with reportlab."""
