@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     # Longer than the IMAP socket timeout, so one slow read never loses the lease.
     lease_seconds: float = Field(default=60.0, gt=1)
 
+    # Departments cases are routed to (empty = the built-in config/departments.toml).
+    departments_file: str = ""
+
     # Printed letters: a CJK TrueType font to embed (empty = find one on this machine).
     pdf_font_path: str = ""
 

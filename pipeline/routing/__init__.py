@@ -1,0 +1,1 @@
+"""Which department should handle a case: suggestions and how often staff took them."""
