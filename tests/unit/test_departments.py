@@ -21,7 +21,7 @@ def test_built_in_departments_cover_the_process() -> None:
     assert [d.key for d in departments] == ["production", "quality", "rnd", "sales", "logistics"]
     quality = department_by_key(departments, "quality")
     assert quality is not None
-    assert quality.name("zh") == "质量部" and quality.name("en") == "Quality"
+    assert quality.name("zh") == "质量管理部" and quality.name("en") == "Quality management"
     assert "漏水" in quality.keywords and "broken" in quality.keywords
     assert department_by_key(departments, "nope") is None
     assert department_by_key(departments, None) is None
