@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     # Departments cases are routed to (empty = the built-in config/departments.toml).
     departments_file: str = ""
 
+    # Deadlines, approval authority, follow-up, holidays (empty = built-in config/policies.toml).
+    policies_file: str = ""
+
     # Printed letters: a CJK TrueType font to embed (empty = find one on this machine).
     pdf_font_path: str = ""
 

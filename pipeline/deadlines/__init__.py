@@ -1,0 +1,1 @@
+"""Resolution deadlines counted in working days."""
