@@ -1,0 +1,1 @@
+"""After closing: the satisfaction follow-up."""
