@@ -1,0 +1,1 @@
+"""Complaint statistics and the review of recurring problems."""
