@@ -24,5 +24,5 @@ def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("mailparser", "alembic.runtime.migration", "dramatiq"):
+    for noisy in ("mailparser", "alembic.runtime.migration", "alembic.runtime.plugins", "dramatiq"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
