@@ -1,0 +1,58 @@
+"""The satisfaction follow-up, sent about a week after a case closes.
+
+The process asks the customer about both the attitude of our staff and the result;
+their answers are part of how the customer-service team is evaluated. Answering must
+take one click (a signed link per score, no login) or one reply ("5", "满意"), so the
+letter offers both and says what each score means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from letters.acknowledgment import RenderedMail, letter_language, salutation_name
+from letters.formatting import clean_line, format_date, local_time
+from letters.render import render_pair
+
+SUBJECTS = {
+    "zh": "[{reference}] 请评价我们对您投诉的处理",
+    "en": "[{reference}] How did we handle your complaint?",
+}
+SCORE_LABELS = {
+    "zh": {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"},
+    "en": {5: "Very satisfied", 4: "Satisfied", 3: "Neither", 2: "Dissatisfied",
+           1: "Very dissatisfied"},
+}
+
+
+@dataclass(frozen=True)
+class SurveyLetter:
+    """What the survey mail says; ``links`` maps each score 1–5 to its signed address."""
+
+    reference: str
+    language: str
+    customer_name: str
+    closed_at: datetime
+    time_zone: str
+    links: Mapping[int, str]
+    company_name: str
+
+
+def render_survey(letter: SurveyLetter) -> RenderedMail:
+    """Render the survey in the customer's language, best score first."""
+    language = letter_language(letter.language)
+    if sorted(letter.links) != [1, 2, 3, 4, 5]:
+        raise ValueError("The survey needs one link for each score from 1 to 5.")
+    context: dict[str, Any] = {
+        "reference": clean_line(letter.reference, limit=64),
+        "name": salutation_name(letter.customer_name),
+        "closed": format_date(local_time(letter.closed_at, letter.time_zone), language),
+        "scores": [(score, SCORE_LABELS[language][score], letter.links[score])
+                   for score in (5, 4, 3, 2, 1)],
+        "company": clean_line(letter.company_name),
+    }
+    text, html = render_pair(f"survey.{language}", context)
+    return RenderedMail(SUBJECTS[language].format(reference=context["reference"]), text, html)
