@@ -1,0 +1,1 @@
+"""From a routed case to its written resolution."""
