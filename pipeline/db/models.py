@@ -8,6 +8,7 @@ Message-ID, an acknowledgment once per case.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -55,6 +57,18 @@ class Case(Base):
     source_message_id: Mapped[str | None] = mapped_column(String(998), unique=True)
     forwarded_by: Mapped[str] = mapped_column(String(320), default="")
     attention: Mapped[str] = mapped_column(Text, default="")  # why staff must look now
+
+    # Classification for deadlines and statistics (客户投诉统计表), set in review.
+    category: Mapped[str] = mapped_column(String(32), default="", index=True)
+    severity: Mapped[str] = mapped_column(String(16), default="normal")
+    product: Mapped[str] = mapped_column(String(200), default="")
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    # Closure: the customer's agreement, when the case closed, and what it continues.
+    agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    agreement_via: Mapped[str] = mapped_column(String(16), default="")  # reply / phone / ...
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    follows_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -209,3 +223,93 @@ class CaseEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     case: Mapped[Case] = relationship(back_populates="events")
+
+
+class CaseDeadline(Base):
+    """The resolution deadline the customer was told, and the timed work it drives.
+
+    One row per case; a moved deadline updates the row (the history is in the audit
+    trail). ``reminded_at`` and ``escalated_at`` are set in the same transaction that
+    queues the reminder or escalation, so the scheduler never does either twice.
+    """
+
+    __tablename__ = "case_deadlines"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    remind_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    working_days: Mapped[int] = mapped_column(Integer)
+    set_by: Mapped[str] = mapped_column(String(100))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")  # why it moved ("" when first set)
+    changes: Mapped[int] = mapped_column(Integer, default=0)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Resolution(Base):
+    """A department's proposed resolution; a case may have several if sent back.
+
+    ``answers`` holds ``{"point": ..., "answer": ...}`` for each point the customer
+    raised, in order: the written-resolution notice prints them as they are here.
+    """
+
+    __tablename__ = "resolutions"
+    __table_args__ = (UniqueConstraint("case_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="proposed")  # /approved/sent_back
+    findings: Mapped[str] = mapped_column(Text, default="")
+    method: Mapped[str] = mapped_column(String(32))  # compensation, return, discount, ...
+    loss_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    compensation_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    next_steps: Mapped[str] = mapped_column(Text, default="")
+    contact_person: Mapped[str] = mapped_column(String(200), default="")
+    answers: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    needs_approval: Mapped[bool] = mapped_column(Boolean, default=True)
+    proposed_by: Mapped[str] = mapped_column(String(100))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by: Mapped[str] = mapped_column(String(100), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str] = mapped_column(Text, default="")  # instructions or comments
+
+
+class Notice(Base):
+    """A letter archived with its case exactly as the customer received it.
+
+    Immutable once written: corrections are a new notice, never an edit. The unique
+    key makes issuing idempotent: a retried job finds the notice already there.
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "resolution_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # resolution, ...
+    resolution_id: Mapped[int | None] = mapped_column(ForeignKey("resolutions.id"))
+    language: Mapped[str] = mapped_column(String(8))
+    filename: Mapped[str] = mapped_column(String(200))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    delivery: Mapped[str] = mapped_column(String(16))  # email / post
+    outbound_mail_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_mail.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FollowUp(Base):
+    """The satisfaction follow-up of a closed case: when it is due, what was answered."""
+
+    __tablename__ = "follow_ups"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outbound_mail_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_mail.id"))
+    cancelled_reason: Mapped[str] = mapped_column(Text, default="")
+    score: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_via: Mapped[str] = mapped_column(String(16), default="")  # link / reply / phone

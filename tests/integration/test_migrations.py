@@ -37,3 +37,28 @@ def test_imap_uids_above_signed_32_bits_are_stored(settings: Settings) -> None:
     with factory() as session:
         assert get_watermark(session, mailbox="m") == (big, big)
     engine.dispose()
+
+
+def test_upgrading_keeps_existing_cases_with_defaults_for_new_columns(settings: Settings) -> None:
+    """A database with cases from the first release upgrades in place."""
+    from sqlalchemy import text
+
+    url = settings.effective_database_url
+    upgrade(url, "0001")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO cases (reference, status, channel, language, received_at, customer_name,"
+            " customer_address, customer_email, customer_phone, email_undeliverable, subject,"
+            " what_happened, demands, order_numbers, phone_candidates, taken_by, forwarded_by,"
+            " attention, created_at, updated_at) VALUES ('CP-2026-000001', 'new', 'email', 'zh',"
+            " CURRENT_TIMESTAMP, '', '', '', '', false, 's', 'w', '[]', '[]', '[]', 'system', '',"
+            " '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        ))
+    upgrade(url)
+    with engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT category, severity, product, reopen_count, closed_at FROM cases"
+        )).one()
+    engine.dispose()
+    assert tuple(row) == ("", "normal", "", 0, None)

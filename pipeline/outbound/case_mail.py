@@ -1,0 +1,107 @@
+"""Letters to the customer about their case, queued in the outbox with the case change.
+
+Every letter after the acknowledgment (deadline, moved deadline, written resolution,
+survey) goes through here, so each one is threaded under the customer's original
+mail and our earlier letters (their mail client shows one conversation), is stored
+as correspondence on the case, and is queued in the caller's transaction: the letter
+exists if and only if the change it announces was committed. ``dedupe_key`` makes a
+retried job find the letter already queued instead of queuing it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.settings import Settings
+from letters.acknowledgment import RenderedMail
+from letters.compose import build_message, is_sendable_address, make_message_id
+from pipeline.db.models import Case, Correspondence, OutboundMail
+
+THREAD_DEPTH = 10
+"""Earlier Message-IDs carried in References; clients need only the last few."""
+
+
+def can_email(case: Case) -> bool:
+    """Whether the customer can be written to by email (else the letter goes by post)."""
+    return (
+        bool(case.customer_email)
+        and not case.email_undeliverable
+        and is_sendable_address(case.customer_email)
+    )
+
+
+def _thread(session: Session, case: Case) -> tuple[str | None, tuple[str, ...]]:
+    ours = session.scalars(
+        select(OutboundMail.message_id)
+        .where(OutboundMail.case_id == case.id)
+        .order_by(OutboundMail.id.desc())
+        .limit(THREAD_DEPTH)
+    ).all()
+    references = tuple(r for r in (case.source_message_id, *reversed(ours)) if r)
+    return case.source_message_id, references
+
+
+def queue_case_mail(
+    session: Session,
+    *,
+    settings: Settings,
+    case: Case,
+    kind: str,
+    rendered: RenderedMail,
+    dedupe_key: str,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+) -> OutboundMail:
+    """Queue a letter to the case's customer; returns the existing one on a retry."""
+    existing = session.scalar(
+        select(OutboundMail).where(
+            OutboundMail.case_id == case.id,
+            OutboundMail.kind == kind,
+            OutboundMail.dedupe_key == dedupe_key,
+        )
+    )
+    if existing is not None:
+        return existing
+    in_reply_to, references = _thread(session, case)
+    domain = settings.from_address.rpartition("@")[2].lower() or "complaints.invalid"
+    message_id = make_message_id(domain)
+    raw = build_message(
+        from_name=settings.from_name,
+        from_address=settings.from_address,
+        to_name=case.customer_name,
+        to_address=case.customer_email,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=references,
+        auto_reply=False,
+        loop_header=settings.loop_header,
+        attachments=attachments,
+    )
+    outbound = OutboundMail(
+        case_id=case.id,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        message_id=message_id,
+        to_address=case.customer_email,
+        subject=rendered.subject,
+        raw=raw,
+        auto_reply=False,
+    )
+    session.add(outbound)
+    session.flush()
+    session.add(
+        Correspondence(
+            case_id=case.id,
+            direction="out",
+            kind=kind,
+            outbound_mail_id=outbound.id,
+            subject=rendered.subject,
+            body_text=rendered.text,
+        )
+    )
+    return outbound
