@@ -21,14 +21,25 @@ from pipeline.intake.extract import extract_fields, likely_phones
 from pipeline.intake.message import BounceInfo, ParsedMail
 from pipeline.intake.replies import clean_subject, strip_quoted
 from pipeline.outbound.acknowledge import decide_acknowledgment, queue_acknowledgment
+from pipeline.resolution.customer_replies import react_to_reply
 
 
 def handle_complaint(
-    session: Session, *, inbound: InboundMail, mail: ParsedMail, settings: Settings
+    session: Session,
+    *,
+    inbound: InboundMail,
+    mail: ParsedMail,
+    settings: Settings,
+    follows: Case | None = None,
 ) -> tuple[int, list[int]]:
-    """Open a case from a new complaint and queue its acknowledgment."""
+    """Open a case from a new complaint and queue its acknowledgment.
+
+    ``follows`` is a long-closed case the customer wrote back about: the new case
+    links to it and takes only the new text of the reply.
+    """
+    text = strip_quoted(mail.text) if follows is not None else mail.text
     fields = extract_fields(
-        text=mail.text,
+        text=text,
         subject=mail.subject,
         from_name=mail.from_name,
         from_address=mail.from_address,
@@ -54,10 +65,14 @@ def handle_complaint(
         forwarded_by=mail.forwarded_by or "",
         attention=_defect_note(mail),
     )
+    if follows is not None:
+        case.follows_case_id = follows.id
+        case.customer_phone = case.customer_phone or follows.customer_phone
     session.add(case)
     session.flush()
-    record_event(session, case=case, action="received", by="system", channel="email")
-    _add_incoming(session, case=case, inbound=inbound, mail=mail, kind="complaint", text=mail.text)
+    record_event(session, case=case, action="received", by="system", channel="email",
+                 follows=follows.reference if follows is not None else None)
+    _add_incoming(session, case=case, inbound=inbound, mail=mail, kind="complaint", text=text)
     _store(session, inbound=inbound, mail=mail, case=case, settings=settings)
     outbound_ids = _acknowledge(
         session, case=case, mail=mail, summary=fields.summary, settings=settings
@@ -122,6 +137,7 @@ def handle_reply(
         record_event(
             session, case=case, action="phone_captured", by="system", replaced=bool(previous)
         )
+    react_to_reply(session, case=case, text=text, settings=settings, now=utcnow())
 
 
 def handle_bounce(

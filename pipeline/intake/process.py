@@ -22,7 +22,9 @@ from pipeline.intake.bounce import is_read_receipt, parse_bounce
 from pipeline.intake.handlers import handle_bounce, handle_complaint, handle_reply
 from pipeline.intake.message import MailLimits, MailRejected, ParsedMail
 from pipeline.intake.mime import parse_mail
+from pipeline.intake.replies import strip_quoted
 from pipeline.intake.threads import earlier_copy, find_thread_case
+from pipeline.resolution.customer_replies import opens_new_case
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +173,13 @@ def _route(session: Session, inbound: InboundMail, mail: ParsedMail, settings: S
     if robot is None and is_read_receipt(inbound.raw):
         robot = "Read receipt"
     case = find_thread_case(session, mail=mail, prefix=settings.reference_prefix)
+    if case is not None and robot is None and opens_new_case(
+        session, case=case, text=strip_quoted(mail.text), settings=settings, now=utcnow()
+    ):
+        case_id, outbound_ids = handle_complaint(
+            session, inbound=inbound, mail=mail, settings=settings, follows=case
+        )
+        return Outcome(classification="complaint", case_id=case_id, outbound_ids=outbound_ids)
     if case is not None:
         handle_reply(session, inbound=inbound, mail=mail, case=case, robot=robot, settings=settings)
         return Outcome(classification="auto-reply" if robot else "reply", case_id=case.id)

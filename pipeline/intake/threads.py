@@ -30,8 +30,13 @@ def find_thread_case(session: Session, *, mail: ParsedMail, prefix: str) -> Case
 
 
 def _case_by_message_ids(session: Session, ids: list[str]) -> Case | None:
+    # The newest of our mails named wins: a customer answering a follow-up case's
+    # letter still quotes the old case's Message-IDs in References.
     case_id = session.scalar(
-        select(OutboundMail.case_id).where(OutboundMail.message_id.in_(ids)).limit(1)
+        select(OutboundMail.case_id)
+        .where(OutboundMail.message_id.in_(ids))
+        .order_by(OutboundMail.id.desc())
+        .limit(1)
     )
     if case_id is None:
         case_id = session.scalar(
