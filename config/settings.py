@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     from_name: str = "Customer Service 客户服务部"
     company_name: str = "Example Co. 示例公司"
     service_phone: str = "400-000-0000"
+    company_address: str = "1 Example Road, Shanghai 上海市示例路1号"
     time_zone: str = "Asia/Shanghai"
 
     # Extraction.

@@ -1,0 +1,78 @@
+"""The written-resolution notice PDF: every point and answer exactly, font embedded."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from letters.pdf.fonts import letter_font
+from letters.pdf.layout import Sender
+from letters.pdf.resolution_notice import ResolutionNotice, render_resolution_notice
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+
+SENDER = Sender(company="示例公司", department="客户服务部 Customer Service",
+                address="上海市示例路1号", phone="400-000-0000", email="cs@shop.example")
+ZH = ResolutionNotice(
+    reference="CP-2026-000123", language="zh", customer_name="王小明",
+    recipient_lines=["王小明", "上海市浦东新区世纪大道100号", "200120"],
+    received="2026年11月3日", issued="2026年11月20日", department_name="质量管理部",
+    answers=[("电水壶用了三天就漏水，要求换货", "我们将为您免费更换一台新水壶，本周内发出。"),
+             ("为什么质检没有发现这个问题？", "该批次密封圈装配有误，我们已加强出厂检测。")],
+    findings="经检测，漏水由密封圈装配错误引起，属于生产质量问题。",
+    method="replacement", compensation_amount=Decimal("50.00"),
+    next_steps="快递员将于11月22日上门取回旧水壶。", contact_person="李娜", sender=SENDER,
+)
+EN = replace(
+    ZH, language="en", customer_name="Jane Smith",
+    recipient_lines=["Jane Smith", "10 Downing Street", "London SW1A 2AA"],
+    received="3 November 2026", issued="20 November 2026", department_name="Quality",
+    answers=[("The kettle leaks after three days", "We will send you a new kettle this week."),
+             ("Why did quality control miss it?", "A seal was fitted wrongly in one batch.")],
+    findings="The leak comes from a wrongly fitted seal.", next_steps="A courier collects it.",
+)
+
+
+def _text(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True)
+    return " ".join(out.stdout.decode("utf-8").split())
+
+
+@pytest.mark.parametrize("notice", [ZH, EN], ids=["zh", "en"])
+def test_every_point_and_answer_appears_exactly(notice: ResolutionNotice, tmp_path: Path) -> None:
+    pdf = render_resolution_notice(notice, font=letter_font().name)
+    assert b"/FontFile2" in pdf  # the CJK font travels with the letter
+    text = _text(pdf, tmp_path)
+    for point, answer in notice.answers:
+        assert point in text and answer in text
+    for value in (notice.reference, notice.findings, notice.next_steps, *notice.recipient_lines):
+        assert value in text
+
+
+def test_chinese_notice_wording(tmp_path: Path) -> None:
+    text = _text(render_resolution_notice(ZH, font=letter_font().name), tmp_path)
+    assert "尊敬的王小明：" in text and "处理方式：换货" in text
+    assert "赔偿金额：人民币 50.00 元" in text and "回复本邮件“同意”" in text
+
+
+def test_customer_markup_is_printed_literally(tmp_path: Path) -> None:
+    hostile = replace(EN, customer_name="<b>Jane & Co</b>",
+                      answers=[("a <b and c", "<img src=\"/etc/passwd\"/> & more")])
+    text = _text(render_resolution_notice(hostile, font=letter_font().name), tmp_path)
+    assert "Dear <b>Jane & Co</b>," in text
+    assert "a <b and c" in text and '<img src="/etc/passwd"/> & more' in text
+
+
+def test_many_points_flow_onto_later_pages(tmp_path: Path) -> None:
+    long = replace(EN, answers=[(f"Point {i} " + "words " * 30, f"Answer {i} " + "text " * 30)
+                                for i in range(40)])
+    pdf = render_resolution_notice(long, font=letter_font().name)
+    text = _text(pdf, tmp_path)
+    assert "page 3" in text and "Answer 39" in text
