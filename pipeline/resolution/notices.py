@@ -1,0 +1,108 @@
+"""Issuing the written-resolution notice: render once, archive, send or print.
+
+The PDF is rendered from the approved resolution and stored in ``notices`` in the
+same transaction as the outbox mail that carries it, so what the customer received
+is exactly what the case archive shows, and a retried job finds the notice already
+issued (unique per case, kind and resolution) instead of sending a second one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.settings import Settings
+from letters.acknowledgment import RenderedMail, letter_language
+from letters.formatting import format_date, local_time
+from letters.pdf.fonts import letter_font
+from letters.pdf.layout import Sender
+from letters.pdf.resolution_notice import ResolutionNotice, render_resolution_notice
+from pipeline.cases.events import record_event
+from pipeline.db.models import Case, Notice, Resolution
+from pipeline.outbound.case_mail import can_email, queue_case_mail
+
+MAIL_TEXT = {
+    "zh": ("[{reference}] 投诉处理结果书面通知",
+           "尊敬的{name}：\n\n您好！关于您的投诉（受理编号 {reference}），我们的书面处理结果见附件"
+           "（PDF）。\n\n如您同意处理结果，请直接回复本邮件“同意”；如有异议，请回复说明理由。\n\n"
+           "{company} 客户服务部\n"),
+    "en": ("[{reference}] Our written answer to your complaint",
+           "Dear {name},\n\nPlease find attached (PDF) our written answer to your complaint, "
+           "reference {reference}, with a reply to each point you raised.\n\nIf you agree with "
+           "it, simply reply \"I agree\". If you do not, reply and tell us why.\n\n"
+           "Customer Service, {company}\n"),
+}
+
+
+def sender(settings: Settings) -> Sender:
+    """Our letterhead, from the settings."""
+    return Sender(company=settings.company_name, department=settings.from_name,
+                  address=settings.company_address, phone=settings.service_phone,
+                  email=settings.from_address)
+
+
+def recipient_lines(case: Case) -> list[str]:
+    """The window-envelope address: the name, then the postal address or the email."""
+    lines = [line.strip() for line in case.customer_address.splitlines() if line.strip()]
+    return [case.customer_name or case.customer_email, *(lines or [case.customer_email])]
+
+
+def _notice(case: Case, resolution: Resolution, settings: Settings, department_name: str,
+            language: str, now: datetime) -> ResolutionNotice:
+    def day(moment: datetime) -> str:
+        return format_date(local_time(moment, settings.time_zone), language)
+
+    return ResolutionNotice(
+        reference=case.reference, language=language, customer_name=case.customer_name,
+        recipient_lines=recipient_lines(case), received=day(case.received_at), issued=day(now),
+        department_name=department_name,
+        answers=[(a["point"], a["answer"]) for a in resolution.answers],
+        findings=resolution.findings, method=resolution.method,
+        compensation_amount=resolution.compensation_amount, next_steps=resolution.next_steps,
+        contact_person=resolution.contact_person, sender=sender(settings),
+    )
+
+
+def issue_resolution_notice(
+    session: Session, *, case: Case, resolution: Resolution, settings: Settings,
+    department_name: str, now: datetime,
+) -> Notice:
+    """Archive the notice for an approved resolution and send it (or ask for printing)."""
+    if resolution.status != "approved":
+        raise ValueError("Only an approved resolution is sent to the customer.")
+    existing = session.scalar(select(Notice).where(
+        Notice.case_id == case.id, Notice.kind == "resolution",
+        Notice.resolution_id == resolution.id))
+    if existing is not None:
+        return existing
+    language = letter_language(case.language)
+    pdf = render_resolution_notice(
+        _notice(case, resolution, settings, department_name, language, now),
+        font=letter_font(settings.pdf_font_path).name,
+    )
+    filename = f"{case.reference}-resolution.pdf"
+    notice = Notice(case_id=case.id, kind="resolution", resolution_id=resolution.id,
+                    language=language, filename=filename, pdf=pdf,
+                    sha256=hashlib.sha256(pdf).hexdigest(),
+                    delivery="email" if can_email(case) else "post", created_at=now)
+    session.add(notice)
+    session.flush()
+    if notice.delivery == "email":
+        subject, body = MAIL_TEXT[language]
+        values = {"reference": case.reference, "company": settings.company_name,
+                  "name": case.customer_name or ("客户" if language == "zh" else "customer")}
+        outbound = queue_case_mail(
+            session, settings=settings, case=case, kind="resolution_notice",
+            rendered=RenderedMail(subject.format(**values), body.format(**values), None),
+            dedupe_key=str(resolution.id), attachments=[(filename, "application/pdf", pdf)],
+        )
+        notice.outbound_mail_id = outbound.id
+    else:
+        record_event(session, case=case, action="post_letter_needed", by="system",
+                     kind="resolution_notice")
+    record_event(session, case=case, action="notice_issued", by="system", notice=notice.id,
+                 delivery=notice.delivery, sha256=notice.sha256)
+    return notice
