@@ -48,11 +48,24 @@ class LetterFont:
 
 def _register_truetype(path: Path) -> bool:
     try:
-        pdfmetrics.registerFont(TTFont(FONT_NAME, str(path), subfontIndex=0))
+        font = TTFont(FONT_NAME, str(path), subfontIndex=0)
     except (TTFError, OSError) as exc:
         log.warning("Cannot use the font %s for letters: %s", path, exc)
         return False
+    _cache_tables(font)
+    pdfmetrics.registerFont(font)
     return True
+
+
+def _cache_tables(font: TTFont) -> None:
+    """Keep the font's tables after their first read instead of copying them per letter.
+
+    reportlab copies a whole table out of the font file for every subset it embeds;
+    for a CJK font the glyph table is about 10 MB, which made that copy a third of
+    the time to render a letter. Tables are immutable bytes, so caching them is safe.
+    """
+    face = font.face
+    face.get_table = cache(face.get_table)
 
 
 @cache
