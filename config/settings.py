@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     # Longer than the IMAP socket timeout, so one slow read never loses the lease.
     lease_seconds: float = Field(default=60.0, gt=1)
 
+    # Timed work (deadline reminders, escalations, follow-ups) and links in letters.
+    scheduler_seconds: float = Field(default=30.0, gt=0)
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: SecretStr = SecretStr("")
+    supervisor_address: str = ""
+
     # Departments cases are routed to (empty = the built-in config/departments.toml).
     departments_file: str = ""
 

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 INTAKE_QUEUE = "intake"
 OUTBOX_QUEUE = "outbox"
+TIMED_QUEUE = "timed"
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Actors:
     process_batch: Actor[[list[int]], None]
     send_outbound: Actor[[int], None]
     dead_letter: Actor[[dict[str, Any], dict[str, Any]], None]
+    timed_work: Actor[[], None]
 
 
 def send_now(runtime: Runtime, sender: Actor[[int], None], outbound_ids: list[int]) -> None:
@@ -144,6 +146,17 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
     batcher = dramatiq.actor(
         broker=broker, actor_name="process_batch", queue_name=INTAKE_QUEUE, **backoff
     )(process_batch)
+    def timed_work() -> None:
+        """Escalate overdue cases and send due surveys (nudged by the scheduler)."""
+        from workers.scheduler import run_timed_work
+
+        run_timed_work(current())
+
+    # No retries: the next scheduler nudge, moments later, is the retry.
+    timed = dramatiq.actor(
+        broker=broker, actor_name="timed_work", queue_name=TIMED_QUEUE, max_retries=0
+    )(timed_work)
     return Actors(
-        process_inbound=processor, process_batch=batcher, send_outbound=sender, dead_letter=dead
+        process_inbound=processor, process_batch=batcher, send_outbound=sender, dead_letter=dead,
+        timed_work=timed,
     )

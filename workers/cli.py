@@ -44,9 +44,9 @@ def migrate() -> None:
 
 @app.command()
 def run() -> None:
-    """Run poller, workers and sweep in one process (embedded defaults need no services)."""
+    """Run poller, workers, sweep and scheduler in one process (embedded defaults: no services)."""
     settings = _settings()
-    _serve(settings, poll=True, work=True)
+    _serve(settings, poll=True, work=True, schedule=True)
 
 
 @app.command()
@@ -63,7 +63,13 @@ def demo() -> None:
     typer.echo(f"Seeded {len(seeded)} demo mails into {settings.inbox_dir}/")
     stop = threading.Event()
     reply_with_phone_later(runtime.factory, settings.inbox_dir, stop)
-    _serve(settings, poll=True, work=True, runtime=runtime, stop=stop)
+    _serve(settings, poll=True, work=True, schedule=True, runtime=runtime, stop=stop)
+
+
+@app.command()
+def scheduler() -> None:
+    """Nudge timed work (escalations, satisfaction surveys); run one or more, one is active."""
+    _serve(_settings(), poll=False, work=False, schedule=True)
 
 
 @app.command()
@@ -83,18 +89,20 @@ def worker() -> None:
     _serve(settings, poll=False, work=True)
 
 
-def _serve(settings: Settings, *, poll: bool, work: bool, runtime=None, stop=None) -> None:  # type: ignore[no-untyped-def]
+def _serve(  # type: ignore[no-untyped-def]
+    settings: Settings, *, poll: bool, work: bool, schedule: bool = False, runtime=None, stop=None
+) -> None:
     from workers.service import serve
 
     runtime = runtime or _runtime(settings)
 
     def ready() -> None:
-        typer.echo(_banner(settings, poll=poll, work=work))
+        typer.echo(_banner(settings, poll=poll, work=work, schedule=schedule))
 
-    serve(runtime, poll=poll, work=work, stop=stop, on_ready=ready)
+    serve(runtime, poll=poll, work=work, schedule=schedule, stop=stop, on_ready=ready)
 
 
-def _banner(settings: Settings, *, poll: bool, work: bool) -> str:
+def _banner(settings: Settings, *, poll: bool, work: bool, schedule: bool = False) -> str:
     source = (
         f"IMAP {settings.imap_host}:{settings.imap_port}/{settings.imap_folder}"
         if settings.uses_imap
@@ -105,7 +113,7 @@ def _banner(settings: Settings, *, poll: bool, work: bool) -> str:
         if settings.uses_smtp
         else f"outbox folder {settings.outbox_dir}/"
     )
-    parts = [p for p, on in (("poller", poll), ("workers", work)) if on]
+    parts = [p for p, on in (("poller", poll), ("workers", work), ("scheduler", schedule)) if on]
     return (
         f"Running {' + '.join(parts)}. Mail in: {source}. Mail out: {sink}.\n"
         f"Database: {_safe_url(settings.effective_database_url)}. "

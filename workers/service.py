@@ -13,6 +13,7 @@ from dramatiq import Worker
 
 from workers.folder_poller import FolderPoller
 from workers.runtime import Runtime
+from workers.scheduler import run_scheduler
 from workers.sweeper import run_sweeper
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ def serve(
     *,
     poll: bool,
     work: bool,
+    schedule: bool = False,
     stop: threading.Event | None = None,
     on_ready: Callable[[], None] | None = None,
 ) -> None:
@@ -76,6 +78,9 @@ def serve(
         poller = make_poller(runtime)
         threads.append(_thread("poller", lambda: poller.run(stop)))  # type: ignore[attr-defined]
         threads.append(_thread("sweeper", lambda: run_sweeper(runtime, stop)))
+    if schedule:
+        holder = holder_name()
+        threads.append(_thread("scheduler", lambda: run_scheduler(runtime, stop, holder=holder)))
     if on_ready:
         on_ready()
     stop.wait()

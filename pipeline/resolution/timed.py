@@ -1,0 +1,68 @@
+"""Timed work on open cases: escalation when a deadline passes, the satisfaction survey.
+
+Each kind of work is two functions: one lists what is due (a cheap indexed query),
+one does it for a single case in its own transaction, re-checking and marking the
+row it acts on (``escalated_at``, ``follow_ups.sent_at``) so that a second scheduler,
+a retried job or a restarted process never does it twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.settings import Settings
+from letters.formatting import format_date, local_time
+from pipeline.cases.events import record_event
+from pipeline.db.models import Case, CaseDeadline
+from pipeline.outbound.staff_mail import case_link, queue_staff_mail
+
+OPEN_STATUSES = ("routed", "proposed")
+"""A case in these states is still waiting for the department's work to finish."""
+
+ESCALATED = (
+    "The resolution deadline has passed: a supervisor must step in."
+    " 处理期限已过，需主管介入。"
+)
+
+
+def due_escalations(session: Session, *, now: datetime, limit: int = 500) -> list[int]:
+    """Cases past their deadline, still open and not yet escalated."""
+    return list(session.scalars(
+        select(CaseDeadline.case_id)
+        .join(Case, Case.id == CaseDeadline.case_id)
+        .where(CaseDeadline.due_at <= now, CaseDeadline.escalated_at.is_(None),
+               Case.status.in_(OPEN_STATUSES))
+        .order_by(CaseDeadline.due_at)
+        .limit(limit)
+    ))
+
+
+def escalate(session: Session, *, case_id: int, settings: Settings, now: datetime) -> int | None:
+    """Escalate one overdue case to the supervisors; returns the mail id, if one was queued."""
+    deadline = session.get(CaseDeadline, case_id, with_for_update=True)
+    case = session.get(Case, case_id)
+    if deadline is None or case is None or deadline.escalated_at is not None:
+        return None
+    if deadline.due_at > now or case.status not in OPEN_STATUSES:
+        return None
+    deadline.escalated_at = now
+    case.attention = ESCALATED
+    record_event(session, case=case, action="escalated", by="system",
+                 due_at=deadline.due_at.isoformat())
+    if not settings.supervisor_address:
+        return None
+    due = format_date(local_time(deadline.due_at, settings.time_zone), "en")
+    due_zh = format_date(local_time(deadline.due_at, settings.time_zone), "zh")
+    outbound = queue_staff_mail(
+        session, settings=settings, case=case, kind="escalation",
+        to_address=settings.supervisor_address,
+        subject=f"[{case.reference}] Deadline passed 已超过处理期限: {case.subject}",
+        text=(f"The case {case.reference} was due on {due} and is not resolved.\n"
+              f"案件 {case.reference} 的处理期限为{due_zh}，目前仍未解决。\n\n"
+              f"{case_link(settings, case)}\n"),
+        dedupe_key=str(deadline.changes),
+    )
+    return outbound.id
