@@ -58,6 +58,10 @@ class Case(Base):
     forwarded_by: Mapped[str] = mapped_column(String(320), default="")
     attention: Mapped[str] = mapped_column(Text, default="")  # why staff must look now
 
+    # Responsibility and routing (set in review): ours / not_ours / third_party.
+    responsibility: Mapped[str] = mapped_column(String(16), default="")
+    third_party: Mapped[str] = mapped_column(String(200), default="")  # e.g. the carrier
+    department: Mapped[str | None] = mapped_column(String(32), index=True)  # key in departments
     # Classification for deadlines and statistics (客户投诉统计表), set in review.
     category: Mapped[str] = mapped_column(String(32), default="", index=True)
     severity: Mapped[str] = mapped_column(String(16), default="normal")

@@ -101,6 +101,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_notices_case_id'), ['case_id'], unique=False)
 
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('responsibility', sa.String(length=16), nullable=False, server_default=sa.text("''")))
+        batch_op.add_column(sa.Column('third_party', sa.String(length=200), nullable=False, server_default=sa.text("''")))
+        batch_op.add_column(sa.Column('department', sa.String(length=32), nullable=True))
+        batch_op.create_index(batch_op.f('ix_cases_department'), ['department'], unique=False)
         batch_op.add_column(sa.Column('category', sa.String(length=32), nullable=False, server_default=sa.text("''")))
         batch_op.add_column(sa.Column('severity', sa.String(length=16), nullable=False, server_default=sa.text("'normal'")))
         batch_op.add_column(sa.Column('product', sa.String(length=200), nullable=False, server_default=sa.text("''")))
@@ -132,6 +136,10 @@ def downgrade() -> None:
         batch_op.drop_column('product')
         batch_op.drop_column('severity')
         batch_op.drop_column('category')
+        batch_op.drop_index(batch_op.f('ix_cases_department'))
+        batch_op.drop_column('department')
+        batch_op.drop_column('third_party')
+        batch_op.drop_column('responsibility')
 
     with op.batch_alter_table('notices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notices_case_id'))

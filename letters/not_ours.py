@@ -1,0 +1,46 @@
+"""The written explanation when a complaint is not the company's responsibility.
+
+The process asks staff to "explain patiently and in writing" and to get the customer's
+acknowledgement before closing, so this letter gives the explanation in staff's words,
+says what the customer can still do, and invites a reply if they see it differently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from letters.acknowledgment import RenderedMail, letter_language, salutation_name
+from letters.formatting import clean_line, clean_text
+from letters.render import render_pair
+
+SUBJECTS = {
+    "zh": "[{reference}] 关于您投诉的答复",
+    "en": "[{reference}] Our answer to your complaint",
+}
+
+
+@dataclass(frozen=True)
+class NotOursLetter:
+    """What the explanation letter says."""
+
+    reference: str
+    language: str
+    customer_name: str
+    explanation: str  # staff's words: why this is not our responsibility, who can help
+    company_name: str
+    service_phone: str
+
+
+def render_not_ours(letter: NotOursLetter) -> RenderedMail:
+    """Render the explanation in the customer's language."""
+    language = letter_language(letter.language)
+    context: dict[str, Any] = {
+        "reference": clean_line(letter.reference, limit=64),
+        "name": salutation_name(letter.customer_name),
+        "explanation": clean_text(letter.explanation).strip()[:5000],
+        "company": clean_line(letter.company_name),
+        "service_phone": clean_line(letter.service_phone, limit=40),
+    }
+    text, html = render_pair(f"not_ours.{language}", context)
+    return RenderedMail(SUBJECTS[language].format(reference=context["reference"]), text, html)

@@ -1,0 +1,1 @@
+"""Staff review of parsed cases: corrections, responsibility, routing."""

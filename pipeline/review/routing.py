@@ -1,0 +1,158 @@
+"""Deciding responsibility and routing a reviewed case to its department.
+
+One decision, one transaction: the case's department and responsibility, the status
+move with who decided and which suggestion they had, the resolution deadline and the
+letter telling the customer, and the department's notification with the processing
+form (客户投诉处理单) all commit together or not at all. The routing event records
+the suggestion next to the choice, so how often suggestions are accepted, and what
+the classifier learns from, comes from the audit trail itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from config.departments import Department, department_by_key
+from config.policies import Policies
+from config.settings import Settings
+from letters.not_ours import NotOursLetter, render_not_ours
+from letters.pdf.processing_form import ProcessingFormData, render_processing_form
+from pipeline.cases.events import record_event
+from pipeline.cases.lifecycle import move
+from pipeline.db.models import Case
+from pipeline.outbound.case_mail import can_email, queue_case_mail
+from pipeline.outbound.staff_mail import case_link, queue_staff_mail
+from pipeline.resolution.deadlines import Handler, set_deadline
+
+RESPONSIBILITIES = ("ours", "third_party")
+
+
+class RoutingError(ValueError):
+    """A routing decision that cannot be carried out; the message is for staff."""
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    """What the member of staff decided in review."""
+
+    department: str  # key in the departments file
+    responsibility: str = "ours"  # ours / third_party
+    third_party: str = ""  # who, when the fault lies with a third party (e.g. the carrier)
+    suggested: str | None = None  # the suggestion shown when deciding
+    suggestion_source: str = ""  # keywords / classifier
+    opinion: str = ""  # the receiving staff's opinion, printed on the processing form
+
+
+@dataclass
+class Routed:
+    """Mail queued by the decision, to be sent once the transaction commits."""
+
+    outbound_ids: list[int] = field(default_factory=list)
+
+
+def _check(case: Case, decision: RoutingDecision, departments: Sequence[Department]) -> Department:
+    if case.status != "new":
+        raise RoutingError("Only a case waiting for review can be routed.")
+    department = department_by_key(departments, decision.department)
+    if department is None:
+        raise RoutingError(f"Unknown department '{decision.department}'.")
+    if decision.responsibility not in RESPONSIBILITIES:
+        raise RoutingError("Responsibility: ours, or a third party's.")
+    if decision.responsibility == "third_party" and not decision.third_party.strip():
+        raise RoutingError("Name the third party (for example the carrier).")
+    return department
+
+
+def processing_form(case: Case, *, department: Department, routed_by: str, routed_at: datetime,
+                    opinion: str) -> ProcessingFormData:
+    """The processing form's values for a routed case."""
+    return ProcessingFormData(
+        reference=case.reference, received_at=case.received_at, channel=case.channel,
+        language=case.language, customer_name=case.customer_name,
+        customer_phone=case.customer_phone, customer_email=case.customer_email,
+        customer_address=case.customer_address, subject=case.subject,
+        what_happened=case.what_happened, demands=list(case.demands),
+        order_numbers=list(case.order_numbers), responsibility=case.responsibility,
+        department_name=f"{department.name_zh} {department.name_en}", routed_by=routed_by,
+        routed_at=routed_at, receiving_staff_opinion=opinion,
+    )
+
+
+def _notify_department(
+    session: Session, *, case: Case, department: Department, settings: Settings, by: str,
+    now: datetime, opinion: str,
+) -> int:
+    form = render_processing_form(
+        processing_form(case, department=department, routed_by=by, routed_at=now,
+                        opinion=opinion),
+        font_path=settings.pdf_font_path,
+    )
+    text = (
+        f"A complaint has been routed to {department.name_en} by {by}.\n"
+        f"一件客户投诉已由{by}分派给{department.name_zh}。\n\n"
+        f"{case.reference}: {case.subject}\n\n{case_link(settings, case)}\n\n"
+        "The processing form (客户投诉处理单) is attached.\n"
+    )
+    outbound = queue_staff_mail(
+        session, settings=settings, case=case, kind="department_notice",
+        to_address=department.email,
+        subject=f"[{case.reference}] 新投诉 New complaint: {case.subject}",
+        text=text, dedupe_key=department.key,
+        attachments=[(f"{case.reference}-processing-form.pdf", "application/pdf", form)],
+    )
+    return outbound.id
+
+
+def route_case(
+    session: Session, *, case: Case, decision: RoutingDecision, settings: Settings,
+    departments: Sequence[Department], policies: Policies, by: str, now: datetime,
+) -> Routed:
+    """Route a reviewed case; the customer is told the deadline, the department is told."""
+    department = _check(case, decision, departments)
+    case.department = department.key
+    case.responsibility = decision.responsibility
+    third_party = decision.responsibility == "third_party"
+    case.third_party = decision.third_party.strip() if third_party else ""
+    case.attention = ""
+    move(session, case=case, to="routed", by=by, department=department.key,
+         suggested=decision.suggested, suggestion_source=decision.suggestion_source,
+         responsibility=decision.responsibility)
+    set_deadline(session, case=case, settings=settings, policies=policies, by=by, now=now,
+                 handler=Handler(department_name=department.name(case.language),
+                                 third_party=case.third_party))
+    routed = Routed()
+    routed.outbound_ids.append(_notify_department(
+        session, case=case, department=department, settings=settings, by=by, now=now,
+        opinion=decision.opinion))
+    return routed
+
+
+def decide_not_ours(
+    session: Session, *, case: Case, explanation: str, settings: Settings, by: str,
+    now: datetime,
+) -> Routed:
+    """Close a case that is not our responsibility, with a written explanation."""
+    if case.status != "new":
+        raise RoutingError("Only a case waiting for review can be closed as not ours.")
+    if len(explanation.strip()) < 20:
+        raise RoutingError("Write the explanation the customer will read (a few sentences).")
+    case.responsibility, case.department, case.attention = "not_ours", None, ""
+    move(session, case=case, to="not_ours", by=by, explanation=explanation.strip())
+    case.closed_at = now
+    routed = Routed()
+    if can_email(case):
+        letter = NotOursLetter(reference=case.reference, language=case.language,
+                               customer_name=case.customer_name, explanation=explanation,
+                               company_name=settings.company_name,
+                               service_phone=settings.service_phone)
+        outbound = queue_case_mail(session, settings=settings, case=case, kind="not_ours",
+                                   rendered=render_not_ours(letter), dedupe_key="1")
+        routed.outbound_ids.append(outbound.id)
+    else:
+        record_event(session, case=case, action="post_letter_needed", by="system",
+                     kind="not_ours")
+    return routed
