@@ -147,7 +147,7 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
         broker=broker, actor_name="process_batch", queue_name=INTAKE_QUEUE, **backoff
     )(process_batch)
     def timed_work() -> None:
-        """Escalate overdue cases and send due surveys (nudged by the scheduler)."""
+        """Remind, escalate and send due surveys (nudged by the scheduler)."""
         from workers.scheduler import run_timed_work
 
         run_timed_work(current())

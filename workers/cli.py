@@ -68,7 +68,7 @@ def demo() -> None:
 
 @app.command()
 def scheduler() -> None:
-    """Nudge timed work (escalations, satisfaction surveys); run one or more, one is active."""
+    """Nudge timed work (reminders, escalations, surveys); run one or more, one is active."""
     _serve(_settings(), poll=False, work=False, schedule=True)
 
 

@@ -14,11 +14,12 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from config.departments import load_departments
 from config.secrets import secret_key
 from pipeline.db.base import utcnow
 from pipeline.followup.surveys import due_follow_ups, send_follow_up
 from pipeline.leases import release, try_acquire
-from pipeline.resolution.timed import due_escalations, escalate
+from pipeline.resolution.timed import due_escalations, due_reminders, escalate, remind
 from workers.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ LEASE = "scheduler"
 class TimedReport:
     """What one pass did, for logs and tests."""
 
+    reminded: list[int] = field(default_factory=list)
     escalated: list[int] = field(default_factory=list)
     surveyed: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
@@ -42,8 +44,20 @@ def run_timed_work(runtime: Runtime, *, now: datetime | None = None) -> TimedRep
     report = TimedReport()
     outbound: list[int] = []
     with runtime.factory() as session:
+        reminders = due_reminders(session, now=now)
         overdue = due_escalations(session, now=now)
         surveys = due_follow_ups(session, now=now)
+    departments = load_departments(settings)
+    for case_id in reminders:
+        try:
+            with runtime.factory() as session, session.begin():
+                mail = remind(session, case_id=case_id, settings=settings,
+                              departments=departments, now=now)
+            report.reminded.append(case_id)
+            outbound += [mail] if mail else []
+        except Exception:
+            log.exception("reminder failed", extra={"case_id": case_id})
+            report.failed.append(case_id)
     for case_id in overdue:
         try:
             with runtime.factory() as session, session.begin():
@@ -66,8 +80,9 @@ def run_timed_work(runtime: Runtime, *, now: datetime | None = None) -> TimedRep
             report.failed.append(case_id)
     for outbound_id in outbound:
         runtime.enqueue_outbound(outbound_id)
-    if report.escalated or report.surveyed or report.failed:
-        log.info("timed work done", extra={"escalated": len(report.escalated),
+    if report.reminded or report.escalated or report.surveyed or report.failed:
+        log.info("timed work done", extra={"reminded": len(report.reminded),
+                                           "escalated": len(report.escalated),
                                            "surveyed": len(report.surveyed),
                                            "failed": len(report.failed)})
     return report

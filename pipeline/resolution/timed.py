@@ -1,4 +1,4 @@
-"""Timed work on open cases: escalation when a deadline passes, the satisfaction survey.
+"""Timed work on open cases: a reminder before the deadline, escalation when it passes.
 
 Each kind of work is two functions: one lists what is due (a cheap indexed query),
 one does it for a single case in its own transaction, re-checking and marking the
@@ -8,11 +8,13 @@ a retried job or a restarted process never does it twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config.departments import Department, department_by_key
 from config.settings import Settings
 from letters.formatting import format_date, local_time
 from pipeline.cases.events import record_event
@@ -26,6 +28,47 @@ ESCALATED = (
     "The resolution deadline has passed: a supervisor must step in."
     " 处理期限已过，需主管介入。"
 )
+
+
+def due_reminders(session: Session, *, now: datetime, limit: int = 500) -> list[int]:
+    """Open cases whose reminder time has come and whose handler was not yet reminded."""
+    return list(session.scalars(
+        select(CaseDeadline.case_id)
+        .join(Case, Case.id == CaseDeadline.case_id)
+        .where(CaseDeadline.remind_at <= now, CaseDeadline.due_at > now,
+               CaseDeadline.reminded_at.is_(None), Case.status.in_(OPEN_STATUSES))
+        .order_by(CaseDeadline.remind_at)
+        .limit(limit)
+    ))
+
+
+def remind(
+    session: Session, *, case_id: int, settings: Settings, departments: Sequence[Department],
+    now: datetime,
+) -> int | None:
+    """Remind the case's department of the coming deadline; returns the mail id if queued."""
+    deadline = session.get(CaseDeadline, case_id, with_for_update=True)
+    case = session.get(Case, case_id)
+    if deadline is None or case is None or deadline.reminded_at is not None:
+        return None
+    if deadline.remind_at > now or deadline.due_at <= now or case.status not in OPEN_STATUSES:
+        return None
+    deadline.reminded_at = now
+    record_event(session, case=case, action="reminded", by="system",
+                 due_at=deadline.due_at.isoformat())
+    department = department_by_key(departments, case.department)
+    if department is None:
+        return None
+    due = format_date(local_time(deadline.due_at, settings.time_zone), "en")
+    due_zh = format_date(local_time(deadline.due_at, settings.time_zone), "zh")
+    outbound = queue_staff_mail(
+        session, settings=settings, case=case, kind="reminder", to_address=department.email,
+        subject=f"[{case.reference}] Due {due} 将于{due_zh}到期: {case.subject}",
+        text=(f"The customer was promised our answer by {due}.\n"
+              f"我们承诺客户在{due_zh}前答复。\n\n{case_link(settings, case)}\n"),
+        dedupe_key=str(deadline.changes),
+    )
+    return outbound.id
 
 
 def due_escalations(session: Session, *, now: datetime, limit: int = 500) -> list[int]:

@@ -45,6 +45,22 @@ def _mails(runtime: Runtime, kind: str) -> list[OutboundMail]:
         return list(session.scalars(select(OutboundMail).where(OutboundMail.kind == kind)))
 
 
+def test_handler_is_reminded_once_before_the_deadline(runtime: Runtime) -> None:
+    now = utcnow()
+    with runtime.factory() as session, session.begin():
+        session.scalars(select(Case)).one().department = "quality"
+        deadline = session.scalars(select(CaseDeadline)).one()
+        deadline.remind_at, deadline.due_at = now - timedelta(hours=1), now + timedelta(days=1)
+    first = run_timed_work(runtime)
+    assert len(first.reminded) == 1 and first.escalated == []
+    assert run_timed_work(runtime).reminded == []
+    (mail,) = _mails(runtime, "reminder")
+    assert mail.to_address == "quality@example.com"
+    # Once the deadline passes, the escalation still comes.
+    later = run_timed_work(runtime, now=now + timedelta(days=2))
+    assert len(later.escalated) == 1 and later.reminded == []
+
+
 def test_overdue_case_is_escalated_once(runtime: Runtime) -> None:
     first = run_timed_work(runtime)
     second = run_timed_work(runtime)
