@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Float, and_, case, cast, func, select
 from sqlalchemy.orm import Session
@@ -218,3 +219,39 @@ def table_rows(session: Session, period: Period, *, batch: int = 5000) -> Iterat
             department=row[4] or "", method=row[5] if row[9] else "",
             loss_amount=Decimal(row[6] or 0), product=row[7], quantity=row[8],
         )
+
+
+CLOSE_BUCKETS = ((1, "≤1"), (3, "1–3"), (7, "3–7"), (14, "7–14"), (30, "14–30"))
+"""Upper bounds in days of the time-to-close distribution; the last bucket is >30."""
+
+
+def close_time_distribution(session: Session, period: Period) -> dict[str, int]:
+    """How many closed cases took how long, in day buckets (for the chart)."""
+    seconds = _seconds_between(session, Case.closed_at, Case.received_at)
+    bucket = case(*[(seconds <= days * 86400, label) for days, label in CLOSE_BUCKETS],
+                  else_=">30")
+    counts: dict[str, int] = dict(session.execute(  # type: ignore[arg-type]
+        select(bucket, func.count()).where(_in_period(period), Case.closed_at.is_not(None))
+        .group_by(bucket)).all())
+    labels = [label for _, label in CLOSE_BUCKETS] + [">30"]
+    return {label: int(counts.get(label, 0)) for label in labels}
+
+
+def weekly_by_department(session: Session, period: Period) -> dict[str, dict[str, int]]:
+    """Cases per week (the Monday it starts, local time) and department, for the chart."""
+    if session.get_bind().dialect.name == "postgresql":
+        local = func.timezone(period.time_zone, Case.received_at)
+        week = func.to_char(func.date_trunc("week", local), "YYYY-MM-DD")
+    else:
+        # SQLite has no time zones: shift by the zone's offset at the period's start.
+        start, _ = period.bounds()
+        offset = start.astimezone(ZoneInfo(period.time_zone)).utcoffset() or timedelta(0)
+        shifted = func.datetime(Case.received_at, f"{int(offset.total_seconds())} seconds")
+        week = func.date(shifted, "-6 days", "weekday 1")
+    rows = session.execute(
+        select(week, Case.department, func.count()).where(_in_period(period))
+        .group_by(week, Case.department).order_by(week)).all()
+    weeks: dict[str, dict[str, int]] = {}
+    for monday, department, count in rows:
+        weeks.setdefault(str(monday), {})[department or ""] = int(count)
+    return weeks

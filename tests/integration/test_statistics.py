@@ -17,7 +17,12 @@ from config.settings import Settings
 from pipeline.db.models import Case, CaseDeadline, FollowUp, OutboundMail, Resolution
 from pipeline.followup.surveys import record_answer, send_follow_up
 from pipeline.reports.periods import parse_period
-from pipeline.reports.statistics import summarise, table_rows
+from pipeline.reports.statistics import (
+    close_time_distribution,
+    summarise,
+    table_rows,
+    weekly_by_department,
+)
 from pipeline.resolution.closure import record_agreement
 from pipeline.resolution.proposals import Proposal
 from pipeline.resolution.workflow import approve_proposal, submit_proposal
@@ -156,6 +161,20 @@ def test_monthly_figures_match_an_independent_count(runtime: Runtime) -> None:
     assert [r.received_at for r in rows] == sorted(r.received_at for r in rows)
     assert rows[0].method == "compensation" and rows[0].loss_amount == Decimal("300.00")
     assert rows[0].department == "quality" and rows[0].product == "KT-200 电水壶"
+
+
+def test_chart_data_buckets_weeks_and_close_times(runtime: Runtime) -> None:
+    _build(runtime)
+    with runtime.factory() as session:
+        weeks = weekly_by_department(session, parse_period("2026-11", SHANGHAI))
+        closing = close_time_distribution(session, parse_period("2026-11", SHANGHAI))
+    # Mondays of the local weeks: 2 Nov 2026 was a Monday, 30 Nov is one too.
+    assert sorted(weeks) == ["2026-11-02", "2026-11-09", "2026-11-16", "2026-11-30"]
+    assert weeks["2026-11-02"] == {"quality": 2}
+    assert weeks["2026-11-09"] == {"logistics": 1, "": 1}
+    assert weeks["2026-11-16"] == {"logistics": 1}
+    assert weeks["2026-11-30"] == {"sales": 1}
+    assert closing == {"≤1": 0, "1–3": 1, "3–7": 2, "7–14": 0, "14–30": 0, ">30": 0}
 
 
 def test_periods_use_the_local_calendar_and_empty_periods_are_zero(runtime: Runtime) -> None:
