@@ -275,5 +275,29 @@ def sweep() -> None:
     typer.echo(f"Re-sent {inbound} mails for processing and {outbound} for sending.")
 
 
+@app.command()
+def report(
+    period: Annotated[str, typer.Option(help="2026-11 (month), 2026-Q4 (quarter) or 2026 (year)")],
+    fmt: Annotated[str, typer.Option("--format", help="pdf, xlsx or csv")] = "pdf",
+    out: Annotated[Path | None, typer.Option(help="file to write (default: report-PERIOD.FMT)")]
+    = None,
+) -> None:
+    """Write the complaint statistics (客户投诉统计表) for a month, quarter or year."""
+    from pipeline.reports.build import ReportError, build_report
+    from pipeline.reports.periods import PeriodError, parse_period
+
+    settings = _settings()
+    try:
+        chosen = parse_period(period, settings.time_zone)
+        target = out or Path(f"report-{chosen.label}.{fmt}")
+        runtime = _runtime(settings)
+        with runtime.factory() as session:
+            count = build_report(session, settings=settings, period=chosen, fmt=fmt, out=target)
+    except (PeriodError, ReportError) as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(2) from err
+    typer.echo(f"Wrote {target} ({count} complaints in {chosen.label}).")
+
+
 def main() -> None:
     app()

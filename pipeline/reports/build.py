@@ -1,0 +1,86 @@
+"""Build the period report in the format asked for: PDF, XLSX or CSV.
+
+One entry point for the CLI (``complaints report``) and the console's reports page, so
+both produce the same figures from the same queries.
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.departments import load_departments
+from config.settings import Settings
+from letters.pdf.fonts import letter_font
+from letters.pdf.statistics_report import MAX_ROWS, ReportContent, render_report
+from pipeline.db.models import Case
+from pipeline.reports.export import (
+    HEADERS,
+    department_name,
+    row_values,
+    summary_lines,
+    write_csv,
+    write_xlsx,
+)
+from pipeline.reports.periods import Period
+from pipeline.reports.recurring import CaseSignal, Cluster, find_recurring
+from pipeline.reports.statistics import (
+    close_time_distribution,
+    summarise,
+    table_rows,
+    weekly_by_department,
+)
+
+FORMATS = ("pdf", "xlsx", "csv")
+RECURRING_TEXT_CHARS = 300
+
+
+class ReportError(ValueError):
+    """A report that cannot be made as asked; the message is for the user."""
+
+
+def recurring_problems(session: Session, period: Period) -> list[Cluster]:
+    """Clusters of related complaints received in the period."""
+    start, end = period.bounds()
+    rows = session.execute(
+        select(Case.reference, Case.received_at, Case.product, Case.category,
+               Case.subject, Case.what_happened)
+        .where(Case.received_at >= start, Case.received_at < end)
+    ).all()
+    signals = [CaseSignal(ref, received.date(), product, category,
+                          f"{subject}\n{happened[:RECURRING_TEXT_CHARS]}")
+               for ref, received, product, category, subject, happened in rows]
+    return find_recurring(signals)
+
+
+def build_report(session: Session, *, settings: Settings, period: Period, fmt: str,
+                 out: Path) -> int:
+    """Write the report to ``out``; returns the number of cases in the table."""
+    if fmt not in FORMATS:
+        raise ReportError(f"Unknown format '{fmt}': use pdf, xlsx or csv.")
+    departments = load_departments(settings)
+    zone = settings.time_zone
+    if fmt == "csv":
+        with out.open("w", encoding="utf-8-sig", newline="") as stream:
+            return write_csv(stream, table_rows(session, period), departments, zone)
+    summary = summarise(session, period)
+    if fmt == "xlsx":
+        return write_xlsx(out, summary, table_rows(session, period), departments, zone)
+    weekly = {week: {department_name(departments, d) if d else "—": n for d, n in counts.items()}
+              for week, counts in weekly_by_department(session, period).items()}
+    rows = [row_values(r, departments, zone)
+            for r in islice(table_rows(session, period), MAX_ROWS)]
+    content = ReportContent(
+        title=f"客户投诉统计表 Complaint statistics {period.label}",
+        company=settings.company_name, summary=summary_lines(summary, departments),
+        weekly=weekly, close_times=close_time_distribution(session, period),
+        top_products=summary.by_product,
+        recurring=[(c.signal, c.value, c.references) for c in
+                   recurring_problems(session, period)],
+        headers=HEADERS, rows=rows, more_rows=max(0, summary.cases - len(rows)),
+    )
+    out.write_bytes(render_report(content, font=letter_font(settings.pdf_font_path).name))
+    return summary.cases
