@@ -32,6 +32,7 @@ from reportlab.platypus import (
 )
 
 MAX_ROWS = 500
+MAX_CLUSTERS = 50
 PALETTE = [colors.HexColor(c) for c in ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                         "#8c564b", "#e377c2", "#7f7f7f")]
 
@@ -46,7 +47,7 @@ class ReportContent:
     weekly: Mapping[str, Mapping[str, int]]  # week -> department label -> cases
     close_times: Mapping[str, int]
     top_products: Mapping[str, int]
-    recurring: Sequence[tuple[str, str, Sequence[str]]]  # (signal, value, references)
+    recurring: Sequence[tuple[str, str, int, Sequence[str]]]  # (signal, value, size, refs)
     headers: Sequence[str]
     rows: Sequence[Sequence[object]]
     more_rows: int  # rows left out of the PDF
@@ -119,10 +120,9 @@ def render_report(content: ReportContent, *, font: str) -> bytes:
     ]
     if content.recurring:
         story.append(Paragraph("重复出现的问题 Recurring problems", heading))
-        for signal, value, references in content.recurring:
+        for signal, value, size, references in content.recurring[:MAX_CLUSTERS]:
             story.append(KeepTogether(Paragraph(
-                escape(f"[{signal}] {value}: {len(references)} — {', '.join(references[:20])}"),
-                body)))
+                escape(f"[{signal}] {value}: {size} — {', '.join(references[:20])}"), body)))
     story += [PageBreak(), Paragraph("客户投诉统计表 Complaint statistics table", heading)]
     widths = [20, 30, 30, 70, 30, 28, 20, 30, 14]
     table_data = [[_cell(h, small) for h in content.headers]]

@@ -69,9 +69,14 @@ class Cluster:
     key: str
     signal: str  # "product" | "category" | "text"
     value: str  # the product or category; for text, the earliest case's opening words
-    references: tuple[str, ...]
+    references: tuple[str, ...]  # all of them, or the first few when ``size`` says more
     first: date
     last: date
+    size: int = 0  # how many cases; 0 means len(references)
+
+    @property
+    def count(self) -> int:
+        return self.size or len(self.references)
 
 
 def _ordered(cases: Sequence[CaseSignal]) -> list[CaseSignal]:
@@ -182,11 +187,15 @@ def find_recurring(
     window_days: int = 30,
     min_cases: int = 3,
     similarity: float = 0.4,
+    text: bool = True,
 ) -> list[Cluster]:
-    """Every cluster of at least ``min_cases`` related complaints, largest first."""
+    """Every cluster of at least ``min_cases`` related complaints, largest first.
+
+    ``text=False`` skips the text comparison (for very large periods).
+    """
     clusters = [
         *_by_field(cases, "product", window_days, min_cases),
         *_by_field(cases, "category", window_days, min_cases),
-        *_by_text(cases, window_days, min_cases, similarity),
+        *(_by_text(cases, window_days, min_cases, similarity) if text else []),
     ]
     return sorted(clusters, key=lambda c: (-len(c.references), c.first, c.key))

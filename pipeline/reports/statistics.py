@@ -18,8 +18,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, and_, case, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Float, and_, case, cast, exists, func, select, tuple_
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement, Select
 
 from pipeline.db.models import Case, CaseDeadline, FollowUp, OutboundMail, Resolution
@@ -81,13 +81,18 @@ def _in_period(period: Period) -> ColumnElement[bool]:
 
 
 def _latest_approved() -> Any:
-    """Per case, the approved resolution of the highest version (a reopened case has two)."""
-    latest = (select(Resolution.case_id, func.max(Resolution.version).label("version"))
-              .where(Resolution.status == "approved").group_by(Resolution.case_id).subquery())
-    return (select(Resolution)
-            .join(latest, and_(Resolution.case_id == latest.c.case_id,
-                               Resolution.version == latest.c.version))
-            .subquery())
+    """The join condition from a case to its current approved resolution.
+
+    A reopened case can have two approved versions; only the newest counts. Written as
+    a join with an anti-join (not a GROUP BY over all resolutions) so the database
+    joins only the period's cases, with the ``resolutions.case_id`` index.
+    """
+    newer = aliased(Resolution)
+    return and_(
+        Resolution.case_id == Case.id, Resolution.status == "approved",
+        ~exists().where(newer.case_id == Resolution.case_id, newer.status == "approved",
+                        newer.version > Resolution.version),
+    )
 
 
 def _method_group(method: Any) -> ColumnElement[str]:
@@ -124,15 +129,23 @@ def _grouped(session: Session, key: Any, where: ColumnElement[bool], *,
     return {str(k) if k not in (None, "") else "": int(n) for k, n in session.execute(query)}
 
 
-def _counts_and_totals(session: Session, period: Period) -> tuple[int, Decimal, Decimal]:
-    resolution = _latest_approved()
-    row = session.execute(
-        select(func.count(Case.id), func.coalesce(func.sum(resolution.c.loss_amount), 0),
-               func.coalesce(func.sum(resolution.c.compensation_amount), 0))
-        .select_from(Case).outerjoin(resolution, resolution.c.case_id == Case.id)
-        .where(_in_period(period))
-    ).one()
-    return int(row[0]), Decimal(row[1]), Decimal(row[2])
+def _cases_and_methods(
+    session: Session, period: Period
+) -> tuple[int, Decimal, Decimal, dict[str, int]]:
+    """Cases, total loss and compensation, and cases per handling method, in one scan."""
+    method = _method_group(Resolution.method)
+    rows = session.execute(
+        select(method, func.count(Case.id), func.coalesce(func.sum(Resolution.loss_amount), 0),
+               func.coalesce(func.sum(Resolution.compensation_amount), 0),
+               func.count(Resolution.id))
+        .select_from(Case).outerjoin(Resolution, _latest_approved())
+        .where(_in_period(period)).group_by(method)
+    ).all()
+    cases = sum(int(r[1]) for r in rows)
+    loss = sum((Decimal(r[2]) for r in rows), Decimal(0))
+    compensation = sum((Decimal(r[3]) for r in rows), Decimal(0))
+    by_method = {str(r[0]): int(r[4]) for r in rows if int(r[4])}
+    return cases, loss, compensation, dict(sorted(by_method.items()))
 
 
 def _deadline_counts(session: Session, where: ColumnElement[bool]) -> tuple[int, int]:
@@ -143,6 +156,37 @@ def _deadline_counts(session: Session, where: ColumnElement[bool]) -> tuple[int,
         .where(where, Case.closed_at.is_not(None))
     ).one()
     return int(row[0]), int(row[1])
+
+
+BREAKDOWNS = {"by_department": Case.department, "by_channel": Case.channel,
+              "by_category": Case.category, "by_product": Case.product}
+
+
+def _breakdowns(session: Session, where: ColumnElement[bool]) -> dict[str, dict[str, int]]:
+    """Cases per department, channel, category and product (top ones only).
+
+    On PostgreSQL one scan with GROUPING SETS gives all four; SQLite runs four GROUP BYs.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        found = {name: _grouped(session, column, where) for name, column in BREAKDOWNS.items()}
+    else:
+        columns = list(BREAKDOWNS.values())
+        flags = [func.grouping(c) for c in columns]
+        rows = session.execute(
+            select(*columns, *flags, func.count()).where(where)
+            .group_by(func.grouping_sets(*[tuple_(c) for c in columns]))).all()
+        found = {name: {} for name in BREAKDOWNS}
+        for row in rows:
+            values: tuple[Any, ...] = tuple(row)
+            for index, name in enumerate(BREAKDOWNS):
+                if values[len(columns) + index] == 0:  # this row groups by that column
+                    value = values[index]
+                    found[name][str(value) if value not in (None, "") else ""] = int(values[-1])
+        found = {name: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+                 for name, counts in found.items()}
+    products = {k: v for k, v in found["by_product"].items() if k}
+    found["by_product"] = dict(list(products.items())[:TOP_PRODUCTS])
+    return found
 
 
 def _satisfaction(session: Session, where: ColumnElement[bool]) -> tuple[int, float | None,
@@ -163,15 +207,7 @@ def _satisfaction(session: Session, where: ColumnElement[bool]) -> tuple[int, fl
 def summarise(session: Session, period: Period) -> Summary:
     """All summary figures for the period, and the previous period's main ones."""
     where = _in_period(period)
-    cases, loss, compensation = _counts_and_totals(session, period)
-    resolution = _latest_approved()
-    method = _method_group(resolution.c.method)
-    by_method = {
-        str(k): int(n) for k, n in session.execute(
-            select(method.label("m"), func.count()).select_from(Case)
-            .join(resolution, resolution.c.case_id == Case.id).where(where)
-            .group_by(method).order_by(method))
-    }
+    cases, loss, compensation, by_method = _cases_and_methods(session, period)
     ack_seconds = (select(_seconds_between(session, OutboundMail.sent_at, Case.received_at))
                    .select_from(Case).join(OutboundMail, and_(
                        OutboundMail.case_id == Case.id, OutboundMail.kind == "acknowledgment",
@@ -182,15 +218,11 @@ def summarise(session: Session, period: Period) -> Summary:
     close_median = _median(session, close_seconds)
     closed_with_deadline, within = _deadline_counts(session, where)
     answers, average, by_department = _satisfaction(session, where)
-    previous_cases, previous_loss, previous_compensation = _counts_and_totals(
+    previous_cases, previous_loss, previous_compensation, _ = _cases_and_methods(
         session, period.previous())
     return Summary(
         period=period.label, cases=cases,
-        by_department=_grouped(session, Case.department, where),
-        by_channel=_grouped(session, Case.channel, where),
-        by_category=_grouped(session, Case.category, where),
-        by_product=_grouped(session, Case.product, and_(where, Case.product != ""),
-                            limit=TOP_PRODUCTS),
+        **_breakdowns(session, where),
         by_method=by_method, loss_total=loss, compensation_total=compensation,
         closed_with_deadline=closed_with_deadline, closed_within_deadline=within,
         median_hours_to_acknowledge=None if ack_median is None else round(ack_median / 3600, 3),
@@ -204,12 +236,11 @@ def summarise(session: Session, period: Period) -> Summary:
 
 def table_rows(session: Session, period: Period, *, batch: int = 5000) -> Iterator[TableRow]:
     """The statistics table, oldest first, streamed in batches."""
-    resolution = _latest_approved()
     query = (
         select(Case.received_at, Case.reference, Case.customer_name, Case.subject,
-               Case.department, _method_group(resolution.c.method), resolution.c.loss_amount,
-               Case.product, Case.quantity, resolution.c.method)
-        .select_from(Case).outerjoin(resolution, resolution.c.case_id == Case.id)
+               Case.department, _method_group(Resolution.method), Resolution.loss_amount,
+               Case.product, Case.quantity, Resolution.method)
+        .select_from(Case).outerjoin(Resolution, _latest_approved())
         .where(_in_period(period)).order_by(Case.received_at, Case.id)
         .execution_options(yield_per=batch)
     )
