@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from config.departments import load_departments
 from config.secrets import secret_key
@@ -37,49 +40,66 @@ class TimedReport:
     failed: list[int] = field(default_factory=list)
 
 
+Due = Callable[[Session, datetime], list[int]]
+Act = Callable[[Session, int, datetime], "int | None"]
+
+
+def _kinds(runtime: Runtime) -> dict[str, tuple[Due, Act]]:
+    """Each kind of timed work: what is due, and how to do one item (returns a mail id)."""
+    settings = runtime.settings
+    departments = load_departments(settings)
+    secret, survey_url = secret_key(settings), settings.public_url.rstrip("/") + "/survey"
+    return {
+        "reminded": (lambda s, now: due_reminders(s, now=now),
+                     lambda s, case_id, now: remind(s, case_id=case_id, settings=settings,
+                                                    departments=departments, now=now)),
+        "escalated": (lambda s, now: due_escalations(s, now=now),
+                      lambda s, case_id, now: escalate(s, case_id=case_id, settings=settings,
+                                                       now=now)),
+        "surveyed": (lambda s, now: due_follow_ups(s, now=now),
+                     lambda s, case_id, now: send_follow_up(
+                         s, case_id=case_id, settings=settings, secret=secret,
+                         survey_url=survey_url, now=now)),
+    }
+
+
+def _drain(runtime: Runtime, due: Due, act: Act, now: datetime,
+           failed: list[int]) -> tuple[list[int], list[int]]:
+    """Do every due item, a batch at a time, until none is left but those that failed.
+
+    An item is tried at most once per pass: one that stays due after its action (it
+    failed, or the action declined it) waits for the next pass instead of looping here.
+    """
+    done: list[int] = []
+    mails: list[int] = []
+    tried: set[int] = set(failed)
+    while True:
+        with runtime.factory() as session:
+            batch = [case_id for case_id in due(session, now) if case_id not in tried]
+        tried.update(batch)
+        if not batch:
+            return done, mails
+        for case_id in batch:
+            try:
+                with runtime.factory() as session, session.begin():
+                    mail = act(session, case_id, now)
+            except Exception:
+                log.exception("timed work failed", extra={"case_id": case_id})
+                failed.append(case_id)
+                continue
+            done.append(case_id)
+            mails += [mail] if mail else []
+
+
 def run_timed_work(runtime: Runtime, *, now: datetime | None = None) -> TimedReport:
     """Do all timed work due at ``now``; one failing case does not stop the others."""
     now = now or utcnow()
-    settings = runtime.settings
     report = TimedReport()
-    outbound: list[int] = []
-    with runtime.factory() as session:
-        reminders = due_reminders(session, now=now)
-        overdue = due_escalations(session, now=now)
-        surveys = due_follow_ups(session, now=now)
-    departments = load_departments(settings)
-    for case_id in reminders:
-        try:
-            with runtime.factory() as session, session.begin():
-                mail = remind(session, case_id=case_id, settings=settings,
-                              departments=departments, now=now)
-            report.reminded.append(case_id)
-            outbound += [mail] if mail else []
-        except Exception:
-            log.exception("reminder failed", extra={"case_id": case_id})
-            report.failed.append(case_id)
-    for case_id in overdue:
-        try:
-            with runtime.factory() as session, session.begin():
-                mail = escalate(session, case_id=case_id, settings=settings, now=now)
-            report.escalated.append(case_id)
-            outbound += [mail] if mail else []
-        except Exception:
-            log.exception("escalation failed", extra={"case_id": case_id})
-            report.failed.append(case_id)
-    secret, survey_url = secret_key(settings), settings.public_url.rstrip("/") + "/survey"
-    for case_id in surveys:
-        try:
-            with runtime.factory() as session, session.begin():
-                mail = send_follow_up(session, case_id=case_id, settings=settings, secret=secret,
-                                      survey_url=survey_url, now=now)
-            report.surveyed.append(case_id)
-            outbound += [mail] if mail else []
-        except Exception:
-            log.exception("follow-up failed", extra={"case_id": case_id})
-            report.failed.append(case_id)
-    for outbound_id in outbound:
-        runtime.enqueue_outbound(outbound_id)
+    for name, (due, act) in _kinds(runtime).items():
+        done, mails = _drain(runtime, due, act, now, report.failed)
+        getattr(report, name).extend(done)
+        for outbound_id in mails:
+            runtime.enqueue_outbound(outbound_id)
     if report.reminded or report.escalated or report.surveyed or report.failed:
         log.info("timed work done", extra={"reminded": len(report.reminded),
                                            "escalated": len(report.escalated),
