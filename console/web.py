@@ -59,7 +59,7 @@ class Ctx:
     user: User
     csrf_token: str
     form: FormData | None
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
 
     @property
     def lang(self) -> str:
@@ -113,7 +113,7 @@ def page(action: str | None = None) -> Callable[[Callable[[Ctx], Response]],
 def _run(request: Request, form: FormData | None,
          handler: Callable[[Ctx], Response], action: str | None) -> Response:
     console = console_of(request)
-    hooks: list[Callable[[], None]] = []
+    hooks: list[Callable[[], object]] = []
     with console.factory() as db, db.begin():
         response = _checked(request, form, handler, action, console, db, hooks)
     for hook in hooks:  # after the commit: the work they start must see the decision
@@ -123,7 +123,7 @@ def _run(request: Request, form: FormData | None,
 
 def _checked(request: Request, form: FormData | None, handler: Callable[[Ctx], Response],
              action: str | None, console: Console, db: Session,
-             hooks: list[Callable[[], None]]) -> Response:
+             hooks: list[Callable[[], object]]) -> Response:
     found = find_session(db, request.cookies.get(SESSION_COOKIE, ""), now=utcnow())
     if found is None:
         if request.method == "POST":

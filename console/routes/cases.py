@@ -163,11 +163,16 @@ def correct(ctx: Ctx) -> Response:
     case = _visible_case(ctx, ctx.request.path_params["reference"])
     if case is None:
         return not_found(ctx)
-    changes = {name: ctx.field(name) for name in (
+    form = ctx.form
+    assert form is not None
+    # Only fields the form sent: a partial form never blanks what it did not show.
+    changes: dict[str, object] = {name: ctx.field(name) for name in (
         "customer_name", "customer_email", "customer_phone", "customer_address", "subject",
-        "what_happened", "language")}
-    changes["demands"] = ctx.form.getlist("demands") if ctx.form is not None else []
-    changes["order_numbers"] = _lines(ctx.field("order_numbers"))
+        "what_happened", "language") if name in form}
+    if "demands_shown" in form:  # unticked boxes send nothing, so the form says it had them
+        changes["demands"] = [d for d in form.getlist("demands") if isinstance(d, str)]
+    if "order_numbers" in form:
+        changes["order_numbers"] = _lines(ctx.field("order_numbers"))
     try:
         with ctx.db.begin_nested():
             changed = correct_fields(ctx.db, case=case, changes=changes,

@@ -91,7 +91,7 @@ def find_cases(session: Session, wanted: CaseFilter, *, scope: str | None) -> Pa
         query = query.where(Case.department == scope)
     order = (Case.received_at, Case.id) if wanted.oldest_first else (
         Case.received_at.desc(), Case.id.desc())
-    rows = list(session.scalars(
+    rows: list[Case] = list(session.scalars(
         query.order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     ))
     return Page(cases=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE)

@@ -87,10 +87,11 @@ def test_correcting_a_field_records_old_and_new(world: ConsoleWorld) -> None:
     page = client.get("/cases/CP-2026-000001")
     assert page.status_code == 200 and "快递送来的水壶漏水" in page.text
     response = client.post("/cases/CP-2026-000001/correct", data={
-        "csrf_token": token, "customer_name": "王小伟", "customer_email": "wangwei@customer.example",
+        "csrf_token": token, "customer_name": "王小伟",
+        "customer_email": "wangwei@customer.example",
         "customer_phone": "138 0013 8000", "subject": "快递送来的水壶漏水",
         "what_happened": "快递昨天送到的电水壶底部漏水，请给我换一个。", "language": "zh",
-        "demands": ["replacement"], "order_numbers": ""})
+        "demands": ["replacement"], "demands_shown": "1", "order_numbers": ""})
     assert response.status_code == 200 and "Saved." in response.text
     with world.runtime.factory() as session:
         event = session.scalars(select(CaseEvent).where(CaseEvent.action == "corrected")).one()
@@ -100,6 +101,12 @@ def test_correcting_a_field_records_old_and_new(world: ConsoleWorld) -> None:
     bad = client.post("/cases/CP-2026-000001/correct", data={
         "csrf_token": token, "customer_phone": "12", "language": "zh"})
     assert bad.status_code == 422 and "not a valid phone number" in bad.text
+    partial = client.post("/cases/CP-2026-000001/correct", data={
+        "csrf_token": token, "customer_address": "上海市浦东新区世纪大道100号"})
+    assert partial.status_code == 200
+    case = _case(world, "CP-2026-000001")
+    assert (case.customer_name, case.demands) == ("王小伟", ["replacement"])  # untouched
+    assert case.customer_address == "上海市浦东新区世纪大道100号"
 
 
 def test_routing_moves_the_case_to_the_department_only(world: ConsoleWorld) -> None:
