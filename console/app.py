@@ -20,6 +20,7 @@ from console.routes import cases, quarantine, session, users
 from console.web import Console
 from pipeline.db.base import make_engine, make_session_factory
 from pipeline.outbound.transport import MailTransport
+from pipeline.review.model_keeper import ModelKeeper
 
 STATIC = Path(__file__).with_name("static")
 PAGE_CSP = (
@@ -108,5 +109,5 @@ def create_app(
     app = Starlette(routes=routes(), middleware=[Middleware(SecurityHeaders)])
     app.state.console = Console(
         settings=settings, factory=factory, departments=load_departments(settings),
-        dispatcher=Dispatcher(factory, settings, make_transport))
+        dispatcher=Dispatcher(factory, settings, make_transport), models=ModelKeeper(factory))
     return app

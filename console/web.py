@@ -30,6 +30,7 @@ from console.i18n import status_label, translator
 from console.roles import may
 from pipeline.db.base import utcnow
 from pipeline.db.models import User
+from pipeline.review.model_keeper import ModelKeeper
 from pipeline.staff.sessions import find_session
 
 SESSION_COOKIE = "console_session"
@@ -45,6 +46,7 @@ class Console:
     factory: sessionmaker[Session]
     departments: tuple[Department, ...]
     dispatcher: Dispatcher
+    models: ModelKeeper
     env: Environment = field(default_factory=lambda: Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True)))
 

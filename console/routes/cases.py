@@ -21,8 +21,8 @@ from pipeline.review.corrections import CorrectionError, correct_fields
 from pipeline.review.original import original_mails
 from pipeline.review.routing import RoutingDecision, RoutingError, decide_not_ours, route_case
 from pipeline.review.search import CaseFilter, find_cases, review_queue
-from pipeline.review.suggestions import acceptance_stats, suggestion_for
-from pipeline.routing.suggest import Suggestion
+from pipeline.review.suggestions import acceptance_stats
+from pipeline.routing.suggest import Suggestion, case_text, suggest
 
 STRICT_FRAME_CSP = (
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
@@ -85,7 +85,9 @@ def _case_page(ctx: Ctx, case: Case, *, message: str = "", error: str = "",
                status_code: int = 200) -> Response:
     suggestion: Suggestion | None = None
     if case.status == "new" and may(ctx.user, "review"):
-        suggestion = suggestion_for(ctx.db, case, ctx.console.departments)
+        model = ctx.console.models.current(ctx.db)  # never waits for a training
+        suggestion = suggest(case_text(case.subject, case.what_happened, case.demands),
+                             ctx.console.departments, model)
     attachments = ctx.db.scalars(select(Attachment).where(Attachment.case_id == case.id)
                                  .order_by(Attachment.id)).all()
     return ctx.render(

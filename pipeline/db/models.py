@@ -230,6 +230,8 @@ class CaseEvent(Base):
     """The audit trail: what happened to a case, who did it, when."""
 
     __tablename__ = "case_events"
+    # Acceptance of routing suggestions reads the latest status events.
+    __table_args__ = (Index("ix_case_events_action_id", "action", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -134,3 +134,17 @@ def test_mail_quarantined_by_a_limit_becomes_a_case_once_the_limit_is_raised(
         row = session.get(InboundMail, inbound_id)
         assert row is not None and (row.status, row.classification) == ("processed", "complaint")
         assert len(session.scalars(select(Case)).all()) == cases_before + 1
+
+
+def test_the_classifier_trains_in_the_background_never_in_a_request(
+    world: ConsoleWorld,
+) -> None:
+    from pipeline.review.model_keeper import ModelKeeper
+
+    keeper = ModelKeeper(world.runtime.factory)
+    with world.runtime.factory() as session:
+        assert keeper.current(session) is None  # keyword rules until a model exists
+    assert keeper.wait(timeout=60)
+    with world.runtime.factory() as session:
+        model = keeper.current(session)
+    assert model is not None and model.sample_count == 0  # nothing routed yet

@@ -46,6 +46,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_staff_sessions_user_id'), ['user_id'], unique=False)
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index('ix_cases_status_received', ['status', 'received_at', 'id'], unique=False)
+    with op.batch_alter_table('case_events', schema=None) as batch_op:
+        batch_op.create_index('ix_case_events_action_id', ['action', 'id'], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for column in TRGM_COLUMNS:
@@ -59,6 +61,8 @@ def downgrade() -> None:
             op.drop_index(f"ix_trgm_cases_{column}", table_name="cases")
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_status_received')
+    with op.batch_alter_table('case_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_events_action_id')
     with op.batch_alter_table('staff_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_staff_sessions_user_id'))
         batch_op.drop_index(batch_op.f('ix_staff_sessions_expires_at'))
