@@ -113,6 +113,11 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr("")
     supervisor_address: str = ""
 
+    # Staff console (complaints web): where it listens, how long a sign-in lasts.
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8000, ge=1, le=65535)
+    session_hours: float = Field(default=12.0, gt=0)
+
     # Departments cases are routed to (empty = the built-in config/departments.toml).
     departments_file: str = ""
 

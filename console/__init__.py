@@ -1,0 +1,1 @@
+"""The staff web console: review, correct, decide responsibility, route."""

@@ -18,6 +18,8 @@ cases_app = typer.Typer(no_args_is_help=True, help="Look at cases and quarantine
 app.add_typer(cases_app, name="cases")
 mail_app = typer.Typer(no_args_is_help=True, help="Look at every mail taken in (the ledger).")
 app.add_typer(mail_app, name="mail")
+users_app = typer.Typer(no_args_is_help=True, help="Staff accounts for the web console.")
+app.add_typer(users_app, name="users")
 
 
 def _settings() -> Settings:
@@ -46,7 +48,9 @@ def migrate() -> None:
 def run() -> None:
     """Run poller, workers, sweep and scheduler in one process (embedded defaults: no services)."""
     settings = _settings()
-    _serve(settings, poll=True, work=True, schedule=True)
+    runtime = _runtime(settings)
+    note = _start_console(runtime, demo=False)
+    _serve(settings, poll=True, work=True, schedule=True, runtime=runtime, note=note)
 
 
 @app.command()
@@ -63,7 +67,8 @@ def demo() -> None:
     typer.echo(f"Seeded {len(seeded)} demo mails into {settings.inbox_dir}/")
     stop = threading.Event()
     reply_with_phone_later(runtime.factory, settings.inbox_dir, stop)
-    _serve(settings, poll=True, work=True, schedule=True, runtime=runtime, stop=stop)
+    note = _start_console(runtime, demo=True)
+    _serve(settings, poll=True, work=True, schedule=True, runtime=runtime, stop=stop, note=note)
 
 
 @app.command()
@@ -90,7 +95,8 @@ def worker() -> None:
 
 
 def _serve(  # type: ignore[no-untyped-def]
-    settings: Settings, *, poll: bool, work: bool, schedule: bool = False, runtime=None, stop=None
+    settings: Settings, *, poll: bool, work: bool, schedule: bool = False, runtime=None, stop=None,
+    note: str = "",
 ) -> None:
     from workers.service import serve
 
@@ -98,6 +104,8 @@ def _serve(  # type: ignore[no-untyped-def]
 
     def ready() -> None:
         typer.echo(_banner(settings, poll=poll, work=work, schedule=schedule))
+        if note:
+            typer.echo(note)
 
     serve(runtime, poll=poll, work=work, schedule=schedule, stop=stop, on_ready=ready)
 
@@ -297,6 +305,102 @@ def report(
         typer.echo(str(err), err=True)
         raise typer.Exit(2) from err
     typer.echo(f"Wrote {target} ({count} complaints in {chosen.label}).")
+
+
+def _start_console(runtime, *, demo: bool) -> str:  # type: ignore[no-untyped-def]
+    """Serve the staff console beside the workers; returns what to tell the operator."""
+    from config.departments import load_departments
+    from console.first_run import create_demo_users
+    from console.server import console_address, make_server, start_in_thread
+
+    settings = runtime.settings
+    server = make_server(settings, factory=runtime.factory, make_transport=runtime.make_transport)
+    start_in_thread(server)
+    lines = [f"Staff console: {console_address(settings)}"]
+    created = create_demo_users(runtime.factory, load_departments(settings)) if demo else None
+    if created is not None:
+        names, password = created
+        lines.append(f"First login: user 'admin', password '{password}' "
+                     f"(also {', '.join(n for n in names if n != 'admin')}, same password; "
+                     "shown only now).")
+    elif not _has_users(runtime):
+        lines.append("No staff accounts yet: create one with "
+                     "`complaints users add NAME --role admin`, then sign in.")
+    return "\n".join(lines)
+
+
+def _has_users(runtime) -> bool:  # type: ignore[no-untyped-def]
+    from pipeline.staff.users import has_users
+
+    with runtime.factory() as session:
+        return has_users(session)
+
+
+@app.command()
+def web(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Serve the staff console (review, correct, route) until Ctrl-C."""
+    from console.server import console_address, make_server
+    from pipeline.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.effective_database_url)
+    server = make_server(settings, host=host, port=port)
+    typer.echo(f"Staff console: {console_address(settings, host, port)} (Ctrl-C stops it)")
+    server.run()
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="intake, handler, supervisor or admin.")],
+    department: Annotated[
+        str | None, typer.Option(help="Department key (handlers only).")
+    ] = None,
+    language: Annotated[str, typer.Option(help="Interface language: zh or en.")] = "zh",
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a staff account for the console (asks for the password)."""
+    from config.departments import load_departments
+    from pipeline.staff.users import NewUser, UserError, add_user
+
+    settings = _settings()
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    runtime = _runtime(settings)
+    keys = {d.key for d in load_departments(settings)}
+    new = NewUser(username=username.strip().lower(), password=password, role=role,
+                  display_name=name, department=department, language=language)
+    try:
+        with runtime.factory() as session, session.begin():
+            add_user(session, new, department_keys=keys)
+    except UserError as err:
+        typer.echo(f"Not created: {err}", err=True)
+        raise typer.Exit(2) from err
+    typer.echo(f"Created {new.username} ({role}). Sign in at {settings.public_url}")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List the staff accounts."""
+    from pipeline.staff.users import list_users
+
+    runtime = _runtime(_settings())
+    with runtime.factory() as session:
+        rows = list_users(session)
+    for user in rows:
+        typer.echo(f"{user.username:<20} {user.role:<10} {user.department or '-':<12} "
+                   f"{user.language}  {'active' if user.active else 'disabled'}  "
+                   f"{user.display_name}")
+    if not rows:
+        typer.echo("No staff accounts. Create one with `complaints users add NAME --role admin`.")
 
 
 def main() -> None:

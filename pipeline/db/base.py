@@ -85,3 +85,22 @@ def _sqlite_begin_immediate(conn: object) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker:  # type: ignore[type-arg]
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def include_for_dialect(dialect: str):  # type: ignore[no-untyped-def]
+    """An Alembic ``include_object`` that leaves out indexes meant for other databases.
+
+    Indexes declared with ``.ddl_if(dialect=...)`` (PostgreSQL trigram indexes) exist
+    only there; without this, comparing the models with a SQLite database would report
+    them missing.
+    """
+
+    def include(obj: object, name: str | None, type_: str, reflected: bool,
+                compare_to: object) -> bool:
+        condition = getattr(obj, "_ddl_if", None)
+        if type_ != "index" or reflected or condition is None or not condition.dialect:
+            return True
+        wanted = condition.dialect
+        return dialect in ((wanted,) if isinstance(wanted, str) else tuple(wanted))
+
+    return include

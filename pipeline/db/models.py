@@ -79,6 +79,18 @@ class Case(Base):
 
     events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")
 
+    # Free-text search (Chinese included) uses ILIKE '%term%'; on PostgreSQL trigram
+    # GIN indexes answer it without reading every case. SQLite has no such index.
+    # The review queue reads cases oldest first within a status.
+    __table_args__ = (
+        Index("ix_cases_status_received", "status", "received_at", "id"),
+        *(
+            Index(f"ix_trgm_cases_{column}", column, postgresql_using="gin",
+                  postgresql_ops={column: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+            for column in ("subject", "what_happened", "customer_name", "customer_email")
+        ),
+    )
+
 
 class ReferenceCounter(Base):
     """Per-year sequence behind references like CP-2026-000123."""
@@ -218,6 +230,8 @@ class CaseEvent(Base):
     """The audit trail: what happened to a case, who did it, when."""
 
     __tablename__ = "case_events"
+    # Acceptance of routing suggestions reads the latest status events.
+    __table_args__ = (Index("ix_case_events_action_id", "action", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -317,3 +331,32 @@ class FollowUp(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_via: Mapped[str] = mapped_column(String(16), default="")  # link / reply / phone
+
+
+class User(Base):
+    """A member of staff who signs in to the console; the role decides what they see."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))  # intake / handler / supervisor / admin
+    department: Mapped[str | None] = mapped_column(String(32))  # for handlers
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StaffSession(Base):
+    """A signed-in console session; only a hash of the cookie's token is stored."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

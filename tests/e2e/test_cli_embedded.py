@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import mails
+from tests.support.smtp_sink import free_port
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
@@ -32,6 +33,7 @@ def complaints(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.Complet
 def clean_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTS_")}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    env["COMPLAINTS_WEB_PORT"] = str(free_port())  # the console beside demo/run
     return env
 
 

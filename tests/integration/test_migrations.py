@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from config.settings import Settings
-from pipeline.db.base import Base, make_engine, make_session_factory
+from pipeline.db.base import Base, include_for_dialect, make_engine, make_session_factory
 from pipeline.db.migrate import upgrade
 from pipeline.mailbox.ledger import get_watermark, record_mail, set_watermark
 from tests.support import mails
@@ -16,7 +16,8 @@ def test_migrated_schema_matches_the_models(settings: Settings) -> None:
     upgrade(settings.effective_database_url)
     engine = make_engine(settings.effective_database_url)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_object": include_for_dialect(conn.dialect.name)}
+        context = MigrationContext.configure(conn, opts=opts)
         differences = compare_metadata(context, Base.metadata)
     engine.dispose()
 

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from pipeline.db import models  # noqa: F401 - registers the tables on Base.metadata
-from pipeline.db.base import Base, make_engine
+from pipeline.db.base import Base, include_for_dialect, make_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -18,6 +18,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_for_dialect(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

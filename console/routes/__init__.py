@@ -1,0 +1,1 @@
+"""Thin page handlers: read the request, call a pipeline service, render."""

@@ -1,0 +1,224 @@
+"""Queues, search and the case page with its decisions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+from sqlalchemy import select
+from starlette.responses import RedirectResponse, Response
+
+from config.departments import department_by_key
+from config.policies import load_policies
+from console.roles import can_see, case_scope, may
+from console.web import Ctx, not_found, page
+from pipeline.cases.queries import _events, _thread
+from pipeline.db.base import utcnow
+from pipeline.db.models import Attachment, Case
+from pipeline.intake.attachments import attachment_path
+from pipeline.review.confidence import confidence, weak_fields
+from pipeline.review.corrections import CorrectionError, correct_fields
+from pipeline.review.original import original_mails
+from pipeline.review.routing import RoutingDecision, RoutingError, decide_not_ours, route_case
+from pipeline.review.search import CaseFilter, find_cases, review_queue
+from pipeline.review.suggestions import acceptance_stats
+from pipeline.routing.suggest import Suggestion, case_text, suggest
+
+STRICT_FRAME_CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    "frame-ancestors 'self'; form-action 'none'; base-uri 'none'; sandbox"
+)
+
+
+def _page_number(ctx: Ctx) -> int:
+    raw = ctx.request.query_params.get("page", "1")
+    return int(raw) if raw.isdigit() and len(raw) < 6 else 1
+
+
+@page("review")
+def queue(ctx: Ctx) -> Response:
+    found = review_queue(ctx.db, page=_page_number(ctx))
+    return ctx.render("queue.html", title_key="review_queue", page=found,
+                      confidence=confidence, acceptance=acceptance_stats(ctx.db), query="")
+
+
+@page("department_queue")
+def department_queue(ctx: Ctx) -> Response:
+    wanted = CaseFilter(department=ctx.user.department or "", page=_page_number(ctx))
+    found = find_cases(ctx.db, wanted, scope=case_scope(ctx.user))
+    return ctx.render("queue.html", title_key="department_queue", page=found,
+                      confidence=confidence, acceptance=None, query="")
+
+
+def _date(value: str, *, end: bool = False) -> datetime | None:
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return day + timedelta(days=1) if end else day
+
+
+@page()
+def search(ctx: Ctx) -> Response:
+    params = ctx.request.query_params
+    wanted = CaseFilter(
+        status=params.get("status", ""), department=params.get("department", ""),
+        channel=params.get("channel", ""), language=params.get("language", ""),
+        received_from=_date(params.get("from", "")),
+        received_to=_date(params.get("to", ""), end=True),
+        text=params.get("q", ""), reference=params.get("reference", ""),
+        customer=params.get("customer", ""), oldest_first=False, page=_page_number(ctx))
+    found = find_cases(ctx.db, wanted, scope=case_scope(ctx.user))
+    query = "&".join(f"{k}={quote(v)}" for k, v in params.items() if k != "page" and v)
+    return ctx.render("search.html", title_key="search", page=found, confidence=confidence,
+                      params=params, query=query)
+
+
+def _visible_case(ctx: Ctx, reference: str) -> Case | None:
+    case = ctx.db.scalar(select(Case).where(Case.reference == reference.upper()))
+    if case is None or not can_see(ctx.user, case):
+        return None  # another department's case is "not found", not "forbidden"
+    return case
+
+
+def _case_page(ctx: Ctx, case: Case, *, message: str = "", error: str = "",
+               status_code: int = 200) -> Response:
+    suggestion: Suggestion | None = None
+    if case.status == "new" and may(ctx.user, "review"):
+        model = ctx.console.models.current(ctx.db)  # never waits for a training
+        suggestion = suggest(case_text(case.subject, case.what_happened, case.demands),
+                             ctx.console.departments, model)
+    attachments = ctx.db.scalars(select(Attachment).where(Attachment.case_id == case.id)
+                                 .order_by(Attachment.id)).all()
+    return ctx.render(
+        "case.html", status_code=status_code, case=case, weak=weak_fields(case),
+        level=confidence(case), originals=original_mails(ctx.db, case.id),
+        thread=_thread(ctx.db, case.id), events=_events(ctx.db, case.id),
+        attachments=attachments, suggestion=suggestion,
+        can_review=may(ctx.user, "review") and case.status == "new",
+        department=department_by_key(ctx.console.departments, case.department),
+        message=message, error=error)
+
+
+@page()
+def case_page(ctx: Ctx) -> Response:
+    case = _visible_case(ctx, ctx.request.path_params["reference"])
+    if case is None:
+        return not_found(ctx)
+    saved = ctx.request.query_params.get("done", "")
+    return _case_page(ctx, case, message=saved if saved in (
+        "saved", "nothing_changed", "routed_ok", "closed_ok") else "")
+
+
+@page()
+def original(ctx: Ctx) -> Response:
+    """The sanitised HTML of a mail, alone, under a CSP that allows no request at all."""
+    case = _visible_case(ctx, ctx.request.path_params["reference"])
+    wanted = ctx.request.path_params["inbound_id"]
+    mail = None
+    if case is not None:
+        mail = next((m for m in original_mails(ctx.db, case.id) if m.inbound_id == wanted),
+                    None)
+    if mail is None or mail.html is None:
+        return not_found(ctx)
+    document = ("<!doctype html><meta charset=utf-8><style>body{font:14px sans-serif;"
+                "margin:8px}</style>" + mail.html)
+    return Response(document, media_type="text/html; charset=utf-8", headers={
+        "Content-Security-Policy": STRICT_FRAME_CSP, "X-Frame-Options": "SAMEORIGIN"})
+
+
+def _content_disposition(name: str) -> str:
+    """attachment; with an ASCII fallback and the RFC 5987 UTF-8 name."""
+    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_"
+                         for c in name)[:100] or "attachment"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name[:200], safe='')}"
+
+
+@page()
+def attachment(ctx: Ctx) -> Response:
+    case = _visible_case(ctx, ctx.request.path_params["reference"])
+    row = None
+    if case is not None:
+        row = ctx.db.scalar(select(Attachment).where(
+            Attachment.id == ctx.request.path_params["attachment_id"],
+            Attachment.case_id == case.id))
+    if row is None:
+        return not_found(ctx)
+    data = attachment_path(ctx.console.settings.storage_dir, row.storage_name).read_bytes()
+    return Response(data, media_type="application/octet-stream", headers={
+        "Content-Disposition": _content_disposition(row.display_name),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox"})
+
+
+def _reviewable(ctx: Ctx) -> Case | None:
+    case = _visible_case(ctx, ctx.request.path_params["reference"])
+    return case if case is not None and case.status == "new" else None
+
+
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in value.replace(",", "\n").splitlines() if line.strip()]
+
+
+@page("review")
+def correct(ctx: Ctx) -> Response:
+    case = _visible_case(ctx, ctx.request.path_params["reference"])
+    if case is None:
+        return not_found(ctx)
+    form = ctx.form
+    assert form is not None
+    # Only fields the form sent: a partial form never blanks what it did not show.
+    changes: dict[str, object] = {name: ctx.field(name) for name in (
+        "customer_name", "customer_email", "customer_phone", "customer_address", "subject",
+        "what_happened", "language") if name in form}
+    if "demands_shown" in form:  # unticked boxes send nothing, so the form says it had them
+        changes["demands"] = [d for d in form.getlist("demands") if isinstance(d, str)]
+    if "order_numbers" in form:
+        changes["order_numbers"] = _lines(ctx.field("order_numbers"))
+    try:
+        with ctx.db.begin_nested():
+            changed = correct_fields(ctx.db, case=case, changes=changes,
+                                     by=ctx.user.username,
+                                     region=ctx.console.settings.phone_region)
+    except CorrectionError as err:
+        return _case_page(ctx, case, error=str(err), status_code=422)
+    done = "saved" if changed else "nothing_changed"
+    return RedirectResponse(f"/cases/{case.reference}?done={done}", status_code=303)
+
+
+@page("review")
+def route(ctx: Ctx) -> Response:
+    case = _reviewable(ctx)
+    if case is None:
+        return not_found(ctx)
+    decision = RoutingDecision(
+        department=ctx.field("department"), responsibility=ctx.field("responsibility") or "ours",
+        third_party=ctx.field("third_party"), suggested=ctx.field("suggested") or None,
+        suggestion_source=ctx.field("suggestion_source"), opinion=ctx.field("opinion"))
+    settings = ctx.console.settings
+    try:
+        with ctx.db.begin_nested():
+            route_case(ctx.db, case=case, decision=decision, settings=settings,
+                       departments=ctx.console.departments, policies=load_policies(settings),
+                       by=ctx.user.username, now=utcnow())
+    except (RoutingError, ValueError) as err:
+        return _case_page(ctx, case, error=str(err), status_code=422)
+    case_id = case.id
+    ctx.after_commit.append(lambda: ctx.console.dispatcher.send_pending(case_id))
+    return RedirectResponse(f"/cases/{case.reference}?done=routed_ok", status_code=303)
+
+
+@page("review")
+def not_ours(ctx: Ctx) -> Response:
+    case = _reviewable(ctx)
+    if case is None:
+        return not_found(ctx)
+    try:
+        with ctx.db.begin_nested():
+            decide_not_ours(ctx.db, case=case, explanation=ctx.field("explanation"),
+                            settings=ctx.console.settings, by=ctx.user.username, now=utcnow())
+    except RoutingError as err:
+        return _case_page(ctx, case, error=str(err), status_code=422)
+    case_id = case.id
+    ctx.after_commit.append(lambda: ctx.console.dispatcher.send_pending(case_id))
+    return RedirectResponse(f"/cases/{case.reference}?done=closed_ok", status_code=303)

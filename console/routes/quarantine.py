@@ -1,0 +1,33 @@
+"""Quarantined mail: the list, one mail's reason and raw source, and reprocessing."""
+
+from __future__ import annotations
+
+from starlette.responses import RedirectResponse, Response
+
+from console.web import Ctx, not_found, page
+from pipeline.cases.queries import list_quarantined
+from pipeline.review.quarantine import quarantined_mail, raw_source, requeue
+
+
+@page("quarantine")
+def quarantine_list(ctx: Ctx) -> Response:
+    return ctx.render("quarantine.html", title_key="quarantine",
+                      rows=list_quarantined(ctx.db, limit=500))
+
+
+@page("quarantine")
+def quarantine_mail(ctx: Ctx) -> Response:
+    row = quarantined_mail(ctx.db, ctx.request.path_params["inbound_id"])
+    if row is None:
+        return not_found(ctx)
+    return ctx.render("quarantine_mail.html", title_key="quarantine", row=row,
+                      raw=raw_source(row))
+
+
+@page("quarantine")
+def reprocess(ctx: Ctx) -> Response:
+    inbound_id = ctx.request.path_params["inbound_id"]
+    if not requeue(ctx.db, inbound_id):
+        return ctx.render("message.html", title_key="quarantine", message_key="not_quarantined")
+    ctx.after_commit.append(lambda: ctx.console.dispatcher.reprocess(inbound_id))
+    return RedirectResponse("/quarantine?done=reprocessed", status_code=303)
