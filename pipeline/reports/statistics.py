@@ -148,14 +148,50 @@ def _cases_and_methods(
     return cases, loss, compensation, dict(sorted(by_method.items()))
 
 
-def _deadline_counts(session: Session, where: ColumnElement[bool]) -> tuple[int, int]:
+def _closing_figures(session: Session, where: ColumnElement[bool]) -> dict[str, Any]:
+    """Deadline keeping, satisfaction and the two medians, from one joined scan.
+
+    Each case has at most one deadline, one follow-up and one acknowledgment, so the
+    outer joins keep one row per case and FILTER clauses count each figure. PostgreSQL
+    computes the medians in the same pass; SQLite, which has no ``percentile_cont``,
+    runs one ordered query per median.
+    """
+    ack = aliased(OutboundMail)
+    close_seconds = _seconds_between(session, Case.closed_at, Case.received_at)
+    ack_seconds = _seconds_between(session, ack.sent_at, Case.received_at)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    figures = [
+        func.count().filter(and_(Case.closed_at.is_not(None), CaseDeadline.case_id.is_not(None))),
+        func.count().filter(Case.closed_at <= CaseDeadline.due_at),
+        func.count(FollowUp.score), func.avg(FollowUp.score),
+    ]
+    if postgres:
+        figures += [func.percentile_cont(0.5).within_group(close_seconds),
+                    func.percentile_cont(0.5).within_group(ack_seconds)]
     row = session.execute(
-        select(func.count(), func.coalesce(func.sum(case((Case.closed_at <= CaseDeadline.due_at,
-                                                          1), else_=0)), 0))
-        .select_from(Case).join(CaseDeadline, CaseDeadline.case_id == Case.id)
-        .where(where, Case.closed_at.is_not(None))
-    ).one()
-    return int(row[0]), int(row[1])
+        select(*figures).select_from(Case)
+        .outerjoin(CaseDeadline, CaseDeadline.case_id == Case.id)
+        .outerjoin(FollowUp, FollowUp.case_id == Case.id)
+        .outerjoin(ack, and_(ack.case_id == Case.id, ack.kind == "acknowledgment",
+                             ack.sent_at.is_not(None)))
+        .where(where)).one()
+    if postgres:
+        close_median, ack_median = row[4], row[5]
+    else:
+        close_median = _median(session, select(close_seconds).where(where,
+                                                                   Case.closed_at.is_not(None)))
+        ack_median = _median(session, select(ack_seconds).select_from(Case).join(ack, and_(
+            ack.case_id == Case.id, ack.kind == "acknowledgment", ack.sent_at.is_not(None)))
+            .where(where))
+    return {
+        "closed_with_deadline": int(row[0]), "closed_within_deadline": int(row[1]),
+        "satisfaction_answers": int(row[2]),
+        "satisfaction_average": None if row[3] is None else round(float(row[3]), 2),
+        "median_days_to_close": None if close_median is None
+        else round(float(close_median) / 86400, 2),
+        "median_hours_to_acknowledge": None if ack_median is None
+        else round(float(ack_median) / 3600, 3),
+    }
 
 
 BREAKDOWNS = {"by_department": Case.department, "by_channel": Case.channel,
@@ -189,49 +225,30 @@ def _breakdowns(session: Session, where: ColumnElement[bool]) -> dict[str, dict[
     return found
 
 
-def _satisfaction(session: Session, where: ColumnElement[bool]) -> tuple[int, float | None,
-                                                                          dict[str, float]]:
-    answered = and_(where, FollowUp.score.is_not(None))
-    count, average = session.execute(
-        select(func.count(), func.avg(FollowUp.score)).select_from(Case)
-        .join(FollowUp, FollowUp.case_id == Case.id).where(answered)).one()
-    by_department = {
+def _satisfaction_by_department(session: Session, where: ColumnElement[bool]) -> dict[str, float]:
+    return {
         str(dept or ""): round(float(avg), 2) for dept, avg in session.execute(
             select(Case.department, func.avg(FollowUp.score)).select_from(Case)
-            .join(FollowUp, FollowUp.case_id == Case.id).where(answered)
+            .join(FollowUp, FollowUp.case_id == Case.id)
+            .where(where, FollowUp.score.is_not(None))
             .group_by(Case.department).order_by(Case.department))
     }
-    return int(count), (round(float(average), 2) if average is not None else None), by_department
 
 
 def summarise(session: Session, period: Period) -> Summary:
     """All summary figures for the period, and the previous period's main ones."""
     where = _in_period(period)
     cases, loss, compensation, by_method = _cases_and_methods(session, period)
-    ack_seconds = (select(_seconds_between(session, OutboundMail.sent_at, Case.received_at))
-                   .select_from(Case).join(OutboundMail, and_(
-                       OutboundMail.case_id == Case.id, OutboundMail.kind == "acknowledgment",
-                       OutboundMail.sent_at.is_not(None))).where(where))
-    close_seconds = (select(_seconds_between(session, Case.closed_at, Case.received_at))
-                     .where(where, Case.closed_at.is_not(None)))
-    ack_median = _median(session, ack_seconds)
-    close_median = _median(session, close_seconds)
-    closed_with_deadline, within = _deadline_counts(session, where)
-    answers, average, by_department = _satisfaction(session, where)
     previous_cases, previous_loss, previous_compensation, _ = _cases_and_methods(
         session, period.previous())
-    return Summary(
-        period=period.label, cases=cases,
-        **_breakdowns(session, where),
-        by_method=by_method, loss_total=loss, compensation_total=compensation,
-        closed_with_deadline=closed_with_deadline, closed_within_deadline=within,
-        median_hours_to_acknowledge=None if ack_median is None else round(ack_median / 3600, 3),
-        median_days_to_close=None if close_median is None else round(close_median / 86400, 2),
-        satisfaction_answers=answers, satisfaction_average=average,
-        satisfaction_by_department=by_department,
-        previous={"period": period.previous().label, "cases": previous_cases,
-                  "loss_total": previous_loss, "compensation_total": previous_compensation},
-    )
+    figures: dict[str, Any] = {
+        **_breakdowns(session, where), **_closing_figures(session, where),
+        "satisfaction_by_department": _satisfaction_by_department(session, where),
+        "previous": {"period": period.previous().label, "cases": previous_cases,
+                     "loss_total": previous_loss, "compensation_total": previous_compensation},
+    }
+    return Summary(period=period.label, cases=cases, by_method=by_method, loss_total=loss,
+                   compensation_total=compensation, **figures)
 
 
 def table_rows(session: Session, period: Period, *, batch: int = 5000) -> Iterator[TableRow]:
