@@ -16,7 +16,7 @@ from config.departments import load_departments
 from config.settings import Settings
 from console.auth import login, login_page
 from console.dispatch import Dispatcher
-from console.routes import cases, quarantine, session, users
+from console.routes import cases, quarantine, resolution, session, users
 from console.web import Console
 from pipeline.db.base import make_engine, make_session_factory
 from pipeline.outbound.transport import MailTransport
@@ -82,6 +82,11 @@ def routes() -> list[Route | Mount]:
         Route("/cases/{reference}/correct", cases.correct, methods=["POST"]),
         Route("/cases/{reference}/route", cases.route, methods=["POST"]),
         Route("/cases/{reference}/not-ours", cases.not_ours, methods=["POST"]),
+        Route("/cases/{reference}/propose", resolution.propose, methods=["POST"]),
+        Route("/cases/{reference}/decide", resolution.decide, methods=["POST"]),
+        Route("/cases/{reference}/agreement", resolution.agreement, methods=["POST"]),
+        Route("/cases/{reference}/deadline", resolution.deadline, methods=["POST"]),
+        Route("/survey/{token}", resolution.survey, methods=["GET", "POST"]),
         Route("/quarantine", quarantine.quarantine_list),
         Route("/quarantine/{inbound_id:int}", quarantine.quarantine_mail),
         Route("/quarantine/{inbound_id:int}/reprocess", quarantine.reprocess, methods=["POST"]),

@@ -18,6 +18,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     "quarantine": frozenset({"intake", "supervisor", "admin"}),
     "department_queue": frozenset({"handler", "supervisor", "admin"}),
     "manage_users": frozenset({"admin"}),
+    # After routing: the department proposes (on its own cases), supervisors decide.
+    "propose": frozenset({"handler", "supervisor", "admin"}),
+    "approve": frozenset({"supervisor", "admin"}),
+    "agreement": frozenset({"intake", "supervisor", "admin"}),
 }
 NOBODY = "\x00"  # a department key no case has: a handler without a department sees nothing
 

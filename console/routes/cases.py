@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from config.departments import department_by_key
 from config.policies import load_policies
 from console.roles import can_see, case_scope, may
+from console.routes.resolution import resolution_context
 from console.web import Ctx, not_found, page
 from pipeline.cases.queries import _events, _thread
 from pipeline.db.base import utcnow
@@ -97,7 +98,7 @@ def _case_page(ctx: Ctx, case: Case, *, message: str = "", error: str = "",
         attachments=attachments, suggestion=suggestion,
         can_review=may(ctx.user, "review") and case.status == "new",
         department=department_by_key(ctx.console.departments, case.department),
-        message=message, error=error)
+        message=message, error=error, **resolution_context(ctx, case))
 
 
 @page()
@@ -107,7 +108,8 @@ def case_page(ctx: Ctx) -> Response:
         return not_found(ctx)
     saved = ctx.request.query_params.get("done", "")
     return _case_page(ctx, case, message=saved if saved in (
-        "saved", "nothing_changed", "routed_ok", "closed_ok") else "")
+        "saved", "nothing_changed", "routed_ok", "closed_ok", "proposed_ok", "decided_ok",
+        "deadline_moved_ok") else "")
 
 
 @page()

@@ -1,0 +1,190 @@
+"""After routing: the department's proposal, the supervisor's decision, the customer's
+agreement, a moved deadline, and the customer's one-click satisfaction answer.
+
+Thin handlers: each reads its form and calls one service in ``pipeline.resolution``;
+the mail those services queue is sent after the commit by the dispatcher.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from config.departments import department_by_key
+from config.policies import load_policies
+from config.secrets import secret_key
+from console.roles import can_see, may
+from console.web import Ctx, console_of, not_found, page, render
+from pipeline.db.base import utcnow
+from pipeline.db.models import Case, CaseDeadline, FollowUp, Notice, Resolution
+from pipeline.followup.links import SurveyLinkError, read_survey_answer
+from pipeline.followup.surveys import record_answer
+from pipeline.resolution.closure import ClosureError, record_agreement
+from pipeline.resolution.deadlines import DeadlineError, Handler, move_deadline
+from pipeline.resolution.points import raised_points
+from pipeline.resolution.proposals import Proposal, ProposalError, current_proposal, send_back
+from pipeline.resolution.workflow import approve_proposal, submit_proposal
+
+MAX_POINTS_IN_FORM = 20
+
+
+def resolution_context(ctx: Ctx, case: Case) -> dict[str, Any]:
+    """What the case page's resolution section needs."""
+    proposal = current_proposal(ctx.db, case)
+    works_on = may(ctx.user, "propose") and can_see(ctx.user, case)
+    points = ([(a["point"], a["answer"]) for a in proposal.answers] if proposal
+              else [(p, "") for p in raised_points(case.what_happened, case.demands,
+                                                   case.language)])
+    return {
+        "deadline": ctx.db.get(CaseDeadline, case.id),
+        "proposal": proposal,
+        "history": ctx.db.scalars(select(Resolution).where(Resolution.case_id == case.id)
+                                  .order_by(Resolution.version)).all(),
+        "notices": ctx.db.scalars(select(Notice).where(Notice.case_id == case.id)
+                                  .order_by(Notice.id)).all(),
+        "follow_up": ctx.db.get(FollowUp, case.id),
+        "points": points,
+        "can_propose": works_on and case.status == "routed",
+        "can_decide": may(ctx.user, "approve") and case.status == "proposed",
+        "can_record_agreement": may(ctx.user, "agreement") and case.status == "approved",
+        "can_move_deadline": works_on and case.status in ("routed", "proposed"),
+    }
+
+
+def _case_for(ctx: Ctx, status: str) -> Case | None:
+    case = ctx.db.scalar(select(Case).where(
+        Case.reference == ctx.request.path_params["reference"].upper()))
+    if case is None or not can_see(ctx.user, case) or case.status != status:
+        return None
+    return case
+
+
+def _department_name(ctx: Ctx, case: Case) -> str:
+    department = department_by_key(ctx.console.departments, case.department)
+    return department.name(case.language) if department else ""
+
+
+def _done(ctx: Ctx, case: Case, done: str) -> Response:
+    case_id = case.id
+    ctx.after_commit.append(lambda: ctx.console.dispatcher.send_pending(case_id))
+    return RedirectResponse(f"/cases/{case.reference}?done={done}", status_code=303)
+
+
+def _failed(ctx: Ctx, case: Case, error: str) -> Response:
+    from console.routes.cases import _case_page
+
+    return _case_page(ctx, case, error=error, status_code=422)
+
+
+def _answers(ctx: Ctx) -> list[tuple[str, str]]:
+    form = ctx.form
+    assert form is not None
+    points = [str(p) for p in form.getlist("point")][:MAX_POINTS_IN_FORM]
+    answers = [str(a) for a in form.getlist("answer")][:MAX_POINTS_IN_FORM]
+    return list(zip(points, answers + [""] * (len(points) - len(answers)), strict=False))
+
+
+@page("propose")
+def propose(ctx: Ctx) -> Response:
+    case = _case_for(ctx, "routed")
+    if case is None:
+        return not_found(ctx)
+    proposal = Proposal(
+        findings=ctx.field("findings"), method=ctx.field("method"),
+        loss_amount=ctx.field("loss_amount"), compensation_amount=ctx.field("compensation_amount"),
+        answers=_answers(ctx), next_steps=ctx.field("next_steps"),
+        contact_person=ctx.field("contact_person") or ctx.user.display_name)
+    settings = ctx.console.settings
+    try:
+        with ctx.db.begin_nested():
+            submit_proposal(ctx.db, case=case, proposal=proposal, settings=settings,
+                            policies=load_policies(settings), by=ctx.user.username,
+                            department_name=_department_name(ctx, case), now=utcnow())
+    except ProposalError as err:
+        return _failed(ctx, case, str(err))
+    return _done(ctx, case, "proposed_ok")
+
+
+@page("approve")
+def decide(ctx: Ctx) -> Response:
+    case = _case_for(ctx, "proposed")
+    if case is None:
+        return not_found(ctx)
+    try:
+        with ctx.db.begin_nested():
+            if ctx.field("decision") == "approve":
+                approve_proposal(ctx.db, case=case, instructions=ctx.field("note"),
+                                 settings=ctx.console.settings, by=ctx.user.username,
+                                 department_name=_department_name(ctx, case), now=utcnow())
+            else:
+                send_back(ctx.db, case=case, by=ctx.user.username, comments=ctx.field("note"),
+                          now=utcnow())
+    except ProposalError as err:
+        return _failed(ctx, case, str(err))
+    return _done(ctx, case, "decided_ok")
+
+
+@page("agreement")
+def agreement(ctx: Ctx) -> Response:
+    case = _case_for(ctx, "approved")
+    if case is None:
+        return not_found(ctx)
+    try:
+        with ctx.db.begin_nested():
+            record_agreement(ctx.db, case=case, via=ctx.field("via") or "phone",
+                             by=ctx.user.username, note=ctx.field("note"), now=utcnow(),
+                             policies=load_policies(ctx.console.settings))
+    except ClosureError as err:
+        return _failed(ctx, case, str(err))
+    return _done(ctx, case, "closed_ok")
+
+
+@page("propose")
+def deadline(ctx: Ctx) -> Response:
+    case = ctx.db.scalar(select(Case).where(
+        Case.reference == ctx.request.path_params["reference"].upper()))
+    if case is None or not can_see(ctx.user, case) or case.status not in ("routed", "proposed"):
+        return not_found(ctx)
+    days = ctx.field("working_days")
+    settings = ctx.console.settings
+    try:
+        with ctx.db.begin_nested():
+            move_deadline(ctx.db, case=case, settings=settings, policies=load_policies(settings),
+                          handler=Handler(_department_name(ctx, case),
+                                          third_party=case.third_party),
+                          new_working_days=int(days) if days.isdigit() else 0,
+                          reason=ctx.field("reason"), by=ctx.user.username, now=utcnow())
+    except DeadlineError as err:
+        return _failed(ctx, case, str(err))
+    return _done(ctx, case, "deadline_moved_ok")
+
+
+def _survey_page(request: Request, *, status_code: int = 200, **values: Any) -> HTMLResponse:
+    language = "en" if request.query_params.get("lang") == "en" else "zh"
+    return render(console_of(request), "survey.html", lang=language, status_code=status_code,
+                  user=None, csrf_token="", **values)
+
+
+async def survey(request: Request) -> Response:
+    """The page a survey link opens: it asks to confirm, because mail scanners follow links.
+
+    Security scanners in customers' mail systems open every link in a mail; recording
+    the score on that first visit would record whichever link they opened first. The
+    signed token is the authority for the confirming POST, so no login is needed.
+    """
+    console = console_of(request)
+    token = request.path_params["token"]
+    try:
+        answer = read_survey_answer(token, secret=secret_key(console.settings))
+    except SurveyLinkError as err:
+        return _survey_page(request, status_code=400, error=str(err))
+    if request.method == "GET":
+        return _survey_page(request, answer=answer, token=token)
+    with console.factory() as db, db.begin():
+        case = db.scalar(select(Case).where(Case.reference == answer.reference))
+        recorded = case is not None and record_answer(
+            db, case=case, score=answer.score, comment="", via="link", now=utcnow())
+    return _survey_page(request, answer=answer, recorded=recorded, done=True)
