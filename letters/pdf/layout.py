@@ -23,7 +23,15 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+)
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_LEFT = 25 * mm
@@ -123,8 +131,8 @@ def _draw_footer(canvas: Canvas, frame: LetterFrame, font: str) -> None:
     canvas.drawCentredString(PAGE_WIDTH / 2, 12 * mm, footer)
 
 
-def render_letter(frame: LetterFrame, story: Sequence[Flowable], *, font: str) -> bytes:
-    """Lay out the body on letter pages: letterhead and address on page 1, footer on all."""
+def _templates(index: int, frame: LetterFrame, font: str) -> list[PageTemplate]:
+    """Page templates of one letter: its first page, and its continuation pages."""
     width = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
 
     def first(canvas: Canvas, _doc: BaseDocTemplate) -> None:
@@ -135,15 +143,39 @@ def render_letter(frame: LetterFrame, story: Sequence[Flowable], *, font: str) -
     def later(canvas: Canvas, _doc: BaseDocTemplate) -> None:
         _draw_footer(canvas, frame, font)
 
-    buffer = io.BytesIO()
-    doc = BaseDocTemplate(buffer, pagesize=A4, title=frame.title, author=frame.sender.company)
     first_frame = Frame(MARGIN_LEFT, BODY_BOTTOM, width,
-                        PAGE_HEIGHT - FIRST_PAGE_BODY_TOP - BODY_BOTTOM, id="first")
+                        PAGE_HEIGHT - FIRST_PAGE_BODY_TOP - BODY_BOTTOM, id=f"first{index}")
     later_frame = Frame(MARGIN_LEFT, BODY_BOTTOM, width,
-                        PAGE_HEIGHT - LATER_PAGE_BODY_TOP - BODY_BOTTOM, id="later")
-    doc.addPageTemplates([
-        PageTemplate(id="First", frames=[first_frame], onPage=first, autoNextPageTemplate="Later"),
-        PageTemplate(id="Later", frames=[later_frame], onPage=later),
-    ])
-    doc.build(list(story))
+                        PAGE_HEIGHT - LATER_PAGE_BODY_TOP - BODY_BOTTOM, id=f"later{index}")
+    return [
+        PageTemplate(id=f"First{index}", frames=[first_frame], onPage=first,
+                     autoNextPageTemplate=f"Later{index}"),
+        PageTemplate(id=f"Later{index}", frames=[later_frame], onPage=later),
+    ]
+
+
+def render_letters(letters: Sequence[tuple[LetterFrame, Sequence[Flowable]]], *,
+                   font: str, title: str = "") -> bytes:
+    """Several letters in one PDF (a print batch): each starts on its own first page.
+
+    The body flows onto continuation pages, so a long letter is never cut short.
+    """
+    if not letters:
+        raise ValueError("No letters to render.")
+    buffer = io.BytesIO()
+    first_frame = letters[0][0]
+    doc = BaseDocTemplate(buffer, pagesize=A4, title=title or first_frame.title,
+                          author=first_frame.sender.company)
+    story: list[Flowable] = []
+    for index, (frame, body) in enumerate(letters):
+        doc.addPageTemplates(_templates(index, frame, font))
+        if index:
+            story += [NextPageTemplate(f"First{index}"), PageBreak()]
+        story += list(body)
+    doc.build(story)
     return buffer.getvalue()
+
+
+def render_letter(frame: LetterFrame, story: Sequence[Flowable], *, font: str) -> bytes:
+    """One letter: letterhead and address block on page 1, footer on every page."""
+    return render_letters([(frame, story)], font=font)

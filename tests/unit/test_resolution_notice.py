@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from letters.pdf.fonts import letter_font
-from letters.pdf.layout import Sender
+from letters.pdf.layout import LetterFrame, Sender
 from letters.pdf.resolution_notice import ResolutionNotice, render_resolution_notice
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
@@ -76,3 +76,27 @@ def test_many_points_flow_onto_later_pages(tmp_path: Path) -> None:
     pdf = render_resolution_notice(long, font=letter_font().name)
     text = _text(pdf, tmp_path)
     assert "page 3" in text and "Answer 39" in text
+
+
+def test_a_print_batch_gives_each_letter_its_own_first_page(tmp_path: Path) -> None:
+    from letters.pdf.layout import render_letters
+    from letters.pdf.resolution_notice import WORDS, _story
+
+    font = letter_font().name
+    frames = []
+    for notice in (ZH, EN):
+        words = WORDS[notice.language]
+        frame = LetterFrame(sender=SENDER, recipient_lines=notice.recipient_lines,
+                            reference_label="Ref", reference=notice.reference,
+                            date_label="Date", date=notice.issued, title="batch",
+                            footer=notice.reference + " {page}")
+        frames.append((frame, _story(notice, words, font)))
+    path = tmp_path / "batch.pdf"
+    path.write_bytes(render_letters(frames, font=font))
+    pages = []
+    for number in (1, 2):
+        out = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(path), "-"],
+                             capture_output=True, check=True)
+        pages.append(out.stdout.decode())
+    assert "上海市浦东新区世纪大道100号" in pages[0] and "10 Downing Street" not in pages[0]
+    assert "10 Downing Street" in pages[1] and "Dear Jane Smith," in pages[1]
