@@ -16,7 +16,7 @@ from config.departments import load_departments
 from config.settings import Settings
 from console.auth import login, login_page
 from console.dispatch import Dispatcher
-from console.routes import cases, quarantine, resolution, session, users
+from console.routes import cases, quarantine, reports, resolution, session, users
 from console.web import Console
 from pipeline.db.base import make_engine, make_session_factory
 from pipeline.outbound.transport import MailTransport
@@ -87,6 +87,9 @@ def routes() -> list[Route | Mount]:
         Route("/cases/{reference}/agreement", resolution.agreement, methods=["POST"]),
         Route("/cases/{reference}/deadline", resolution.deadline, methods=["POST"]),
         Route("/survey/{token}", resolution.survey, methods=["GET", "POST"]),
+        Route("/reports", reports.reports_page),
+        Route("/reports/file", reports.report_file),
+        Route("/search/export", reports.search_export),
         Route("/quarantine", quarantine.quarantine_list),
         Route("/quarantine/{inbound_id:int}", quarantine.quarantine_mail),
         Route("/quarantine/{inbound_id:int}/reprocess", quarantine.reprocess, methods=["POST"]),

@@ -22,6 +22,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "propose": frozenset({"handler", "supervisor", "admin"}),
     "approve": frozenset({"supervisor", "admin"}),
     "agreement": frozenset({"intake", "supervisor", "admin"}),
+    "reports": frozenset({"intake", "supervisor", "admin"}),
 }
 NOBODY = "\x00"  # a department key no case has: a handler without a department sees nothing
 

@@ -59,16 +59,22 @@ def _date(value: str, *, end: bool = False) -> datetime | None:
     return day + timedelta(days=1) if end else day
 
 
-@page()
-def search(ctx: Ctx) -> Response:
+def search_filter(ctx: Ctx) -> CaseFilter:
+    """The search form's filters, as the search page and its exports read them."""
     params = ctx.request.query_params
-    wanted = CaseFilter(
+    return CaseFilter(
         status=params.get("status", ""), department=params.get("department", ""),
         channel=params.get("channel", ""), language=params.get("language", ""),
         received_from=_date(params.get("from", "")),
         received_to=_date(params.get("to", ""), end=True),
         text=params.get("q", ""), reference=params.get("reference", ""),
         customer=params.get("customer", ""), oldest_first=False, page=_page_number(ctx))
+
+
+@page()
+def search(ctx: Ctx) -> Response:
+    params = ctx.request.query_params
+    wanted = search_filter(ctx)
     found = find_cases(ctx.db, wanted, scope=case_scope(ctx.user))
     query = "&".join(f"{k}={quote(v)}" for k, v in params.items() if k != "page" and v)
     return ctx.render("search.html", title_key="search", page=found, confidence=confidence,

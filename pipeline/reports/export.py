@@ -93,7 +93,7 @@ def summary_lines(summary: Summary, departments: Sequence[Department]) -> list[t
     return lines
 
 
-def write_xlsx(path: Path, summary: Summary, rows: Iterable[TableRow],
+def write_xlsx(path: Path, summary: Summary | None, rows: Iterable[TableRow],
                departments: Sequence[Department], time_zone: str) -> int:
     """Write a workbook with the table and the summary; returns the number of rows."""
     book = Workbook(write_only=True)
@@ -103,8 +103,9 @@ def write_xlsx(path: Path, summary: Summary, rows: Iterable[TableRow],
     for row in rows:
         table.append(row_values(row, departments, time_zone))
         count += 1
-    sheet = book.create_sheet("汇总 Summary")
-    for label, value in summary_lines(summary, departments):
-        sheet.append([label, value])
+    if summary is not None:
+        sheet = book.create_sheet("汇总 Summary")
+        for label, value in summary_lines(summary, departments):
+            sheet.append([label, value])
     book.save(path)
     return count

@@ -253,12 +253,18 @@ def summarise(session: Session, period: Period) -> Summary:
 
 def table_rows(session: Session, period: Period, *, batch: int = 5000) -> Iterator[TableRow]:
     """The statistics table, oldest first, streamed in batches."""
+    return rows_for(session, _in_period(period), batch=batch)
+
+
+def rows_for(session: Session, which: ColumnElement[bool], *,
+             batch: int = 5000) -> Iterator[TableRow]:
+    """Statistics-table rows for the cases ``which`` selects (a period, a search)."""
     query = (
         select(Case.received_at, Case.reference, Case.customer_name, Case.subject,
                Case.department, _method_group(Resolution.method), Resolution.loss_amount,
                Case.product, Case.quantity, Resolution.method)
         .select_from(Case).outerjoin(Resolution, _latest_approved())
-        .where(_in_period(period)).order_by(Case.received_at, Case.id)
+        .where(which).order_by(Case.received_at, Case.id)
         .execution_options(yield_per=batch)
     )
     for row in session.execute(query):

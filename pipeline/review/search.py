@@ -83,6 +83,14 @@ def _filtered(query: Select[tuple[Case]], wanted: CaseFilter) -> Select[tuple[Ca
     return query
 
 
+def matching_cases(wanted: CaseFilter, *, scope: str | None) -> Select[tuple[Case]]:
+    """Every case matching the filter (no page), oldest first: for exports."""
+    query = _filtered(select(Case), wanted)
+    if scope is not None:
+        query = query.where(Case.department == scope)
+    return query.order_by(Case.received_at, Case.id)
+
+
 def find_cases(session: Session, wanted: CaseFilter, *, scope: str | None) -> Page:
     """One page of cases matching the filter; ``scope`` limits to one department."""
     page = min(max(wanted.page, 1), MAX_PAGE)
