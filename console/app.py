@@ -89,6 +89,7 @@ def routes() -> list[Route | Mount]:
         Route("/survey/{token}", resolution.survey, methods=["GET", "POST"]),
         Route("/reports", reports.reports_page),
         Route("/reports/file", reports.report_file),
+        Route("/reports/recurring-note", reports.recurring_note, methods=["POST"]),
         Route("/search/export", reports.search_export),
         Route("/quarantine", quarantine.quarantine_list),
         Route("/quarantine/{inbound_id:int}", quarantine.quarantine_mail),

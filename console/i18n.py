@@ -161,6 +161,8 @@ STRINGS.update({
     "recurring": ("Recurring problems", "重复出现的问题"),
     "no_recurring": ("No recurring problem in this period.", "本期没有重复出现的问题。"),
     "export": ("Export this list", "导出列表"),
+    "root_cause": ("Root cause (note for the department)", "根本原因（供责任部门追查）"),
+    "save": ("Save", "保存"),
     "survey_title": ("How did we do?", "服务满意度评价"),
     "survey_confirm": ("Please confirm your answer for complaint", "请确认您对以下投诉的评价"),
     "survey_send": ("Send my answer", "提交评价"),

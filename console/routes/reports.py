@@ -5,15 +5,18 @@ from __future__ import annotations
 import io
 import tempfile
 from pathlib import Path
+from urllib.parse import quote
 
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from console.roles import case_scope
 from console.routes.cases import search_filter
 from console.web import Ctx, page
+from pipeline.db.base import utcnow
 from pipeline.db.models import Case
 from pipeline.reports.build import FORMATS, ReportError, build_report, recurring_problems
 from pipeline.reports.export import summary_lines, write_csv, write_xlsx
+from pipeline.reports.notes import notes_for, save_note
 from pipeline.reports.periods import PeriodError, parse_period
 from pipeline.reports.statistics import (
     close_time_distribution,
@@ -46,11 +49,25 @@ def reports_page(ctx: Ctx) -> Response:
     summary = summarise(ctx.db, period)
     weekly = weekly_by_department(ctx.db, period)
     busiest = max((sum(w.values()) for w in weekly.values()), default=0)
+    recurring = recurring_problems(ctx.db, period)
     return ctx.render(
         "reports.html", title_key="reports", period=period.label,
         lines=summary_lines(summary, ctx.console.departments), weekly=weekly, busiest=busiest,
         closing=close_time_distribution(ctx.db, period), products=summary.by_product,
-        recurring=recurring_problems(ctx.db, period), formats=FORMATS)
+        recurring=recurring, notes=notes_for(ctx.db, (c.key for c in recurring)),
+        formats=FORMATS)
+
+
+@page("reports")
+def recurring_note(ctx: Ctx) -> Response:
+    """Attach (or clear) the root-cause note of a recurring problem."""
+    try:
+        save_note(ctx.db, key=ctx.field("key"), note=ctx.field("note"),
+                  department=ctx.field("department"), by=ctx.user.username, now=utcnow())
+    except ValueError:
+        return RedirectResponse("/reports", status_code=303)
+    period = quote(ctx.field("period"), safe="")
+    return RedirectResponse(f"/reports?period={period}#recurring", status_code=303)
 
 
 def _download(data: bytes, filename: str, fmt: str) -> Response:

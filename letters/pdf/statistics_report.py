@@ -47,7 +47,8 @@ class ReportContent:
     weekly: Mapping[str, Mapping[str, int]]  # week -> department label -> cases
     close_times: Mapping[str, int]
     top_products: Mapping[str, int]
-    recurring: Sequence[tuple[str, str, int, Sequence[str]]]  # (signal, value, size, refs)
+    recurring: Sequence[tuple[str, str, int, Sequence[str], str]]  # signal, value, size, refs,
+    # and the root-cause note staff wrote ("" if none)
     headers: Sequence[str]
     rows: Sequence[Sequence[object]]
     more_rows: int  # rows left out of the PDF
@@ -120,9 +121,12 @@ def render_report(content: ReportContent, *, font: str) -> bytes:
     ]
     if content.recurring:
         story.append(Paragraph("重复出现的问题 Recurring problems", heading))
-        for signal, value, size, references in content.recurring[:MAX_CLUSTERS]:
-            story.append(KeepTogether(Paragraph(
-                escape(f"[{signal}] {value}: {size} — {', '.join(references[:20])}"), body)))
+        for signal, value, size, references, note in content.recurring[:MAX_CLUSTERS]:
+            lines = [Paragraph(escape(f"[{signal}] {value}: {size} — {', '.join(references[:20])}"),
+                               body)]
+            if note:
+                lines.append(Paragraph(escape(f"根本原因 Root cause: {note}"), small))
+            story.append(KeepTogether(lines))
     story += [PageBreak(), Paragraph("客户投诉统计表 Complaint statistics table", heading)]
     widths = [20, 30, 30, 70, 30, 28, 20, 30, 14]
     table_data = [[_cell(h, small) for h in content.headers]]

@@ -360,3 +360,15 @@ class StaffSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class RecurringNote(Base):
+    """A root-cause note staff attach to a recurring problem (a cluster's stable key)."""
+
+    __tablename__ = "recurring_notes"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    note: Mapped[str] = mapped_column(Text)
+    department: Mapped[str] = mapped_column(String(32), default="")  # who traces the cause
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -25,6 +25,7 @@ from pipeline.reports.export import (
     write_csv,
     write_xlsx,
 )
+from pipeline.reports.notes import notes_for
 from pipeline.reports.periods import Period
 from pipeline.reports.recurring import CaseSignal, Cluster, find_recurring
 from pipeline.reports.statistics import (
@@ -100,6 +101,14 @@ def recurring_problems(session: Session, period: Period) -> list[Cluster]:
     return find_recurring(signals, text=with_text)
 
 
+def _recurring_with_notes(session: Session, period: Period
+                          ) -> list[tuple[str, str, int, tuple[str, ...], str]]:
+    clusters = recurring_problems(session, period)
+    notes = notes_for(session, (c.key for c in clusters))
+    return [(c.signal, c.value, c.count, c.references,
+             notes[c.key].note if c.key in notes else "") for c in clusters]
+
+
 def build_report(session: Session, *, settings: Settings, period: Period, fmt: str,
                  out: Path) -> int:
     """Write the report to ``out``; returns the number of cases in the table."""
@@ -122,8 +131,7 @@ def build_report(session: Session, *, settings: Settings, period: Period, fmt: s
         company=settings.company_name, summary=summary_lines(summary, departments),
         weekly=weekly, close_times=close_time_distribution(session, period),
         top_products=summary.by_product,
-        recurring=[(c.signal, c.value, c.count, c.references) for c in
-                   recurring_problems(session, period)],
+        recurring=_recurring_with_notes(session, period),
         headers=HEADERS, rows=rows, more_rows=max(0, summary.cases - len(rows)),
     )
     out.write_bytes(render_report(content, font=letter_font(settings.pdf_font_path).name))

@@ -44,3 +44,35 @@ def test_search_export_has_every_match_and_respects_scope(world: ConsoleWorld) -
     rows = list(csv.reader(io.StringIO(
         handler.get("/search/export?format=csv").content.decode("utf-8-sig"))))
     assert len(rows) == 1
+
+
+def test_a_root_cause_note_is_kept_on_the_recurring_problem(world: ConsoleWorld) -> None:
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from pipeline.db.models import Case
+
+    with world.runtime.factory() as session, session.begin():
+        for case in session.scalars(select(Case)):
+            case.product = "KT-200 电水壶"
+    intake = world.client()
+    token = sign_in(intake, "ivy")
+    page = intake.get("/reports?period=2026")
+    assert "[product] KT-200 电水壶" in page.text
+    intake.post("/reports/recurring-note", data={
+        "csrf_token": token, "key": "product:CP-2026-000001", "period": "2026",
+        "note": "密封圈供应商批次问题 <b>", "department": "quality"})
+    page = intake.get("/reports?period=2026")
+    assert "密封圈供应商批次问题 &lt;b&gt;" in page.text
+    if shutil.which("pdftotext"):
+        pdf = intake.get("/reports/file?period=2026&format=pdf").content
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "r.pdf"
+            path.write_bytes(pdf)
+            text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+                                  check=True).stdout.decode()
+        assert "密封圈供应商批次问题 <b>" in text
