@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 GOOD_CONFIDENCE = 0.85
-PROBE_SIDE = 960
+PROBE_SIDE = 720
 _LOCK = threading.Lock()  # one page at a time per process: the engine uses every core
 
 
@@ -55,7 +55,7 @@ def ocr_page(image: Image.Image, *, time_limit: float = 30.0) -> PageText:
     started = time.monotonic()
     upright = _read(image)
     angle, best = 0, upright
-    if not _good(upright):
+    if upright.lines and not _good(upright):
         angle = _best_turn(image, upright, started, time_limit)
         if angle:
             best = _read(image.rotate(angle, expand=True, fillcolor=255))
@@ -74,11 +74,15 @@ def _good(read: _Read) -> bool:
 
 
 def _best_turn(image: Image.Image, upright: _Read, started: float, limit: float) -> int:
-    """The rotation (degrees, counter-clockwise) under which a small copy reads best."""
+    """The rotation (degrees, counter-clockwise) under which a small copy reads best.
+
+    Tall text boxes mean the page lies on its side (try 90 and 270); wide boxes that
+    read badly mean it may be upside down (try 180).
+    """
     probe = image.copy()
     probe.thumbnail((PROBE_SIDE, PROBE_SIDE))
     scores = {0: _score(_read(probe))}
-    for angle in (180, 90, 270):
+    for angle in (90, 270) if upright.wide < 0.5 else (180,):
         if time.monotonic() - started > limit:
             break
         scores[angle] = _score(_read(probe.rotate(angle, expand=True, fillcolor=255)))
