@@ -65,6 +65,10 @@ def demo() -> None:
         raise typer.Exit(2)
     seeded = seed_inbox(settings.inbox_dir)
     typer.echo(f"Seeded {len(seeded)} demo mails into {settings.inbox_dir}/")
+    from workers.demo_letters import seed_scans
+
+    scans = seed_scans(settings.scans_dir)
+    typer.echo(f"Seeded {len(scans)} scanned letters into {settings.scans_dir}/")
     stop = threading.Event()
     reply_with_phone_later(runtime.factory, settings.inbox_dir, stop)
     _serve(settings, poll=True, work=True, runtime=runtime, stop=stop)
