@@ -179,3 +179,31 @@ def test_print_batch_finishes_a_batch_left_open_by_a_crash(
         letter = session.scalars(select(PrintLetter)).one()
         assert letter.status == "printed" and letter.batch_id == crashed
     assert "Peter Wong" in PdfReader(tmp_path / "retry.pdf").pages[0].extract_text()
+
+
+def test_sweep_resends_unread_scans_and_gives_up_after_max_attempts(runtime: Runtime) -> None:
+    from datetime import timedelta
+
+    from pipeline.db.base import utcnow
+    from pipeline.intake.message import MailAttachment
+    from pipeline.scans.jobs import unfinished_scans
+    from pipeline.scans.record import record_scan
+
+    settings = runtime.settings
+    page = MailAttachment(filename="a.jpg", content_type="image/jpeg", payload=b"not a jpeg")
+    with runtime.factory() as session, session.begin():
+        scan_id = record_scan(session, settings=settings, pages=[page], source="test").scan_id
+        again = record_scan(session, settings=settings, pages=[page], source="test")
+    assert again.scan_id == scan_id and not again.is_new  # same bytes: recorded once
+    later = utcnow() + timedelta(seconds=30)
+    with runtime.factory() as session, session.begin():
+        assert unfinished_scans(session, settings=settings, now=later) == [scan_id]
+        scan = session.get(LetterScan, scan_id)
+        assert scan is not None
+        scan.attempts = settings.max_attempts
+        scan.last_error = "RuntimeError('boom')"
+    with runtime.factory() as session, session.begin():
+        assert unfinished_scans(session, settings=settings, now=later) == []
+    with runtime.factory() as session:
+        scan = session.get(LetterScan, scan_id)
+        assert scan is not None and scan.status == "failed" and "boom" in scan.quarantine_reason
