@@ -35,7 +35,13 @@ def open_letter_case(
     """Create the case for a scan; returns it and the outbox ids to send after commit."""
     received = scan.received_at or utcnow()
     email = fields.email.value or scan.from_address
-    weak = [key for key, value in fields.confidences().items() if value["weak"]]
+    # A letter need not give an e-mail or an amount: only a doubtful value, or a missing
+    # name or phone (which staff must find), is worth a look.
+    weak = [
+        key
+        for key, value in fields.confidences().items()
+        if value["weak"] and (value["confidence"] or key in ("customer_name", "customer_phone"))
+    ]
     case = Case(
         reference=next_reference(session, prefix=settings.reference_prefix, year=received.year),
         status="new",

@@ -125,3 +125,14 @@ def test_photo_with_little_text_or_from_the_scanner_is_a_letter() -> None:
     logo = to_png(Image.new("L", (180, 60), 200))
     scanner = _mail(LONG_BODY, logo, "scan.png", "png", "Scanner <scanner@shop.example>")
     assert _pages(scanner, settings) == ["scan.png"]
+
+
+def test_multi_page_tiff_gives_every_page() -> None:
+    pages = [render_page(f"Page {n}", size=(600, 800)) for n in (1, 2, 3)]
+    buffer = io.BytesIO()
+    pages[0].save(buffer, "TIFF", save_all=True, append_images=pages[1:])
+    read = list(image_pages(buffer.getvalue(), name="scan.tif"))
+    assert len(read) == 3 and all(page.size == (600, 800) for page in read)
+    with pytest.raises(Unreadable) as caught:
+        list(image_pages(buffer.getvalue(), name="scan.tif", max_pages=2))
+    assert "3 pages" in caught.value.reason
