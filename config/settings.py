@@ -71,7 +71,6 @@ class Settings(BaseSettings):
     from_name: str = "Customer Service 客户服务部"
     company_name: str = "Example Co. 示例公司"
     service_phone: str = "400-000-0000"
-    company_address: str = "1 Example Road, Shanghai 上海市示例路1号"
     time_zone: str = "Asia/Shanghai"
 
     # Extraction.
@@ -127,6 +126,18 @@ class Settings(BaseSettings):
     # Printed letters: a CJK TrueType font to embed (empty = find one on this machine).
     pdf_font_path: str = ""
 
+    # Scanned paper letters (OCR).
+    scanner_addresses: str = ""  # comma-separated: mail from these is always a scanned letter
+    company_postal_address: str = "上海市浦东新区世纪大道1号 / 1 Century Avenue, Shanghai"
+    letter_body_max_chars: int = Field(default=200, ge=0)
+    letter_min_image_bytes: int = Field(default=30_000, ge=0)
+    letter_min_image_side: int = Field(default=700, ge=1)
+    ocr_page_seconds: float = Field(default=30.0, gt=0)
+    ocr_max_pages: int = Field(default=30, ge=1)
+    ocr_claim_seconds: float = Field(default=600.0, gt=0)
+    ocr_threads: int = Field(default=1, ge=1)
+    scan_poll_seconds: float = Field(default=2.0, gt=0)
+
     log_level: str = "INFO"
 
     @classmethod
@@ -171,6 +182,15 @@ class Settings(BaseSettings):
     def storage_dir(self) -> Path:
         """Root under which attachments are stored by generated name."""
         return self.data_dir / "attachments"
+
+    @property
+    def scans_dir(self) -> Path:
+        """The watched scan folder; files are moved to ``done/`` inside it once recorded."""
+        return self.data_dir / "scans"
+
+    @property
+    def scanner_address_set(self) -> set[str]:
+        return {a.strip().lower() for a in self.scanner_addresses.split(",") if a.strip()}
 
     @property
     def uses_imap(self) -> bool:

@@ -110,6 +110,8 @@ def mark_dead(factory: sessionmaker[Session], *, actor: str, args: list[Any]) ->
                     "Processing kept failing and was stopped; "
                     f"last error: {inbound.last_error or 'unknown'}"
                 )
+        elif actor == "ocr_letter":
+            _scan_dead(session, args[0])
         elif actor == "send_outbound":
             mail = session.get(OutboundMail, args[0])
             if mail is not None and mail.status in ("pending", "sending"):
@@ -118,3 +120,15 @@ def mark_dead(factory: sessionmaker[Session], *, actor: str, args: list[Any]) ->
                 if case is not None:
                     case.attention = f"The {mail.kind} mail could not be sent: {mail.last_error}"
                     record_event(session, case=case, action=f"{mail.kind}_failed", by="system")
+
+
+def _scan_dead(session: Session, scan_id: int) -> None:
+    from pipeline.db.models import LetterScan
+
+    scan = session.get(LetterScan, scan_id)
+    if scan is not None and scan.status == "received":
+        scan.status = "failed"
+        scan.quarantine_reason = (
+            f"Reading the letter kept failing and was stopped; last error: "
+            f"{scan.last_error or 'unknown'} / 信件识别多次失败，已停止。"
+        )

@@ -27,6 +27,7 @@ from pipeline.intake.process import (
 from pipeline.outbound.send import send_many, send_outbound
 from pipeline.outbound.transport import PermanentSendError
 from pipeline.recovery import mark_dead
+from pipeline.scans.jobs import claim_scan, process_scan, release_scan
 from workers.runtime import Runtime, current
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 INTAKE_QUEUE = "intake"
 OUTBOX_QUEUE = "outbox"
 TIMED_QUEUE = "timed"
+OCR_QUEUE = "ocr"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Actors:
     send_outbound: Actor[[int], None]
     dead_letter: Actor[[dict[str, Any], dict[str, Any]], None]
     timed_work: Actor[[], None]
+    ocr_letter: Actor[[int], None] | None = None
 
 
 def send_now(runtime: Runtime, sender: Actor[[int], None], outbound_ids: list[int]) -> None:
@@ -120,6 +123,7 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
             release_inbound(runtime.factory, inbound_id=inbound_id, error=repr(err))
             raise
         send_now(runtime, sender, outcome.outbound_ids)
+        runtime.enqueue_scans(outcome.scan_ids)
 
     processor = dramatiq.actor(
         broker=broker, actor_name="process_inbound", queue_name=INTAKE_QUEUE, **backoff
@@ -142,6 +146,7 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
                 runtime.enqueue(processor, inbound_id)
             return
         send_now(runtime, sender, [o for outcome in outcomes for o in outcome.outbound_ids])
+        runtime.enqueue_scans([s for outcome in outcomes for s in outcome.scan_ids])
 
     batcher = dramatiq.actor(
         broker=broker, actor_name="process_batch", queue_name=INTAKE_QUEUE, **backoff
@@ -156,7 +161,39 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
     timed = dramatiq.actor(
         broker=broker, actor_name="timed_work", queue_name=TIMED_QUEUE, max_retries=0
     )(timed_work)
+    ocr = declare_ocr_actor(broker, settings, sender, backoff)
     return Actors(
-        process_inbound=processor, process_batch=batcher, send_outbound=sender, dead_letter=dead,
+        process_inbound=processor,
+        process_batch=batcher,
+        send_outbound=sender,
+        dead_letter=dead,
         timed_work=timed,
+        ocr_letter=ocr,
     )
+
+
+def declare_ocr_actor(
+    broker: Broker, settings: Settings, sender: Actor[[int], None], backoff: dict[str, Any]
+) -> Actor[[int], None]:
+    """OCR runs on its own queue, so its heavy pages never hold up mail acknowledgments."""
+
+    def ocr_letter(scan_id: int) -> None:
+        """Read one scanned letter and open its case (or quarantine it with a reason)."""
+        runtime = current()
+        if not claim_scan(runtime.factory, scan_id=scan_id, settings=runtime.settings):
+            return
+        try:
+            outcome = process_scan(runtime.factory, scan_id=scan_id, settings=runtime.settings)
+        except Exception as err:
+            release_scan(runtime.factory, scan_id=scan_id, error=repr(err))
+            raise
+        send_now(runtime, sender, outcome.outbound_ids)
+
+    limit_ms = int((settings.ocr_page_seconds * settings.ocr_max_pages + 120) * 1000)
+    return dramatiq.actor(
+        broker=broker,
+        actor_name="ocr_letter",
+        queue_name=OCR_QUEUE,
+        time_limit=limit_ms,
+        **backoff,
+    )(ocr_letter)

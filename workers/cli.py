@@ -20,6 +20,10 @@ mail_app = typer.Typer(no_args_is_help=True, help="Look at every mail taken in (
 app.add_typer(mail_app, name="mail")
 users_app = typer.Typer(no_args_is_help=True, help="Staff accounts for the web console.")
 app.add_typer(users_app, name="users")
+letters_app = typer.Typer(
+    no_args_is_help=True, help="Scanned letters in, printed letters out (print queue, preview)."
+)
+app.add_typer(letters_app, name="letters")
 
 
 def _settings() -> Settings:
@@ -65,6 +69,10 @@ def demo() -> None:
         raise typer.Exit(2)
     seeded = seed_inbox(settings.inbox_dir)
     typer.echo(f"Seeded {len(seeded)} demo mails into {settings.inbox_dir}/")
+    from workers.demo_letters import seed_scans
+
+    scans = seed_scans(settings.scans_dir)
+    typer.echo(f"Seeded {len(scans)} scanned letters into {settings.scans_dir}/")
     stop = threading.Event()
     reply_with_phone_later(runtime.factory, settings.inbox_dir, stop)
     note = _start_console(runtime, demo=True)
@@ -84,19 +92,34 @@ def poll() -> None:
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    queues: Annotated[
+        str,
+        typer.Option(help="Comma-separated queues: intake, outbox, ocr (default: all of them)."),
+    ] = "",
+) -> None:
     """Process queued work (needs COMPLAINTS_REDIS_URL to share a queue with a poller)."""
     settings = _settings()
     if not settings.redis_url:
         typer.echo(
             "Warning: no COMPLAINTS_REDIS_URL, so this worker only sees its own queue.", err=True
         )
-    _serve(settings, poll=False, work=True)
+    chosen = {q.strip() for q in queues.split(",") if q.strip()} or None
+    _serve(settings, poll=False, work=True, queues=chosen)
+
+
+@app.command("ocr-worker")
+def ocr_worker() -> None:
+    """Read scanned letters (OCR queue only); run one or more beside the mail workers."""
+    settings = _settings()
+    if not settings.redis_url:
+        typer.echo("Warning: no COMPLAINTS_REDIS_URL, so this worker sees no letters.", err=True)
+    _serve(settings, poll=False, work=True, queues={"ocr"})
 
 
 def _serve(  # type: ignore[no-untyped-def]
     settings: Settings, *, poll: bool, work: bool, schedule: bool = False, runtime=None, stop=None,
-    note: str = "",
+    note: str = "", queues=None,
 ) -> None:
     from workers.service import serve
 
@@ -107,7 +130,8 @@ def _serve(  # type: ignore[no-untyped-def]
         if note:
             typer.echo(note)
 
-    serve(runtime, poll=poll, work=work, schedule=schedule, stop=stop, on_ready=ready)
+    serve(runtime, poll=poll, work=work, schedule=schedule, stop=stop, on_ready=ready,
+          queues=queues)
 
 
 def _banner(settings: Settings, *, poll: bool, work: bool, schedule: bool = False) -> str:
@@ -126,7 +150,9 @@ def _banner(settings: Settings, *, poll: bool, work: bool, schedule: bool = Fals
         f"Running {' + '.join(parts)}. Mail in: {source}. Mail out: {sink}.\n"
         f"Database: {_safe_url(settings.effective_database_url)}. "
         f"Queue: {'Redis' if settings.redis_url else 'in-process'}.\n"
-        "See cases with `complaints cases list`. Stop with Ctrl-C."
+        f"Scanned letters in: {settings.scans_dir}/ (drop PDF/JPEG/PNG/TIFF files here).\n"
+        "See cases with `complaints cases list`, letters to print with "
+        "`complaints letters queue`. Stop with Ctrl-C."
     )
 
 
@@ -401,6 +427,86 @@ def users_list() -> None:
                    f"{user.display_name}")
     if not rows:
         typer.echo("No staff accounts. Create one with `complaints users add NAME --role admin`.")
+@letters_app.command("queue")
+def letters_queue(
+    as_json: Annotated[bool, typer.Option("--json", help="Stable JSON output.")] = False,
+) -> None:
+    """List printed letters waiting to be printed and posted."""
+    from pipeline.outbound.printing import waiting_letters
+
+    runtime = _runtime(_settings())
+    with runtime.factory() as session:
+        rows = waiting_letters(session)
+    if as_json:
+        json.dump([r.to_json() for r in rows], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    for row in rows:
+        to = row.recipient.replace("\n", ", ")
+        typer.echo(f"#{row.id:<5} {row.case_reference}  {row.kind:<15} {row.language}  {to}")
+    typer.echo(f"{len(rows)} letter(s) waiting to be printed. / {len(rows)} 封信件待打印。")
+
+
+@letters_app.command("print-batch")
+def letters_print_batch(
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write the PDF.")] = None,
+) -> None:
+    """Write all waiting letters into one PDF to print, and mark them printed."""
+    from pipeline.db.base import utcnow
+    from pipeline.outbound.printing import print_batch
+
+    settings = _settings()
+    runtime = _runtime(settings)
+    target = out or settings.data_dir / "print" / f"letters-{utcnow():%Y%m%d-%H%M%S}.pdf"
+    result = print_batch(runtime.factory, out_path=target)
+    if result.batch_id is None:
+        typer.echo("No letters waiting to be printed. / 没有待打印的信件。")
+        return
+    typer.echo(
+        f"Batch #{result.batch_id}: {result.letters} letter(s) in {result.out_path}"
+        f" / 第 {result.batch_id} 批：{result.letters} 封信件"
+    )
+
+
+@letters_app.command("preview")
+def letters_preview(
+    kind: Annotated[str, typer.Argument(help="Letter kind, e.g. acknowledgment.")],
+    out: Annotated[Path, typer.Option("--out", help="PDF file to write.")],
+    lang: Annotated[str, typer.Option("--lang", help="zh or en.")] = "zh",
+) -> None:
+    """Render a letter kind with sample data, to check the template."""
+    from letters.pdf.kinds import KINDS
+    from letters.pdf.letter import render_letters
+
+    settings = _settings()
+    if kind not in KINDS or lang not in ("zh", "en"):
+        typer.echo(f"Kinds: {', '.join(KINDS)}; languages: zh, en.", err=True)
+        raise typer.Exit(2)
+    out.write_bytes(render_letters([KINDS[kind].sample(lang)], font_path=settings.pdf_font_path))
+    typer.echo(f"Wrote {out}")
+
+
+@letters_app.command("scans")
+def letters_scans(
+    as_json: Annotated[bool, typer.Option("--json", help="Stable JSON output.")] = False,
+) -> None:
+    """List scanned letters taken in, newest first, with why any could not be read."""
+    from pipeline.scans.queries import list_scans
+
+    runtime = _runtime(_settings())
+    with runtime.factory() as session:
+        rows = list_scans(session)
+    if as_json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    for row in rows:
+        typer.echo(
+            f"#{row['id']:<5} {row['received_at'][:19]}  {row['status']:<11} "
+            f"{row['case_reference'] or '-':<15} {row['source']}  {row['reason']}"
+        )
+    if not rows:
+        typer.echo("No scanned letters.")
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from pipeline.intake.process import Outcome, claim_inbound, process_inbound
 from pipeline.mailbox.ledger import record_mail
 from pipeline.outbound.send import send_outbound
 from pipeline.outbound.transport import PermanentSendError, TransientSendError
+from pipeline.scans.jobs import ScanOutcome, claim_scan, process_scan
 from workers.runtime import Runtime
 
 
@@ -31,15 +32,9 @@ def ingest_bytes(runtime: Runtime, raw: bytes, *, name: str) -> Ingested:
         outcome = process_inbound(
             runtime.factory, inbound_id=recorded.inbound_id, settings=settings
         )
-        for outbound_id in outcome.outbound_ids:
-            # A failure is recorded on the outbox row; a running service's sweep retries it.
-            with contextlib.suppress(TransientSendError, PermanentSendError):
-                send_outbound(
-                    runtime.factory,
-                    outbound_id=outbound_id,
-                    transport=runtime.transport(),
-                    settings=settings,
-                )
+        _send(runtime, outcome.outbound_ids)
+        for scan_id in outcome.scan_ids:
+            read_scan_now(runtime, scan_id)
     return Ingested(
         name=name, inbound_id=recorded.inbound_id, is_new=recorded.is_new, outcome=outcome
     )
@@ -47,3 +42,24 @@ def ingest_bytes(runtime: Runtime, raw: bytes, *, name: str) -> Ingested:
 
 def ingest_file(runtime: Runtime, path: Path) -> Ingested:
     return ingest_bytes(runtime, path.read_bytes(), name=path.name)
+
+
+def _send(runtime: Runtime, outbound_ids: list[int]) -> None:
+    for outbound_id in outbound_ids:
+        # A failure is recorded on the outbox row; a running service's sweep retries it.
+        with contextlib.suppress(TransientSendError, PermanentSendError):
+            send_outbound(
+                runtime.factory,
+                outbound_id=outbound_id,
+                transport=runtime.transport(),
+                settings=runtime.settings,
+            )
+
+
+def read_scan_now(runtime: Runtime, scan_id: int) -> ScanOutcome | None:
+    """OCR a recorded scan in this thread and send its e-mail acknowledgment, if any."""
+    if not claim_scan(runtime.factory, scan_id=scan_id, settings=runtime.settings):
+        return None
+    outcome = process_scan(runtime.factory, scan_id=scan_id, settings=runtime.settings)
+    _send(runtime, outcome.outbound_ids)
+    return outcome

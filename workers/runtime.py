@@ -79,6 +79,12 @@ class Runtime:
             else:
                 self.enqueue(self.actors.process_batch, chunk)
 
+    def enqueue_scans(self, scan_ids: list[int]) -> None:
+        """Nudge the OCR queue for scanned letters recorded in the database."""
+        assert self.actors is not None and self.actors.ocr_letter is not None
+        for scan_id in scan_ids:
+            self.enqueue(self.actors.ocr_letter, scan_id)
+
     def enqueue_outbound(self, outbound_id: int) -> None:
         assert self.actors is not None
         self.enqueue(self.actors.send_outbound, outbound_id)

@@ -13,6 +13,7 @@ from dramatiq import Worker
 
 from workers.folder_poller import FolderPoller
 from workers.runtime import Runtime
+from workers.scan_poller import ScanFolderPoller
 from workers.scheduler import run_scheduler
 from workers.sweeper import run_sweeper
 
@@ -49,15 +50,35 @@ def make_poller(runtime: Runtime) -> FolderPoller | object:
     )
 
 
-def start_worker(runtime: Runtime, queues: set[str] | None = None) -> Worker:
+def start_worker(
+    runtime: Runtime, queues: set[str] | None = None, threads: int | None = None
+) -> Worker:
     worker = Worker(
         runtime.broker,
         queues=queues,
-        worker_threads=runtime.settings.worker_threads,
+        worker_threads=threads or runtime.settings.worker_threads,
         worker_timeout=100,
     )
     worker.start()
     return worker
+
+
+def start_workers(runtime: Runtime, queues: set[str] | None = None) -> list[Worker]:
+    """Mail queues on one worker, OCR on another with its own few threads.
+
+    OCR pages take seconds of CPU each; on their own worker they can never take every
+    thread from the intake and outbox queues, so mail acknowledgments are not delayed.
+    """
+    from workers.actors import OCR_QUEUE
+
+    wanted = set(runtime.broker.get_declared_queues()) if queues is None else set(queues)
+    workers = []
+    mail_queues = {q for q in wanted if q != OCR_QUEUE}
+    if mail_queues:
+        workers.append(start_worker(runtime, mail_queues))
+    if OCR_QUEUE in wanted:
+        workers.append(start_worker(runtime, {OCR_QUEUE}, threads=runtime.settings.ocr_threads))
+    return workers
 
 
 def serve(
@@ -68,15 +89,23 @@ def serve(
     schedule: bool = False,
     stop: threading.Event | None = None,
     on_ready: Callable[[], None] | None = None,
+    queues: set[str] | None = None,
 ) -> None:
     """Run the chosen parts until SIGINT/SIGTERM (or ``stop``), then shut down cleanly."""
     stop = stop or threading.Event()
     _stop_on_signals(stop)
     threads: list[threading.Thread] = []
-    worker = start_worker(runtime) if work else None
+    workers = start_workers(runtime, queues) if work else []
     if poll:
         poller = make_poller(runtime)
+        scans = ScanFolderPoller(
+            settings=runtime.settings,
+            session_factory=runtime.factory,
+            enqueue=runtime.enqueue_scans,
+            holder=holder_name(),
+        )
         threads.append(_thread("poller", lambda: poller.run(stop)))  # type: ignore[attr-defined]
+        threads.append(_thread("scan-poller", lambda: scans.run(stop)))
         threads.append(_thread("sweeper", lambda: run_sweeper(runtime, stop)))
     if schedule:
         holder = holder_name()
@@ -87,7 +116,7 @@ def serve(
     log.info("stopping")
     for thread in threads:
         thread.join(timeout=30)
-    if worker is not None:
+    for worker in workers:
         worker.stop()
     runtime.broker.close()
 

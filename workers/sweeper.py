@@ -7,6 +7,7 @@ import threading
 
 from pipeline.db.base import utcnow
 from pipeline.recovery import find_unfinished
+from pipeline.scans.jobs import unfinished_scans
 from workers.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -16,13 +17,19 @@ def sweep_once(runtime: Runtime) -> tuple[int, int]:
     """Nudge unfinished mail once; returns how many inbound and outbound were nudged."""
     with runtime.factory() as session, session.begin():
         work = find_unfinished(session, settings=runtime.settings, now=utcnow())
+        scans = unfinished_scans(session, settings=runtime.settings, now=utcnow())
     runtime.enqueue_inbound_batch(work.inbound_ids)
+    runtime.enqueue_scans(scans)
     for outbound_id in work.outbound_ids:
         runtime.enqueue_outbound(outbound_id)
-    if work.inbound_ids or work.outbound_ids:
+    if work.inbound_ids or work.outbound_ids or scans:
         log.info(
             "sweep re-sent work",
-            extra={"inbound": len(work.inbound_ids), "outbound": len(work.outbound_ids)},
+            extra={
+                "inbound": len(work.inbound_ids),
+                "outbound": len(work.outbound_ids),
+                "scans": len(scans),
+            },
         )
     return len(work.inbound_ids), len(work.outbound_ids)
 

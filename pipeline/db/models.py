@@ -174,7 +174,8 @@ class Attachment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
-    inbound_mail_id: Mapped[int] = mapped_column(ForeignKey("inbound_mail.id"), index=True)
+    # None for a file from the scan folder, which came with no mail.
+    inbound_mail_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_mail.id"), index=True)
     display_name: Mapped[str] = mapped_column(String(255))
     storage_name: Mapped[str] = mapped_column(String(80), unique=True)
     content_type: Mapped[str] = mapped_column(String(255))
@@ -372,3 +373,74 @@ class RecurringNote(Base):
     department: Mapped[str] = mapped_column(String(32), default="")  # who traces the cause
     updated_by: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+class LetterScan(Base):
+    """A scanned paper letter waiting for OCR: the DB row is the job, queue messages nudge it.
+
+    One row per source document (a scanner mail, a customer's photographed letter, or a
+    file in the scan folder); its pages are the stored attachments listed in ``files``.
+    """
+
+    __tablename__ = "letter_scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)  # of the source, for dedupe
+    source: Mapped[str] = mapped_column(String(500), default="")  # mail / scan folder + name
+    inbound_mail_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_mail.id"), index=True)
+    files: Mapped[list[int]] = mapped_column(JSON, default=list)  # attachment ids, in page order
+    from_address: Mapped[str] = mapped_column(String(320), default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    # received -> processed | quarantined | failed
+    status: Mapped[str] = mapped_column(String(16), default="received", index=True)
+    quarantine_reason: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    ocr_pages: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text, default="")
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class FieldConfidence(Base):
+    """How sure extraction was of each case field read from a letter (0..1; weak = check it)."""
+
+    __tablename__ = "field_confidence"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PrintLetter(Base):
+    """A paper letter to print and post: rendered once, stored, printed in a batch."""
+
+    __tablename__ = "print_letters"
+    __table_args__ = (UniqueConstraint("case_id", "kind", name="uq_print_letter_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # acknowledgment, ...
+    language: Mapped[str] = mapped_column(String(8))
+    recipient: Mapped[str] = mapped_column(Text, default="")  # the address block, for listing
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    pages: Mapped[int] = mapped_column(Integer, default=1)
+    # waiting -> printed
+    status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("print_batches.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PrintBatch(Base):
+    """One print run: which letters it holds is recorded before its PDF is written."""
+
+    __tablename__ = "print_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # open (letters assigned, PDF not yet written) -> done
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    out_path: Mapped[str] = mapped_column(Text, default="")
+    letters: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

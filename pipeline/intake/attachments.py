@@ -23,7 +23,7 @@ def store_attachments(
     *,
     root: Path,
     attachments: tuple[MailAttachment, ...],
-    inbound_mail_id: int,
+    inbound_mail_id: int | None,
     case_id: int | None,
 ) -> list[Attachment]:
     """Write the files, then add their rows to the caller's transaction."""

@@ -25,6 +25,8 @@ from pipeline.intake.mime import parse_mail
 from pipeline.intake.replies import strip_quoted
 from pipeline.intake.threads import earlier_copy, find_thread_case
 from pipeline.resolution.customer_replies import opens_new_case
+from pipeline.scans.detect import letter_pages
+from pipeline.scans.record import scan_from_mail
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ class Outcome:
     case_id: int | None = None
     inbound_id: int | None = None
     outbound_ids: list[int] = field(default_factory=list)
+    scan_ids: list[int] = field(default_factory=list)  # scanned letters to OCR after commit
 
 
 def limits_from(settings: Settings) -> MailLimits:
@@ -190,6 +193,10 @@ def _route(session: Session, inbound: InboundMail, mail: ParsedMail, settings: S
     if duplicate is not None:
         inbound.detail = f"Same Message-ID as ledger mail #{duplicate.id}."
         return Outcome(classification="duplicate", case_id=duplicate.case_id)
+    pages = letter_pages(mail, settings)
+    if pages:
+        scan = scan_from_mail(session, inbound=inbound, mail=mail, pages=pages, settings=settings)
+        return Outcome(classification="letter", scan_ids=[scan.scan_id] if scan.is_new else [])
     case_id, outbound_ids = handle_complaint(session, inbound=inbound, mail=mail, settings=settings)
     return Outcome(classification="complaint", case_id=case_id, outbound_ids=outbound_ids)
 

@@ -40,7 +40,7 @@ MAIL_TEXT = {
 def sender(settings: Settings) -> Sender:
     """Our letterhead, from the settings."""
     return Sender(company=settings.company_name, department=settings.from_name,
-                  address=settings.company_address, phone=settings.service_phone,
+                  address=settings.company_postal_address, phone=settings.service_phone,
                   email=settings.from_address)
 
 

@@ -55,22 +55,32 @@ def test_demo_turns_every_complaint_into_an_acknowledged_case(tmp_path: Path) ->
 
         def all_acknowledged_and_phone_captured() -> bool:
             rows = listed()
+            mails = [r for r in rows if r["channel"] == "email"]
+            letters = [r for r in rows if r["channel"] == "letter"]
             zhang = [r for r in rows if r["customer_email"] == "zhangwei@customer.example"]
             return (
-                len(rows) == 4
-                and all(r["acknowledgment"] == "sent" for r in rows)
+                len(mails) == 4
+                and len(letters) == 2
+                and all(r["acknowledgment"] == "sent" for r in mails)
                 and bool(zhang)
                 and zhang[0]["customer_phone"] == "+8613912345678"
             )
 
-        wait_until(all_acknowledged_and_phone_captured, 90, "four acknowledged demo cases")
+        wait_until(all_acknowledged_and_phone_captured, 150, "four mail and two letter cases")
     finally:
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, output
     rows = json.loads(complaints("cases", "list", "--json", cwd=tmp_path, env=env).stdout)
     assert {r["language"] for r in rows} == {"zh", "en"}
-    assert sorted(p.name for p in (tmp_path / "var/mail/outbox").glob("*.eml")).__len__() == 4
+    letters = {r["language"]: r for r in rows if r["channel"] == "letter"}
+    assert letters["en"]["customer_email"] == "mary.jones@customer.example"
+    assert letters["en"]["acknowledgment"] == "sent"  # by e-mail: the letter gives an address
+    assert letters["zh"]["customer_phone"] == "+8613800138000"
+    queue = json.loads(complaints("letters", "queue", "--json", cwd=tmp_path, env=env).stdout)
+    assert [q["case_reference"] for q in queue] == [letters["zh"]["reference"]]
+    assert sorted(p.name for p in (tmp_path / "var/mail/outbox").glob("*.eml")).__len__() == 5
+    assert len(list((tmp_path / "var/scans/done").iterdir())) == 2
     assert not list((tmp_path / "var/mail/inbox").glob("*.eml"))
     assert len(list((tmp_path / "var/mail/recorded").glob("*.eml"))) == 6
 
@@ -125,3 +135,25 @@ def test_automatic_mail_is_listed_with_its_reason(tmp_path: Path) -> None:
     assert len(listed) == 1
     assert listed[0]["case_reference"] == ""
     assert "Auto-Submitted" in listed[0]["detail"]
+
+
+def test_letters_print_batch_and_preview(tmp_path: Path) -> None:
+    env = clean_env()
+    preview = tmp_path / "ack-zh.pdf"
+    shown = complaints(
+        "letters",
+        "preview",
+        "acknowledgment",
+        "--lang",
+        "zh",
+        "--out",
+        str(preview),
+        cwd=tmp_path,
+        env=env,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert preview.read_bytes().startswith(b"%PDF") and b"/FontFile2" in preview.read_bytes()
+    unknown = complaints("letters", "preview", "nope", "--out", "x.pdf", cwd=tmp_path, env=env)
+    assert unknown.returncode == 2 and "acknowledgment" in unknown.stderr
+    empty = complaints("letters", "print-batch", cwd=tmp_path, env=env)
+    assert empty.returncode == 0 and "No letters waiting" in empty.stdout

@@ -3,7 +3,7 @@
 Existing cases get the column defaults (no category, normal severity).
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-29 00:02:08.374647
 """
 from alembic import op
@@ -12,7 +12,7 @@ import pipeline.db.base
 
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

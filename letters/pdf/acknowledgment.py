@@ -1,0 +1,108 @@
+"""The printed acknowledgment: we received your letter, here is your reference, please
+give us a phone number. Sent by post when a letter gives no e-mail address.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from letters.acknowledgment import letter_language, salutation_name
+from letters.formatting import clean_line, format_date, local_time, readable_phone
+from letters.pdf.letter import LetterContent
+
+
+@dataclass(frozen=True)
+class PostalAck:
+    """What the printed acknowledgment says, as plain values."""
+
+    reference: str
+    language: str
+    customer_name: str
+    address: str  # lines separated by "\n" or ", "
+    letter_date: str  # ISO date written on the customer's letter, or ""
+    received_at: datetime
+    phone_on_file: str
+    review_days: int
+    company_name: str
+    company_address: str
+    service_phone: str
+    time_zone: str = ""
+
+
+def recipient_lines(name: str, address: str) -> tuple[str, ...]:
+    """Name, then the address split into at most five window lines."""
+    parts = [p.strip() for p in address.replace("\n", ",").split(",") if p.strip()]
+    if len(parts) == 1 and len(parts[0]) > 24:  # a Chinese address: one long line
+        text = parts[0]
+        parts = [text[i : i + 24] for i in range(0, len(text), 24)]
+    return tuple(line for line in (clean_line(name, limit=60), *parts[:5]) if line)
+
+
+def acknowledgment_content(ack: PostalAck) -> LetterContent:
+    language = letter_language(ack.language)
+    name = salutation_name(ack.customer_name)
+    received = format_date(local_time(ack.received_at, ack.time_zone), language)
+    today = format_date(local_time(datetime.now(ack.received_at.tzinfo), ack.time_zone), language)
+    phone = readable_phone(ack.phone_on_file) if ack.phone_on_file else ""
+    company = clean_line(ack.company_name)
+    lines = (clean_line(ack.company_address), clean_line(ack.service_phone, limit=40))
+    if language == "zh":
+        phone_text = (
+            f"您信中留下的电话是 {phone}。如号码有误或希望我们拨打其他号码，请来电告知。"
+            if phone
+            else "您的来信中没有可用的联系电话。为了尽快与您联系处理，请致电我们的客服热线"
+            f" {ack.service_phone}，或回信告知您的联系电话，并注明上述案件编号。"
+        )
+        written = f"（落款日期 {ack.letter_date}）" if ack.letter_date else ""
+        return LetterContent(
+            language="zh",
+            company=company,
+            company_lines=lines,
+            return_line=f"{company} · {lines[0]}",
+            recipient=recipient_lines(name, ack.address),
+            reference_label="案件编号：",
+            reference=ack.reference,
+            date=f"日期：{today}",
+            subject="我们已收到您的来信",
+            salutation=f"尊敬的{name}：" if name else "尊敬的客户：",
+            paragraphs=(
+                f"您好！我们已于{received}收到您的投诉来信{written}，"
+                f"并已登记为案件 {ack.reference}。我们非常重视您反映的问题，"
+                f"将在 {max(1, ack.review_days)} 个工作日内完成初步核查。",
+                phone_text,
+                "今后与我们联系时，请提供上述案件编号，以便我们尽快查到您的案件。",
+            ),
+            closing="此致\n敬礼",
+            signature=f"{company} 客户服务部",
+        )
+    phone_text = (
+        f"Your letter gives the phone number {phone}. If it is wrong, or you prefer another"
+        " number, please call us to tell us."
+        if phone
+        else "Your letter does not give a phone number we can use. So that we can reach you"
+        f" quickly, please call our service line {ack.service_phone} or write back with your"
+        " phone number, quoting the reference above."
+    )
+    written = f" dated {ack.letter_date}" if ack.letter_date else ""
+    return LetterContent(
+        language="en",
+        company=company,
+        company_lines=lines,
+        return_line=f"{company} · {lines[0]}",
+        recipient=recipient_lines(name, ack.address),
+        reference_label="Reference: ",
+        reference=ack.reference,
+        date=f"Date: {today}",
+        subject="We have received your letter",
+        salutation=f"Dear {name}," if name else "Dear customer,",
+        paragraphs=(
+            f"Thank you for your letter{written}, which we received on {received}. We have"
+            f" opened case {ack.reference} for it and will complete a first review within"
+            f" {max(1, ack.review_days)} working days.",
+            phone_text,
+            "Please quote the reference above whenever you contact us.",
+        ),
+        closing="Yours sincerely,",
+        signature=f"Customer Service, {company}",
+    )

@@ -1,0 +1,56 @@
+"""Is this mail a scanned letter? Which of its files are the letter's pages?
+
+Mail from a configured scanner/mailroom address always is. A customer's mail is one
+when it carries a PDF or a page-sized photo and says little itself: a logo or a
+signature image in an ordinary mail is small (bytes and pixels) and comes with text,
+so it stays an ordinary e-mail complaint.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from config.settings import Settings
+from pipeline.intake.message import MailAttachment, ParsedMail
+from pipeline.intake.replies import strip_quoted
+from pipeline.scans.images import open_image
+from pipeline.scans.reasons import Unreadable
+
+SCAN_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
+
+
+def is_scan_file(name: str, content_type: str) -> bool:
+    """A PDF or image, by type or, for octet-streams from scanners, by name."""
+    kind = content_type.lower()
+    if kind == "application/pdf" or kind.startswith("image/"):
+        return True
+    return PurePosixPath(name.lower()).suffix in SCAN_SUFFIXES
+
+
+def from_scanner(mail: ParsedMail, settings: Settings) -> bool:
+    return mail.from_address.lower() in settings.scanner_address_set
+
+
+def letter_pages(mail: ParsedMail, settings: Settings) -> list[MailAttachment]:
+    """The attachments to read as a letter, or [] when the mail is an ordinary e-mail."""
+    files = [a for a in mail.attachments if is_scan_file(a.filename, a.content_type)]
+    if not files:
+        return []
+    if from_scanner(mail, settings):
+        return files
+    if len(strip_quoted(mail.text).strip()) > settings.letter_body_max_chars:
+        return []
+    return [a for a in files if _page_sized(a, settings)]
+
+
+def _page_sized(item: MailAttachment, settings: Settings) -> bool:
+    """A PDF, or an image big enough (bytes and pixels) to be a photographed page."""
+    if item.payload[:5] == b"%PDF-" or item.content_type.lower() == "application/pdf":
+        return bool(item.payload)
+    if len(item.payload) < settings.letter_min_image_bytes:
+        return False
+    try:
+        width, height = open_image(item.payload, name=item.filename).size
+    except Unreadable:
+        return False  # not readable as a page: the mail stays an ordinary one
+    return min(width, height) >= settings.letter_min_image_side

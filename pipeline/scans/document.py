@@ -1,0 +1,79 @@
+"""A letter's files (images, PDFs) turned into page texts, in page order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+from pipeline.scans.images import image_pages
+from pipeline.scans.ocr import PageText, ocr_page
+from pipeline.scans.pdftext import pdf_pages
+from pipeline.scans.reasons import Unreadable, both
+
+
+@dataclass(frozen=True)
+class ScanFile:
+    name: str
+    content_type: str
+    payload: bytes
+
+
+@dataclass
+class DocumentText:
+    """All pages' text; ``ocr_pages`` says how many needed OCR, ``confidence`` their mean."""
+
+    pages: list[PageText] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(page.text for page in self.pages if page.text)
+
+    @property
+    def ocr_pages(self) -> int:
+        return sum(1 for page in self.pages if page.angle >= 0 and page.confidence < 1.0)
+
+    @property
+    def confidence(self) -> float:
+        if not self.pages:
+            return 0.0
+        return sum(page.confidence for page in self.pages) / len(self.pages)
+
+
+def is_pdf(item: ScanFile) -> bool:
+    return item.content_type == "application/pdf" or item.payload[:5] == b"%PDF-"
+
+
+def page_images(item: ScanFile, max_pages: int) -> Iterator[Image.Image | str]:
+    """Each page of a file: a text layer (str) or an image to OCR."""
+    if is_pdf(item):
+        for page in pdf_pages(item.payload, name=item.name, max_pages=max_pages):
+            yield page.text if page.text else page.image  # type: ignore[misc]
+    else:
+        yield from image_pages(item.payload, name=item.name, max_pages=max_pages)
+
+
+def read_document(
+    files: list[ScanFile], *, max_pages: int = 50, page_seconds: float = 30.0
+) -> DocumentText:
+    """Read every page of every file; refuse the whole letter if any file is unreadable."""
+    document = DocumentText()
+    for item in files:
+        for page in page_images(item, max_pages):
+            if len(document.pages) >= max_pages:
+                raise Unreadable(
+                    both(
+                        f"The letter has more than {max_pages} pages.",
+                        f"信件超过 {max_pages} 页。",
+                    )
+                )
+            if isinstance(page, str):
+                document.pages.append(PageText(text=page, confidence=1.0, angle=0, seconds=0.0))
+            else:
+                document.pages.append(ocr_page(page, time_limit=page_seconds))
+    if not document.text.strip():
+        raise Unreadable(
+            both("No text could be read from the letter.", "未能从信件中识别出任何文字。")
+        )
+    return document

@@ -1,0 +1,75 @@
+"""Demo scanned letters: drawn at demo time with the CJK font, so the repo ships no images.
+
+Two letters, as a mailroom scanner would drop them into the scan folder: a Chinese
+letter with a postal address and no e-mail (acknowledged by a printed letter) and an
+English one that gives an e-mail address (acknowledged by e-mail).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from letters.pdf.fonts import CANDIDATES
+
+ZH_LETTER = (
+    "尊敬的客户服务部：\n"
+    "您好！我于2026年11月2日在贵公司网店购买了一台电饭煲，\n"
+    "订单号 JD-20261102555，货款 ¥899.00 元。\n"
+    "使用三天后内胆涂层大面积脱落，无法继续使用。\n"
+    "我要求退货并退款，请尽快处理。\n"
+    "我的电话：138 0013 8000\n"
+    "地址：浙江省杭州市西湖区文三路 88 号 3 单元 502 室\n"
+    "此致\n"
+    "敬礼\n"
+    "王建国\n"
+    "2026年11月20日\n"
+)
+EN_LETTER = (
+    "15 November 2026\n"
+    "Dear Sir or Madam,\n"
+    "I bought a kettle from your shop, order AB-55512345, for RMB 320.\n"
+    "It stopped working after two days and the handle is cracked.\n"
+    "I would like a replacement as soon as possible.\n"
+    "Please write to me at mary.jones@customer.example.\n"
+    "Yours faithfully,\n"
+    "Mary Jones\n"
+    "12 Garden Road, Flat 4\n"
+    "Hong Kong\n"
+)
+
+
+def render_letter(text: str) -> Image.Image:
+    """An A4 page at 150 dpi with the text, slightly skewed and soft like a real scan."""
+    font_path = next((c for c in CANDIDATES if Path(c).is_file()), None)
+    if font_path is None:
+        raise RuntimeError("No CJK TrueType font found; install fonts-wqy-zenhei.")
+    page = Image.new("L", (1240, 1754), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(font_path, 34, index=0)
+    for row, line in enumerate(text.split("\n")):
+        draw.text((140, 150 + row * 61), line, fill=0, font=font)
+    return page.rotate(0.6, fillcolor=255).filter(ImageFilter.GaussianBlur(0.5))
+
+
+def demo_scans() -> dict[str, bytes]:
+    """File name -> bytes: an image-only PDF and a JPEG."""
+    pdf, jpeg = io.BytesIO(), io.BytesIO()
+    render_letter(ZH_LETTER).convert("RGB").save(pdf, "PDF", resolution=150)
+    render_letter(EN_LETTER).convert("RGB").save(jpeg, "JPEG", quality=70)
+    return {"scan-0001-wang.pdf": pdf.getvalue(), "scan-0002-jones.jpg": jpeg.getvalue()}
+
+
+def seed_scans(folder: Path) -> list[Path]:
+    """Drop the demo scans into the scan folder: write under a temporary name, then rename."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, payload in demo_scans().items():
+        tmp = folder / f".{name}.tmp"
+        tmp.write_bytes(payload)
+        os.replace(tmp, folder / name)
+        written.append(folder / name)
+    return written
