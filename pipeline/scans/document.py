@@ -22,17 +22,13 @@ class ScanFile:
 
 @dataclass
 class DocumentText:
-    """All pages' text; ``ocr_pages`` says how many needed OCR, ``confidence`` their mean."""
+    """All pages' text; ``confidence`` is the pages' mean (a text-layer page counts as 1)."""
 
     pages: list[PageText] = field(default_factory=list)
 
     @property
     def text(self) -> str:
         return "\n\n".join(page.text for page in self.pages if page.text)
-
-    @property
-    def ocr_pages(self) -> int:
-        return sum(1 for page in self.pages if page.angle >= 0 and page.confidence < 1.0)
 
     @property
     def confidence(self) -> float:
