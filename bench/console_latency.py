@@ -184,6 +184,9 @@ def main() -> None:
             "search, English term": lambda: f"/search?q={rng.choice(SEARCH_TERMS['en'])}",
             "search, customer + filter": lambda: (
                 f"/search?customer={rng.choice(['zh1', 'en2', '王芳'])}&status=routed"),
+            "search, order number (rare)": lambda: (
+                f"/search?q=JD-{20260000 + rng.randint(1, args.cases)}"),
+            "search, reference": lambda: f"/search?reference={rng.randint(1, args.cases):07d}",
         }
         for name, make in pages.items():
             timed(client, [make() for _ in range(10)])  # warm-up
