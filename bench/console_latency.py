@@ -130,6 +130,13 @@ def seed(url: str, count: int, seed_value: int = 7) -> list[str]:
     return new_refs
 
 
+def _customer(rng: random.Random, count: int) -> str:
+    """What staff type to find a customer: a full address, a name, or a phone fragment."""
+    i = rng.randint(1, count)
+    return rng.choice([f"zh{i}@customer.example", f"en{i}@customer.example", "王芳",
+                       "Carol King", "13800138000"])
+
+
 def timed(client: TestClient, paths: list[str]) -> list[float]:
     """Milliseconds per request, each one checked to have succeeded."""
     times = []
@@ -182,8 +189,11 @@ def main() -> None:
             "case page": lambda: f"/cases/{rng.choice(new_refs)}",
             "search, Chinese term": lambda: f"/search?q={rng.choice(SEARCH_TERMS['zh'])}",
             "search, English term": lambda: f"/search?q={rng.choice(SEARCH_TERMS['en'])}",
-            "search, customer + filter": lambda: (
-                f"/search?customer={rng.choice(['zh1', 'en2', '王芳'])}&status=routed"),
+            "search, customer + status": lambda: (
+                f"/search?customer={_customer(rng, args.cases)}&status=routed"),
+            "search, order number (rare)": lambda: (
+                f"/search?q=JD-{20260000 + rng.randint(1, args.cases)}"),
+            "search, reference": lambda: f"/search?reference={rng.randint(1, args.cases):07d}",
         }
         for name, make in pages.items():
             timed(client, [make() for _ in range(10)])  # warm-up

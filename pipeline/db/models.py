@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -81,13 +82,17 @@ class Case(Base):
 
     # Free-text search (Chinese included) uses ILIKE '%term%'; on PostgreSQL trigram
     # GIN indexes answer it without reading every case. SQLite has no such index.
-    # The review queue reads cases oldest first within a status.
+    # The review queue reads new cases oldest first. New cases are the newest, so a
+    # walk along received_at would skip every older case first; this partial index
+    # holds only the cases waiting for review.
     __table_args__ = (
-        Index("ix_cases_status_received", "status", "received_at", "id"),
+        Index("ix_cases_review_queue", "received_at", "id",
+              postgresql_where=text("status = 'new'"), sqlite_where=text("status = 'new'")),
         *(
             Index(f"ix_trgm_cases_{column}", column, postgresql_using="gin",
                   postgresql_ops={column: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
-            for column in ("subject", "what_happened", "customer_name", "customer_email")
+            for column in ("subject", "what_happened", "customer_name", "customer_email",
+                           "customer_phone", "reference")
         ),
     )
 

@@ -19,6 +19,7 @@ from pipeline.review.suggestions import RETRAIN_EVERY, _routed_count, _train
 from pipeline.routing.suggest import RoutingModel
 
 log = logging.getLogger(__name__)
+CHECK_SECONDS = 30.0
 
 
 class ModelKeeper:
@@ -28,9 +29,22 @@ class ModelKeeper:
         self._model: RoutingModel | None = None
         self._trained_on = -RETRAIN_EVERY
         self._training: threading.Thread | None = None
+        self._checked_at: float | None = None
 
     def current(self, session: Session) -> RoutingModel | None:
-        """The latest trained model; starts a retraining if enough decisions are new."""
+        """The latest trained model; starts a retraining if enough decisions are new.
+
+        Counting routed cases reads the whole table, so it is done at most every
+        ``CHECK_SECONDS``, not on every page.
+        """
+        now = time.monotonic()
+        with self._lock:
+            if self._checked_at is not None and now - self._checked_at < CHECK_SECONDS:
+                return self._model
+            self._checked_at = now
+        return self._refresh(session)
+
+    def _refresh(self, session: Session) -> RoutingModel | None:
         count = _routed_count(session)
         with self._lock:
             stale = abs(count - self._trained_on) >= RETRAIN_EVERY

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from pipeline.db.models import Case
@@ -61,6 +61,20 @@ def _text_filter(query: Select[tuple[Case]], term: str) -> Select[tuple[Case]]:
     ))
 
 
+def _customer_filter(term: str) -> ColumnElement[bool]:
+    """A whole address is looked up exactly (its index); anything else matched anywhere.
+
+    Every address shares trigrams like "@customer.example", so matching a whole
+    address with ILIKE reads long trigram lists; the exact lookup is instant.
+    """
+    if "@" in term and " " not in term:
+        return Case.customer_email.in_({term, term.lower()})
+    pattern = _like(term)
+    return or_(Case.customer_name.ilike(pattern, escape="\\"),
+               Case.customer_email.ilike(pattern, escape="\\"),
+               Case.customer_phone.ilike(pattern, escape="\\"))
+
+
 def _filtered(query: Select[tuple[Case]], wanted: CaseFilter) -> Select[tuple[Case]]:
     exact = {Case.status: wanted.status, Case.department: wanted.department,
              Case.channel: wanted.channel, Case.language: wanted.language}
@@ -73,11 +87,8 @@ def _filtered(query: Select[tuple[Case]], wanted: CaseFilter) -> Select[tuple[Ca
         query = query.where(Case.received_at < wanted.received_to)
     if wanted.reference:
         query = query.where(Case.reference.ilike(_like(wanted.reference.strip()[:40]), escape="\\"))
-    if wanted.customer:
-        pattern = _like(wanted.customer.strip()[:MAX_TERM])
-        query = query.where(or_(Case.customer_name.ilike(pattern, escape="\\"),
-                                Case.customer_email.ilike(pattern, escape="\\"),
-                                Case.customer_phone.ilike(pattern, escape="\\")))
+    if wanted.customer.strip():
+        query = query.where(_customer_filter(wanted.customer.strip()[:MAX_TERM]))
     if wanted.text.strip():
         query = _text_filter(query, wanted.text.strip())
     return query

@@ -211,6 +211,8 @@ def test_search_finds_chinese_and_english_text_and_filters(world: ConsoleWorld) 
     english = client.get("/search?q=CRUSHED").text
     assert "CP-2026-000002" in english and "CP-2026-000001" not in english
     assert "CP-2026-000001" in client.get("/search?customer=wangwei").text
+    exact = client.get("/search?customer=WangWei@customer.example").text
+    assert "CP-2026-000001" in exact and "CP-2026-000002" not in exact
     assert "CP-2026-000003" in client.get("/search?reference=000003").text
     none = client.get("/search?q=100%25_").text
     assert "No cases match." in none

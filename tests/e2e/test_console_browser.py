@@ -140,6 +140,14 @@ def test_review_correct_route_and_the_department_sees_it(
     assert handler.url.endswith("/department")
     assert handler.locator("tr.row", has_text="CP-2026-000001").count() == 1
     assert "本部门" in handler.inner_text("nav")
+    handler.keyboard.press("j")  # keyboard: first row selected, Enter opens it
+    handler.keyboard.press("Enter")
+    handler.wait_for_url(f"{base}/cases/CP-2026-000001")
+    handler.keyboard.press("g")
+    handler.keyboard.press("s")
+    handler.wait_for_url(f"{base}/search")
+    handler.keyboard.press("/")
+    assert handler.evaluate("document.activeElement.id") == "search-box"
 
     wait_until(lambda: bool(_notices_to(sink, "quality@example.com")), 30,
                "the department notice at the SMTP server")

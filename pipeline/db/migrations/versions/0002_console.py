@@ -14,7 +14,8 @@ down_revision = '0001'
 branch_labels = None
 depends_on = None
 
-TRGM_COLUMNS = ("subject", "what_happened", "customer_name", "customer_email")
+TRGM_COLUMNS = ("subject", "what_happened", "customer_name", "customer_email", "customer_phone",
+                "reference")
 
 
 def upgrade() -> None:
@@ -45,7 +46,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_staff_sessions_expires_at'), ['expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_staff_sessions_user_id'), ['user_id'], unique=False)
     with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.create_index('ix_cases_status_received', ['status', 'received_at', 'id'], unique=False)
+        batch_op.create_index('ix_cases_review_queue', ['received_at', 'id'], unique=False,
+                              postgresql_where=sa.text("status = 'new'"),
+                              sqlite_where=sa.text("status = 'new'"))
     with op.batch_alter_table('case_events', schema=None) as batch_op:
         batch_op.create_index('ix_case_events_action_id', ['action', 'id'], unique=False)
     if op.get_bind().dialect.name == "postgresql":
@@ -60,7 +63,7 @@ def downgrade() -> None:
         for column in TRGM_COLUMNS:
             op.drop_index(f"ix_trgm_cases_{column}", table_name="cases")
     with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_index('ix_cases_status_received')
+        batch_op.drop_index('ix_cases_review_queue')
     with op.batch_alter_table('case_events', schema=None) as batch_op:
         batch_op.drop_index('ix_case_events_action_id')
     with op.batch_alter_table('staff_sessions', schema=None) as batch_op:
