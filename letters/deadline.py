@@ -41,6 +41,7 @@ class DeadlineLetter:
     changed: bool = False
     previous_deadline: datetime | None = None
     reason: str = ""  # why the date moved, in staff's words
+    post: bool = False  # a printed letter: "write to us", not "reply to this email"
 
 
 def render_deadline(letter: DeadlineLetter) -> RenderedMail:
@@ -70,4 +71,5 @@ def _context(letter: DeadlineLetter, language: str) -> dict[str, Any]:
         "third_party": clean_line(letter.third_party, limit=80),
         "company": clean_line(letter.company_name),
         "service_phone": clean_line(letter.service_phone, limit=40),
+        "post": letter.post,
     }

@@ -30,6 +30,7 @@ class NotOursLetter:
     explanation: str  # staff's words: why this is not our responsibility, who can help
     company_name: str
     service_phone: str
+    post: bool = False  # a printed letter: "write to us", not "reply to this email"
 
 
 def render_not_ours(letter: NotOursLetter) -> RenderedMail:
@@ -41,6 +42,7 @@ def render_not_ours(letter: NotOursLetter) -> RenderedMail:
         "explanation": clean_text(letter.explanation).strip()[:5000],
         "company": clean_line(letter.company_name),
         "service_phone": clean_line(letter.service_phone, limit=40),
+        "post": letter.post,
     }
     text, html = render_pair(f"not_ours.{language}", context)
     return RenderedMail(SUBJECTS[language].format(reference=context["reference"]), text, html)

@@ -7,7 +7,7 @@ the handling policies (category and severity), on the company's calendar.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from pipeline.cases.events import record_event
 from pipeline.db.models import Case, CaseDeadline
 from pipeline.deadlines.calendar import deadline_at
 from pipeline.outbound.case_mail import can_email, queue_case_mail
+from pipeline.outbound.post import queue_post
 
 
 class DeadlineError(ValueError):
@@ -139,5 +140,6 @@ def _tell_customer(
         queue_case_mail(session, settings=settings, case=case, kind=kind,
                         rendered=render_deadline(letter), dedupe_key=dedupe_key)
         return
-    # No usable email address: the letter must go by post.
-    record_event(session, case=case, action="post_letter_needed", by="system", kind=kind)
+    # No usable email address: the letter goes by post (one print per deadline change).
+    queue_post(session, case=case, settings=settings, kind=f"{kind}-{dedupe_key}",
+               rendered=render_deadline(replace(letter, post=True)))

@@ -23,6 +23,7 @@ from letters.pdf.resolution_notice import ResolutionNotice, render_resolution_no
 from pipeline.cases.events import record_event
 from pipeline.db.models import Case, Notice, Resolution
 from pipeline.outbound.case_mail import can_email, queue_case_mail
+from pipeline.outbound.post import queue_post
 
 MAIL_TEXT = {
     "zh": ("[{reference}] 投诉处理结果书面通知",
@@ -101,8 +102,8 @@ def issue_resolution_notice(
         )
         notice.outbound_mail_id = outbound.id
     else:
-        record_event(session, case=case, action="post_letter_needed", by="system",
-                     kind="resolution_notice")
+        queue_post(session, case=case, settings=settings,
+                   kind=f"resolution_notice-{resolution.version}", pdf=pdf)
     record_event(session, case=case, action="notice_issued", by="system", notice=notice.id,
                  delivery=notice.delivery, sha256=notice.sha256)
     return notice

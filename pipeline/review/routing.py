@@ -21,10 +21,10 @@ from config.policies import Policies
 from config.settings import Settings
 from letters.not_ours import NotOursLetter, render_not_ours
 from letters.pdf.processing_form import ProcessingFormData, render_processing_form
-from pipeline.cases.events import record_event
 from pipeline.cases.lifecycle import move
 from pipeline.db.models import Case
 from pipeline.outbound.case_mail import can_email, queue_case_mail
+from pipeline.outbound.post import queue_post
 from pipeline.outbound.staff_mail import case_link, queue_staff_mail
 from pipeline.resolution.deadlines import Handler, set_deadline
 
@@ -144,15 +144,15 @@ def decide_not_ours(
     move(session, case=case, to="not_ours", by=by, explanation=explanation.strip())
     case.closed_at = now
     routed = Routed()
+    letter = NotOursLetter(reference=case.reference, language=case.language,
+                           customer_name=case.customer_name, explanation=explanation,
+                           company_name=settings.company_name,
+                           service_phone=settings.service_phone, post=not can_email(case))
     if can_email(case):
-        letter = NotOursLetter(reference=case.reference, language=case.language,
-                               customer_name=case.customer_name, explanation=explanation,
-                               company_name=settings.company_name,
-                               service_phone=settings.service_phone)
         outbound = queue_case_mail(session, settings=settings, case=case, kind="not_ours",
                                    rendered=render_not_ours(letter), dedupe_key="1")
         routed.outbound_ids.append(outbound.id)
     else:
-        record_event(session, case=case, action="post_letter_needed", by="system",
-                     kind="not_ours")
+        queue_post(session, case=case, settings=settings, kind="not_ours",
+                   rendered=render_not_ours(letter))
     return routed

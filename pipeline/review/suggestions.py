@@ -27,8 +27,8 @@ from pipeline.routing.suggest import (
     suggest,
 )
 
-TRAINING_WINDOW = 20_000
-RETRAIN_EVERY = 25
+TRAINING_WINDOW = 10_000
+RETRAIN_EVERY = 100
 ACCEPTANCE_WINDOW = 1_000
 
 

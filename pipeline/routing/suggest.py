@@ -31,7 +31,7 @@ MIN_TRAINING_SAMPLES = 30
 MIN_CLASSIFIER_CONFIDENCE = 0.45
 """A learned guess less sure than this gives way to the keyword rules."""
 
-MAX_TEXT_CHARS = 4000
+MAX_TEXT_CHARS = 1000
 """The start of a complaint says what it is about; long mails only slow training."""
 
 

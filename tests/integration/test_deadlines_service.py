@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import email
 import email.policy
+import shutil
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from config.policies import load_policies
 from config.settings import Settings
-from pipeline.db.models import Case, CaseDeadline, CaseEvent, OutboundMail
+from pipeline.db.models import Case, CaseDeadline, CaseEvent, OutboundMail, PrintLetter
 from pipeline.resolution.deadlines import DeadlineError, Handler, move_deadline, set_deadline
 from tests.support import mails
 from workers.app import build_runtime
@@ -109,11 +112,15 @@ def test_moving_needs_a_reason_and_tells_the_customer_the_new_date(runtime: Runt
     assert "Waiting for the lab report" in body
 
 
-def test_customer_without_email_needs_a_posted_letter(runtime: Runtime) -> None:
-    _set(runtime, customer_email="")
+def test_customer_without_email_gets_a_printed_letter(runtime: Runtime, tmp_path: Path) -> None:
+    _set(runtime, customer_email="", customer_address="10 Downing Street\nLondon SW1A 2AA")
     assert _letters(runtime) == []
     with runtime.factory() as session:
-        event = session.scalars(
-            select(CaseEvent).where(CaseEvent.action == "post_letter_needed")
-        ).one()
-    assert event.detail == {"kind": "deadline"}
+        printed = session.scalars(select(PrintLetter)).one()
+    assert (printed.kind, printed.status) == ("deadline-1", "waiting")
+    if shutil.which("pdftotext"):
+        (tmp_path / "letter.pdf").write_bytes(printed.pdf)
+        text = subprocess.run(["pdftotext", str(tmp_path / "letter.pdf"), "-"],
+                              capture_output=True, check=True).stdout.decode()
+        assert "10 Downing Street" in text and "by 10 December 2026" in text
+        assert "write to us quoting the reference" in text and "reply to this email" not in text

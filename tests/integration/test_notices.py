@@ -17,7 +17,7 @@ from config.policies import load_policies
 from config.settings import Settings
 from pipeline.cases.lifecycle import move
 from pipeline.db.base import utcnow
-from pipeline.db.models import Case, CaseEvent, Notice, OutboundMail, Resolution
+from pipeline.db.models import Case, Notice, OutboundMail, PrintLetter, Resolution
 from pipeline.resolution.notices import issue_resolution_notice
 from pipeline.resolution.proposals import Proposal
 from pipeline.resolution.workflow import approve_proposal, submit_proposal
@@ -109,7 +109,7 @@ def test_fixed_policy_sends_at_once_and_no_email_means_post(runtime: Runtime) ->
         )
     with runtime.factory() as session:
         notice = session.scalars(select(Notice)).one()
-        events = [e.detail for e in session.scalars(
-            select(CaseEvent).where(CaseEvent.action == "post_letter_needed"))]
+        printed = session.scalars(select(PrintLetter)).one()
     assert (notice.delivery, notice.outbound_mail_id) == ("post", None)
-    assert events == [{"kind": "resolution_notice"}]
+    assert (printed.kind, printed.status) == ("resolution_notice-1", "waiting")
+    assert printed.pdf == notice.pdf  # the print queue holds exactly the archived notice

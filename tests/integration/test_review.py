@@ -136,3 +136,19 @@ def test_not_ours_closes_with_a_written_explanation(runtime: Runtime) -> None:
     body = email.message_from_bytes(letter.raw, policy=email.policy.default).get_body(
         ("plain",)).get_content()  # type: ignore[attr-defined]
     assert explanation in body and case.reference in letter.subject
+
+
+def test_not_ours_without_email_goes_to_the_print_queue(runtime: Runtime) -> None:
+    from pipeline.db.models import PrintLetter
+
+    explanation = "该水壶并非本公司产品，请联系您购买的商家处理。我们已将您的来信存档。"
+    with runtime.factory() as session, session.begin():
+        case = _case(session)
+        case.customer_email, case.customer_address = "", "上海市浦东新区世纪大道100号"
+        decide_not_ours(session, case=case, explanation=explanation, by="alice",
+                        settings=runtime.settings, now=utcnow())
+    with runtime.factory() as session:
+        printed = session.scalars(select(PrintLetter)).one()
+        assert session.scalars(select(OutboundMail).where(
+            OutboundMail.kind == "not_ours")).all() == []
+    assert printed.kind == "not_ours" and "世纪大道100号" in printed.recipient

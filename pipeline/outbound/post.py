@@ -1,0 +1,59 @@
+"""Letters to customers who gave no working email address: into the print queue.
+
+Every customer letter has a text rendering (the email's plain-text part); for post it
+is laid out on our letterhead with the window-envelope address and queued for the
+next print batch, in the transaction of the decision it announces, like the email
+would have been. The written-resolution notice is already a PDF and is queued as is.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from config.settings import Settings
+from letters.acknowledgment import RenderedMail, letter_language
+from letters.formatting import clean_line, format_date, local_time
+from letters.pdf.acknowledgment import recipient_lines
+from letters.pdf.letter import LetterContent, render_letters
+from pipeline.cases.events import record_event
+from pipeline.db.base import utcnow
+from pipeline.db.models import Case, PrintLetter
+from pipeline.outbound.printing import queue_print_letter
+
+LABELS = {"zh": ("案件编号：", "日期："), "en": ("Reference: ", "Date: ")}
+
+
+def _content(case: Case, settings: Settings, rendered: RenderedMail) -> LetterContent:
+    """The text letter as a printed one: salutation, paragraphs, signature."""
+    language = letter_language(case.language)
+    blocks = [b.strip() for b in rendered.text.strip().split("\n\n") if b.strip()]
+    company = clean_line(settings.company_name)
+    address = clean_line(settings.company_postal_address)
+    reference_label, date_label = LABELS[language]
+    today = format_date(local_time(utcnow(), settings.time_zone), language)
+    return LetterContent(
+        language=language, company=company,
+        company_lines=(address, clean_line(settings.service_phone, limit=40)),
+        return_line=f"{company} · {address}",
+        recipient=recipient_lines(case.customer_name, case.customer_address),
+        reference_label=reference_label, reference=case.reference, date=f"{date_label}{today}",
+        subject=rendered.subject.split("] ", 1)[-1], salutation=blocks[0] if blocks else "",
+        paragraphs=tuple(blocks[1:-1]), closing="", signature=blocks[-1] if len(blocks) > 1 else "",
+    )
+
+
+def queue_post(
+    session: Session, *, case: Case, settings: Settings, kind: str,
+    rendered: RenderedMail | None = None, pdf: bytes | None = None,
+) -> PrintLetter:
+    """Queue a letter for printing: a rendered text letter, or a ready PDF (the notice)."""
+    if pdf is None:
+        assert rendered is not None
+        pdf = render_letters([_content(case, settings, rendered)],
+                             font_path=settings.pdf_font_path)
+    letter = queue_print_letter(
+        session, case=case, kind=kind, language=letter_language(case.language),
+        recipient="\n".join(recipient_lines(case.customer_name, case.customer_address)),
+        pdf=pdf)
+    record_event(session, case=case, action="letter_queued_for_print", by="system", kind=kind)
+    return letter
