@@ -24,6 +24,7 @@ from pipeline.followup.links import SurveyLinkError, read_survey_answer
 from pipeline.followup.surveys import record_answer
 from pipeline.resolution.closure import ClosureError, record_agreement
 from pipeline.resolution.deadlines import DeadlineError, Handler, move_deadline
+from pipeline.resolution.notices import archive_processing_form
 from pipeline.resolution.points import raised_points
 from pipeline.resolution.proposals import Proposal, ProposalError, current_proposal, send_back
 from pipeline.resolution.workflow import approve_proposal, submit_proposal
@@ -137,6 +138,9 @@ def agreement(ctx: Ctx) -> Response:
             record_agreement(ctx.db, case=case, via=ctx.field("via") or "phone",
                              by=ctx.user.username, note=ctx.field("note"), now=utcnow(),
                              policies=load_policies(ctx.console.settings))
+            archive_processing_form(ctx.db, case=case, settings=ctx.console.settings,
+                                    departments=ctx.console.departments,
+                                    customer_opinion=ctx.field("note"), now=utcnow())
     except ClosureError as err:
         return _failed(ctx, case, str(err))
     return _done(ctx, case, "closed_ok")

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from config.departments import load_departments
 from config.policies import load_policies
 from config.settings import Settings
 from pipeline.cases.events import record_event
@@ -20,6 +21,7 @@ from pipeline.db.models import Case
 from pipeline.followup.surveys import awaiting_answer, record_answer
 from pipeline.intake.answers import agreement, satisfaction_score
 from pipeline.resolution.closure import record_agreement, reply_after_closing
+from pipeline.resolution.notices import archive_processing_form
 
 DISAGREES = (
     "The customer does not agree with the resolution: read their reply."
@@ -57,6 +59,9 @@ def react_to_reply(session: Session, *, case: Case, text: str, settings: Setting
         if verdict:
             record_agreement(session, case=case, via="reply", by="customer", note=text[:500],
                              now=now, policies=policies)
+            archive_processing_form(session, case=case, settings=settings,
+                                    departments=load_departments(settings),
+                                    customer_opinion=text[:500], now=now)
             return "agreed"
         case.attention = DISAGREES if verdict is False else UNCLEAR
         record_event(session, case=case, action="resolution_answered", by="customer",

@@ -9,21 +9,25 @@ issued (unique per case, kind and resolution) instead of sending a second one.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config.departments import Department, department_by_key
 from config.settings import Settings
 from letters.acknowledgment import RenderedMail, letter_language
 from letters.formatting import format_date, local_time
 from letters.pdf.fonts import letter_font
 from letters.pdf.layout import Sender
+from letters.pdf.processing_form import ProcessingFormData, render_processing_form
 from letters.pdf.resolution_notice import ResolutionNotice, render_resolution_notice
 from pipeline.cases.events import record_event
-from pipeline.db.models import Case, Notice, Resolution
+from pipeline.db.models import Case, CaseEvent, Notice, Resolution
 from pipeline.outbound.case_mail import can_email, queue_case_mail
 from pipeline.outbound.post import queue_post
+from pipeline.resolution.proposals import current_proposal
 
 MAIL_TEXT = {
     "zh": ("[{reference}] 投诉处理结果书面通知",
@@ -106,4 +110,56 @@ def issue_resolution_notice(
                    kind=f"resolution_notice-{resolution.version}", pdf=pdf)
     record_event(session, case=case, action="notice_issued", by="system", notice=notice.id,
                  delivery=notice.delivery, sha256=notice.sha256)
+    return notice
+
+
+def _routing_event(session: Session, case: Case) -> CaseEvent | None:
+    return session.scalar(
+        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.action == "status")
+        .where(CaseEvent.detail["status"].as_string() == "routed")
+        .order_by(CaseEvent.id.desc()).limit(1))
+
+
+def archive_processing_form(
+    session: Session, *, case: Case, settings: Settings, departments: Sequence[Department],
+    customer_opinion: str, now: datetime,
+) -> Notice | None:
+    """File the completed processing form (客户投诉处理单) with the closed case.
+
+    It records what the paper form did at closing: the result, and the opinions of the
+    receiving staff (their routing note), the department (its findings and the
+    supervisor's instructions) and the customer (their agreement, in their words).
+    """
+    resolution = current_proposal(session, case)
+    if resolution is None or resolution.status != "approved":
+        return None
+    existing = session.scalar(select(Notice).where(
+        Notice.case_id == case.id, Notice.kind == "processing_form",
+        Notice.resolution_id == resolution.id))
+    if existing is not None:
+        return existing
+    routed = _routing_event(session, case)
+    department = department_by_key(departments, case.department)
+    form = ProcessingFormData(
+        reference=case.reference, received_at=case.received_at, channel=case.channel,
+        language=case.language, customer_name=case.customer_name,
+        customer_phone=case.customer_phone, customer_email=case.customer_email,
+        customer_address=case.customer_address, subject=case.subject,
+        what_happened=case.what_happened, demands=list(case.demands),
+        order_numbers=list(case.order_numbers), responsibility=case.responsibility,
+        department_name=f"{department.name_zh} {department.name_en}" if department else "",
+        routed_by=routed.actor if routed else "", routed_at=routed.at if routed else None,
+        receiving_staff_opinion=str(routed.detail.get("opinion", "")) if routed else "",
+        department_opinion="\n".join(x for x in (resolution.findings,
+                                                  resolution.decision_note) if x),
+        customer_opinion=customer_opinion,
+        result="\n".join(x for x in (resolution.method, resolution.next_steps) if x),
+        handling_date=now.date(),
+    )
+    pdf = render_processing_form(form, font_path=settings.pdf_font_path)
+    notice = Notice(case_id=case.id, kind="processing_form", resolution_id=resolution.id,
+                    language=case.language, filename=f"{case.reference}-processing-form.pdf",
+                    pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), delivery="archive",
+                    created_at=now)
+    session.add(notice)
     return notice

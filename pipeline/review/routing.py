@@ -120,7 +120,7 @@ def route_case(
     case.attention = ""
     move(session, case=case, to="routed", by=by, department=department.key,
          suggested=decision.suggested, suggestion_source=decision.suggestion_source,
-         responsibility=decision.responsibility)
+         responsibility=decision.responsibility, opinion=decision.opinion[:2000])
     set_deadline(session, case=case, settings=settings, policies=policies, by=by, now=now,
                  handler=Handler(department_name=department.name(case.language),
                                  third_party=case.third_party))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -12,7 +14,7 @@ from config.policies import load_policies
 from config.settings import Settings
 from pipeline.cases.lifecycle import move
 from pipeline.db.base import utcnow
-from pipeline.db.models import Case, FollowUp, OutboundMail
+from pipeline.db.models import Case, FollowUp, Notice, OutboundMail
 from pipeline.followup.surveys import due_follow_ups, send_follow_up
 from pipeline.resolution.closure import ClosureError, record_agreement
 from pipeline.resolution.proposals import Proposal, propose
@@ -62,6 +64,13 @@ def test_agreement_by_reply_closes_then_the_survey_answer_is_stored(runtime: Run
     (case,) = _cases(runtime)
     assert (case.status, case.agreement_via) == ("closed", "reply")
     assert case.closed_at is not None
+    with runtime.factory() as session:
+        form = session.scalars(select(Notice).where(Notice.kind == "processing_form")).one()
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-", "-"], input=form.pdf, capture_output=True,
+                              check=True).stdout.decode()
+        for expected in ("客户投诉处理单", "Faulty seal.", "好的，同意这个处理方案。", "intake"):
+            assert expected in text, expected
 
     week_later = case.closed_at + timedelta(days=7, minutes=1)
     with runtime.factory() as session, session.begin():

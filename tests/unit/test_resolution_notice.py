@@ -100,3 +100,25 @@ def test_a_print_batch_gives_each_letter_its_own_first_page(tmp_path: Path) -> N
         pages.append(out.stdout.decode())
     assert "上海市浦东新区世纪大道100号" in pages[0] and "10 Downing Street" not in pages[0]
     assert "10 Downing Street" in pages[1] and "Dear Jane Smith," in pages[1]
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
+def test_the_rendered_page_looks_like_a_letter(tmp_path: Path) -> None:
+    """Rendered to an image: A4 proportions, a letterhead band, an address in the window."""
+    from PIL import Image
+
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(render_resolution_notice(ZH, font=letter_font().name))
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(path),
+                    str(tmp_path / "page")], check=True)
+    page = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
+    width, height = page.size
+    assert abs(height / width - 297 / 210) < 0.02
+
+    def ink(left_mm: float, top_mm: float, right_mm: float, bottom_mm: float) -> int:
+        box = tuple(round(v / 210 * width) for v in (left_mm, top_mm, right_mm, bottom_mm))
+        return sum(page.crop(box).histogram()[:128])  # pixels darker than mid-grey
+
+    assert ink(20, 10, 190, 30) > 0  # letterhead
+    assert ink(20, 55, 105, 90) > 0  # recipient in the DIN 5008 window
+    assert ink(20, 100, 190, 250) > ink(20, 55, 105, 90)  # the body below it
