@@ -161,6 +161,7 @@ STRINGS.update({
     "recurring": ("Recurring problems", "重复出现的问题"),
     "no_recurring": ("No recurring problem in this period.", "本期没有重复出现的问题。"),
     "export": ("Export this list", "导出列表"),
+    "due_left": ("Answer due (working days left)", "答复期限（剩余工作日）"),
     "root_cause": ("Root cause (note for the department)", "根本原因（供责任部门追查）"),
     "save": ("Save", "保存"),
     "survey_title": ("How did we do?", "服务满意度评价"),

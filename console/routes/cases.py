@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from config.departments import department_by_key
 from config.policies import load_policies
 from console.roles import can_see, case_scope, may
-from console.routes.resolution import resolution_context
+from console.routes.resolution import resolution_context, time_left
 from console.web import Ctx, not_found, page
 from pipeline.cases.queries import _events, _thread
 from pipeline.db.base import utcnow
@@ -48,7 +48,8 @@ def department_queue(ctx: Ctx) -> Response:
     wanted = CaseFilter(department=ctx.user.department or "", page=_page_number(ctx))
     found = find_cases(ctx.db, wanted, scope=case_scope(ctx.user))
     return ctx.render("queue.html", title_key="department_queue", page=found,
-                      confidence=confidence, acceptance=None, query="")
+                      confidence=confidence, acceptance=None, query="",
+                      time_left=time_left(ctx.db, found.cases, ctx.console.settings))
 
 
 def _date(value: str, *, end: bool = False) -> datetime | None:

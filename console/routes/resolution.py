@@ -7,15 +7,19 @@ the mail those services queue is sent after the commit by the dispatcher.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from config.departments import department_by_key
 from config.policies import load_policies
 from config.secrets import secret_key
+from config.settings import Settings
 from console.roles import can_see, may
 from console.web import Ctx, console_of, not_found, page, render
 from pipeline.db.base import utcnow
@@ -30,6 +34,22 @@ from pipeline.resolution.proposals import Proposal, ProposalError, current_propo
 from pipeline.resolution.workflow import approve_proposal, submit_proposal
 
 MAX_POINTS_IN_FORM = 20
+
+
+def time_left(db: Session, cases: Sequence[Case], settings: Settings) -> dict[int, str]:
+    """For each case with a deadline: "YYYY-MM-DD (N)" with N working days left (negative
+    once overdue), in local time, so a handler sees what is urgent at a glance."""
+    ids = [case.id for case in cases]
+    if not ids:
+        return {}
+    calendar = load_policies(settings).calendar
+    zone = ZoneInfo(settings.time_zone)
+    today = utcnow().astimezone(zone).date()
+    shown = {}
+    for deadline in db.scalars(select(CaseDeadline).where(CaseDeadline.case_id.in_(ids))):
+        due = deadline.due_at.astimezone(zone).date()
+        shown[deadline.case_id] = f"{due.isoformat()} ({calendar.working_days_between(today, due)})"
+    return shown
 
 
 def resolution_context(ctx: Ctx, case: Case) -> dict[str, Any]:

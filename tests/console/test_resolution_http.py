@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -92,6 +93,8 @@ def test_moving_the_deadline_needs_a_reason_and_writes_to_the_customer(
     _routed(world)
     handler = world.client()
     token = sign_in(handler, "quinn")
+    queue = handler.get("/department").text
+    assert re.search(r'<td class="due">\d{4}-\d{2}-\d{2} \(1?\d\)</td>', queue), queue
     refused = handler.post(f"/cases/{REF}/deadline", data={
         "csrf_token": token, "working_days": "15", "reason": ""})
     assert refused.status_code == 422
