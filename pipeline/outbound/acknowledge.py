@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from letters.acknowledgment import AckLetter, render_acknowledgment
-from letters.compose import build_message, is_sendable_address, make_message_id
-from pipeline.db.models import Case, Correspondence, InboundMail, OutboundMail
+from letters.compose import is_sendable_address
+from pipeline.db.models import Case, InboundMail, OutboundMail
+from pipeline.outbound.case_mail import store_case_mail
 
 
 @dataclass(frozen=True)
@@ -93,44 +94,11 @@ def queue_acknowledgment(
         service_phone=settings.service_phone,
         time_zone=settings.time_zone,
     )
-    rendered = render_acknowledgment(letter)
-    message_id = make_message_id(_own_domain(settings) or "complaints.invalid")
-    raw = build_message(
-        from_name=settings.from_name,
-        from_address=settings.from_address,
-        to_name=case.customer_name,
-        to_address=case.customer_email,
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        message_id=message_id,
-        in_reply_to=in_reply_to,
-        references=references,
-        auto_reply=True,
-        loop_header=settings.loop_header,
+    return store_case_mail(
+        session, settings=settings, case=case, kind="acknowledgment",
+        rendered=render_acknowledgment(letter), in_reply_to=in_reply_to,
+        references=references, auto_reply=True,
     )
-    outbound = OutboundMail(
-        case_id=case.id,
-        kind="acknowledgment",
-        message_id=message_id,
-        to_address=case.customer_email,
-        subject=rendered.subject,
-        raw=raw,
-        auto_reply=True,
-    )
-    session.add(outbound)
-    session.flush()
-    session.add(
-        Correspondence(
-            case_id=case.id,
-            direction="out",
-            kind="acknowledgment",
-            outbound_mail_id=outbound.id,
-            subject=rendered.subject,
-            body_text=rendered.text,
-        )
-    )
-    return outbound
 
 
 def _own_domain(settings: Settings) -> str:

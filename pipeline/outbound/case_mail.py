@@ -65,8 +65,30 @@ def queue_case_mail(
     if existing is not None:
         return existing
     in_reply_to, references = _thread(session, case)
-    domain = settings.from_address.rpartition("@")[2].lower() or "complaints.invalid"
-    message_id = make_message_id(domain)
+    return store_case_mail(session, settings=settings, case=case, kind=kind, rendered=rendered,
+                           dedupe_key=dedupe_key, in_reply_to=in_reply_to,
+                           references=references, auto_reply=False, attachments=attachments)
+
+
+def store_case_mail(
+    session: Session,
+    *,
+    settings: Settings,
+    case: Case,
+    kind: str,
+    rendered: RenderedMail,
+    in_reply_to: str | None,
+    references: tuple[str, ...],
+    auto_reply: bool,
+    dedupe_key: str = "",
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+) -> OutboundMail:
+    """Build the mail, put it in the outbox and on the case's correspondence.
+
+    ``auto_reply`` marks machine answers (the acknowledgment): they carry
+    Auto-Submitted and count against the per-address limit that stops mail loops.
+    """
+    message_id = make_message_id(_own_domain(settings))
     raw = build_message(
         from_name=settings.from_name,
         from_address=settings.from_address,
@@ -78,7 +100,7 @@ def queue_case_mail(
         message_id=message_id,
         in_reply_to=in_reply_to,
         references=references,
-        auto_reply=False,
+        auto_reply=auto_reply,
         loop_header=settings.loop_header,
         attachments=attachments,
     )
@@ -90,7 +112,7 @@ def queue_case_mail(
         to_address=case.customer_email,
         subject=rendered.subject,
         raw=raw,
-        auto_reply=False,
+        auto_reply=auto_reply,
     )
     session.add(outbound)
     session.flush()
@@ -105,3 +127,7 @@ def queue_case_mail(
         )
     )
     return outbound
+
+
+def _own_domain(settings: Settings) -> str:
+    return settings.from_address.rpartition("@")[2].lower() or "complaints.invalid"
