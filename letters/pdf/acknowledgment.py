@@ -9,6 +9,7 @@ from datetime import datetime
 
 from letters.acknowledgment import letter_language, salutation_name
 from letters.formatting import clean_line, format_date, local_time, readable_phone
+from letters.pdf.layout import Sender
 from letters.pdf.letter import LetterContent
 
 
@@ -46,7 +47,8 @@ def acknowledgment_content(ack: PostalAck) -> LetterContent:
     today = format_date(local_time(datetime.now(ack.received_at.tzinfo), ack.time_zone), language)
     phone = readable_phone(ack.phone_on_file) if ack.phone_on_file else ""
     company = clean_line(ack.company_name)
-    lines = (clean_line(ack.company_address), clean_line(ack.service_phone, limit=40))
+    sender = Sender(company=company, department="", address=clean_line(ack.company_address),
+                    phone=clean_line(ack.service_phone, limit=40), email="")
     if language == "zh":
         phone_text = (
             f"您信中留下的电话是 {phone}。如号码有误或希望我们拨打其他号码，请来电告知。"
@@ -57,13 +59,12 @@ def acknowledgment_content(ack: PostalAck) -> LetterContent:
         written = f"（落款日期 {ack.letter_date}）" if ack.letter_date else ""
         return LetterContent(
             language="zh",
-            company=company,
-            company_lines=lines,
-            return_line=f"{company} · {lines[0]}",
+            sender=sender,
             recipient=recipient_lines(name, ack.address),
-            reference_label="案件编号：",
+            reference_label="案件编号",
             reference=ack.reference,
-            date=f"日期：{today}",
+            date_label="日期",
+            date=today,
             subject="我们已收到您的来信",
             salutation=f"尊敬的{name}：" if name else "尊敬的客户：",
             paragraphs=(
@@ -87,13 +88,12 @@ def acknowledgment_content(ack: PostalAck) -> LetterContent:
     written = f" dated {ack.letter_date}" if ack.letter_date else ""
     return LetterContent(
         language="en",
-        company=company,
-        company_lines=lines,
-        return_line=f"{company} · {lines[0]}",
+        sender=sender,
         recipient=recipient_lines(name, ack.address),
-        reference_label="Reference: ",
+        reference_label="Reference",
         reference=ack.reference,
-        date=f"Date: {today}",
+        date_label="Date",
+        date=today,
         subject="We have received your letter",
         salutation=f"Dear {name}," if name else "Dear customer,",
         paragraphs=(

@@ -80,6 +80,9 @@ def styles(font: str) -> dict[str, ParagraphStyle]:
     return {
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=8, leading=10, spaceAfter=0),
+        "return": ParagraphStyle("return", parent=body, fontSize=7, leading=9, spaceAfter=8,
+                                 textColor=colors.HexColor("#666666")),
+        "address": ParagraphStyle("address", parent=body, leading=14, spaceAfter=0),
         "title": ParagraphStyle("title", parent=body, fontSize=14, leading=20, spaceBefore=4,
                                 spaceAfter=10),
         "heading": ParagraphStyle("heading", parent=body, fontSize=11, leading=16,
@@ -107,18 +110,17 @@ def _draw_letterhead(canvas: Canvas, frame: LetterFrame, font: str) -> None:
 
 
 def _draw_address_block(canvas: Canvas, frame: LetterFrame, font: str) -> None:
+    """Return line and recipient inside the window, wrapped (never cut) to its width."""
     top = PAGE_HEIGHT - ADDRESS_TOP
-    canvas.setFillColor(colors.HexColor("#666666"))
-    canvas.setFont(font, 7)
+    style = styles(font)
+    window = Frame(ADDRESS_LEFT + 5 * mm, top - ADDRESS_HEIGHT, ADDRESS_WIDTH - 10 * mm,
+                   ADDRESS_HEIGHT - 2 * mm, leftPadding=0, rightPadding=0, topPadding=0,
+                   bottomPadding=0)
     return_line = " · ".join(x for x in (frame.sender.company, frame.sender.address) if x)
-    canvas.drawString(ADDRESS_LEFT + 5 * mm, top - 4 * mm, return_line[:90])
-    canvas.setFillColor(colors.black)
-    canvas.setFont(font, 10.5)
-    y = top - 14 * mm
-    for line in list(frame.recipient_lines)[:6]:
-        canvas.drawString(ADDRESS_LEFT + 5 * mm, y, line[:48])
-        y -= 5 * mm
+    window.addFromList([para(return_line, style["return"]),
+                        para("\n".join(frame.recipient_lines), style["address"])], canvas)
     right = PAGE_WIDTH - MARGIN_RIGHT
+    canvas.setFillColor(colors.black)
     canvas.setFont(font, 9)
     canvas.drawRightString(right, top - 14 * mm, f"{frame.reference_label}: {frame.reference}")
     canvas.drawRightString(right, top - 19 * mm, f"{frame.date_label}: {frame.date}")

@@ -14,32 +14,36 @@ from config.settings import Settings
 from letters.acknowledgment import RenderedMail, letter_language
 from letters.formatting import clean_line, format_date, local_time
 from letters.pdf.acknowledgment import recipient_lines
+from letters.pdf.layout import Sender
 from letters.pdf.letter import LetterContent, render_letters
 from pipeline.cases.events import record_event
 from pipeline.db.base import utcnow
 from pipeline.db.models import Case, PrintLetter
 from pipeline.outbound.printing import queue_print_letter
 
-LABELS = {"zh": ("案件编号：", "日期："), "en": ("Reference: ", "Date: ")}
+LABELS = {"zh": ("案件编号", "日期"), "en": ("Reference", "Date")}
 
 
 def _content(case: Case, settings: Settings, rendered: RenderedMail) -> LetterContent:
     """The text letter as a printed one: salutation, paragraphs, signature."""
     language = letter_language(case.language)
     blocks = [b.strip() for b in rendered.text.strip().split("\n\n") if b.strip()]
-    company = clean_line(settings.company_name)
-    address = clean_line(settings.company_postal_address)
     reference_label, date_label = LABELS[language]
-    today = format_date(local_time(utcnow(), settings.time_zone), language)
     return LetterContent(
-        language=language, company=company,
-        company_lines=(address, clean_line(settings.service_phone, limit=40)),
-        return_line=f"{company} · {address}",
+        language=language, sender=postal_sender(settings),
         recipient=recipient_lines(case.customer_name, case.customer_address),
-        reference_label=reference_label, reference=case.reference, date=f"{date_label}{today}",
+        reference_label=reference_label, reference=case.reference, date_label=date_label,
+        date=format_date(local_time(utcnow(), settings.time_zone), language),
         subject=rendered.subject.split("] ", 1)[-1], salutation=blocks[0] if blocks else "",
         paragraphs=tuple(blocks[1:-1]), closing="", signature=blocks[-1] if len(blocks) > 1 else "",
     )
+
+
+def postal_sender(settings: Settings) -> Sender:
+    """Us, as printed letters show us: name, postal address and service phone."""
+    return Sender(company=clean_line(settings.company_name), department="",
+                  address=clean_line(settings.company_postal_address),
+                  phone=clean_line(settings.service_phone, limit=40), email="")
 
 
 def queue_post(
