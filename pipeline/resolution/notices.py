@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,13 +22,14 @@ from letters.acknowledgment import RenderedMail, letter_language
 from letters.formatting import format_date, local_time
 from letters.pdf.fonts import letter_font
 from letters.pdf.layout import Sender
-from letters.pdf.processing_form import ProcessingFormData, render_processing_form
+from letters.pdf.processing_form import render_processing_form
 from letters.pdf.resolution_notice import ResolutionNotice, render_resolution_notice
 from pipeline.cases.events import record_event
 from pipeline.db.models import Case, CaseEvent, Notice, Resolution
 from pipeline.outbound.case_mail import can_email, queue_case_mail
 from pipeline.outbound.post import queue_post
 from pipeline.resolution.proposals import current_proposal
+from pipeline.review.routing import processing_form
 
 MAIL_TEXT = {
     "zh": ("[{reference}] 投诉处理结果书面通知",
@@ -139,17 +141,12 @@ def archive_processing_form(
     if existing is not None:
         return existing
     routed = _routing_event(session, case)
-    department = department_by_key(departments, case.department)
-    form = ProcessingFormData(
-        reference=case.reference, received_at=case.received_at, channel=case.channel,
-        language=case.language, customer_name=case.customer_name,
-        customer_phone=case.customer_phone, customer_email=case.customer_email,
-        customer_address=case.customer_address, subject=case.subject,
-        what_happened=case.what_happened, demands=list(case.demands),
-        order_numbers=list(case.order_numbers), responsibility=case.responsibility,
-        department_name=f"{department.name_zh} {department.name_en}" if department else "",
+    opened = processing_form(
+        case, department=department_by_key(departments, case.department),
         routed_by=routed.actor if routed else "", routed_at=routed.at if routed else None,
-        receiving_staff_opinion=str(routed.detail.get("opinion", "")) if routed else "",
+        opinion=str(routed.detail.get("opinion", "")) if routed else "")
+    form = replace(
+        opened,
         department_opinion="\n".join(x for x in (resolution.findings,
                                                   resolution.decision_note) if x),
         customer_opinion=customer_opinion,

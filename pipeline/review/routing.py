@@ -67,9 +67,9 @@ def _check(case: Case, decision: RoutingDecision, departments: Sequence[Departme
     return department
 
 
-def processing_form(case: Case, *, department: Department, routed_by: str, routed_at: datetime,
-                    opinion: str) -> ProcessingFormData:
-    """The processing form's values for a routed case."""
+def processing_form(case: Case, *, department: Department | None, routed_by: str,
+                    routed_at: datetime | None, opinion: str) -> ProcessingFormData:
+    """The processing form's values for a routed case (its closing parts left blank)."""
     return ProcessingFormData(
         reference=case.reference, received_at=case.received_at, channel=case.channel,
         language=case.language, customer_name=case.customer_name,
@@ -77,7 +77,8 @@ def processing_form(case: Case, *, department: Department, routed_by: str, route
         customer_address=case.customer_address, subject=case.subject,
         what_happened=case.what_happened, demands=list(case.demands),
         order_numbers=list(case.order_numbers), responsibility=case.responsibility,
-        department_name=f"{department.name_zh} {department.name_en}", routed_by=routed_by,
+        department_name=f"{department.name_zh} {department.name_en}" if department else "",
+        routed_by=routed_by,
         routed_at=routed_at, receiving_staff_opinion=opinion,
     )
 
