@@ -4,7 +4,9 @@ Seeds a fresh database with N cases spread over 2026 (with departments, channels
 categories, products, approved resolutions with amounts, deadlines, acknowledgments
 and satisfaction answers) using set-based SQL, then times what `complaints report`
 does for the year: every summary figure, the chart data, recurring problems by
-product and category, and the PDF. Also times the full-table CSV export.
+product and category, and the PDF. Also times the full-table CSV export. The seeding
+bypasses the application, so the case facts are then built the way migration 0006
+backfills them, and the daily figures counted as the scheduler's first pass does.
 
     .venv/bin/python bench/report_year.py --cases 1000000
 """
@@ -25,10 +27,12 @@ from sqlalchemy import text  # noqa: E402
 
 from config.settings import Settings  # noqa: E402
 from pipeline.db.base import make_engine, make_session_factory  # noqa: E402
+from pipeline.db.facts import rebuild_all_facts  # noqa: E402
 from pipeline.db.migrate import upgrade  # noqa: E402
-from pipeline.reports.build import build_report  # noqa: E402
+from pipeline.reports.build import build_report, recurring_problems  # noqa: E402
+from pipeline.reports.days import refresh_daily_figures  # noqa: E402
 from pipeline.reports.periods import parse_period  # noqa: E402
-from pipeline.reports.statistics import summarise  # noqa: E402
+from pipeline.reports.statistics import gather  # noqa: E402
 from tests.support.services import fresh_postgres_database  # noqa: E402
 
 SEED = [
@@ -95,6 +99,16 @@ def seed(url: str, cases: int) -> float:
     with engine.begin() as conn:
         for statement in SEED:
             conn.execute(text(statement), {"n": cases})
+    engine.dispose()
+    return time.perf_counter() - started
+
+
+def build_facts(url: str) -> float:
+    """What the migration's backfill does: every case's facts row, from its rows."""
+    started = time.perf_counter()
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session, session.begin():
+        rebuild_all_facts(session)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
     engine.dispose()
@@ -117,16 +131,36 @@ def main() -> None:
         upgrade(url)
         print(f"machine: {platform.machine()}, Python {platform.python_version()}, PostgreSQL")
         print(f"seeded {args.cases:,} cases in {seed(url, args.cases):.0f} s")
+        print(f"built their case facts in {build_facts(url):.0f} s")
         settings = Settings(database_url=url, data_dir=Path(tmp))
         engine = make_engine(url)
         factory = make_session_factory(engine)
         year = parse_period("2026", settings.time_zone)
+
+        def recount() -> str:
+            with factory() as session, session.begin():
+                return f"{refresh_daily_figures(session, settings.time_zone)} days"
+
+        timed("daily figures counted from nothing (once, after the upgrade)", recount)
         with factory() as session:
-            timed("summary figures for 2026", lambda: f"{summarise(session, year).cases:,} cases")
+            figures = gather(session, year)
+            timed("figures for 2026 (summary, charts, recurring problems)",
+                  lambda: f"{gather(session, year).summary.cases:,} cases, "
+                  f"{len(recurring_problems(session, year, figures))} recurring problems")
             pdf = Path(tmp) / "report-2026.pdf"
             total = timed("yearly report, PDF (summary, charts, recurring, first 500 rows)",
                           lambda: build_report(session, settings=settings, period=year,
                                                fmt="pdf", out=pdf))
+            session.rollback()
+        with factory() as session, session.begin():  # a week of changes not yet recounted
+            session.execute(text("INSERT INTO stale_days (utc_day, marks) SELECT d::date, 1 "
+                                 "FROM generate_series(date '2026-06-01', date '2026-06-07', "
+                                 "interval '1 day') AS d"))
+        with factory() as session:
+            timed("yearly report, PDF, after a week of changes the scheduler has not counted",
+                  lambda: build_report(session, settings=settings, period=year, fmt="pdf",
+                                       out=pdf))
+            session.rollback()
             timed("full table as CSV", lambda: build_report(
                 session, settings=settings, period=year, fmt="csv",
                 out=Path(tmp) / "report-2026.csv"))

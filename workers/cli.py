@@ -325,7 +325,7 @@ def report(
         chosen = parse_period(period, settings.time_zone)
         target = out or Path(f"report-{chosen.label}.{fmt}")
         runtime = _runtime(settings)
-        with runtime.factory() as session:
+        with runtime.factory() as session, session.begin():  # keeps any days it recounted
             count = build_report(session, settings=settings, period=chosen, fmt=fmt, out=target)
     except (PeriodError, ReportError) as err:
         typer.echo(str(err), err=True)

@@ -5,6 +5,7 @@ Every ``scheduler_seconds`` the process holding the ``scheduler`` lease sends on
 overdue cases, satisfaction surveys) and does each item in its own transaction that
 marks it done, so a restart, a second scheduler or a redelivered message never sends
 anything twice, and nothing is lost while no scheduler runs: the next pass finds it.
+Each pass also recounts the reports' daily figures for the days whose cases changed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from config.secrets import secret_key
 from pipeline.db.base import utcnow
 from pipeline.followup.surveys import due_follow_ups, send_follow_up
 from pipeline.leases import release, try_acquire
+from pipeline.reports.days import refresh_daily_figures
 from pipeline.resolution.timed import due_escalations, due_reminders, escalate, remind
 from workers.runtime import Runtime
 
@@ -38,6 +40,7 @@ class TimedReport:
     escalated: list[int] = field(default_factory=list)
     surveyed: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    recounted_days: int = 0
 
 
 Due = Callable[[Session, datetime], list[int]]
@@ -100,12 +103,26 @@ def run_timed_work(runtime: Runtime, *, now: datetime | None = None) -> TimedRep
         getattr(report, name).extend(done)
         for outbound_id in mails:
             runtime.enqueue_outbound(outbound_id)
+    report.recounted_days = _recount_daily_figures(runtime)
     if report.reminded or report.escalated or report.surveyed or report.failed:
         log.info("timed work done", extra={"reminded": len(report.reminded),
                                            "escalated": len(report.escalated),
                                            "surveyed": len(report.surveyed),
                                            "failed": len(report.failed)})
     return report
+
+
+def _recount_daily_figures(runtime: Runtime) -> int:
+    """Keep the reports' daily figures current, so a report finds nothing left to count.
+
+    A failure is logged and left to the next pass: a report recounts what it needs.
+    """
+    try:
+        with runtime.factory() as session, session.begin():
+            return refresh_daily_figures(session, runtime.settings.time_zone)
+    except Exception:
+        log.exception("recounting the daily figures failed")
+        return 0
 
 
 def run_scheduler(runtime: Runtime, stop: threading.Event, *, holder: str) -> None:

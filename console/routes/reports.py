@@ -18,12 +18,7 @@ from pipeline.reports.build import FORMATS, ReportError, build_report, recurring
 from pipeline.reports.export import summary_lines, write_csv, write_xlsx
 from pipeline.reports.notes import notes_for, save_note
 from pipeline.reports.periods import PeriodError, parse_period
-from pipeline.reports.statistics import (
-    close_time_distribution,
-    rows_for,
-    summarise,
-    weekly_by_department,
-)
+from pipeline.reports.statistics import gather, rows_for
 from pipeline.review.search import matching_cases
 
 MEDIA = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8",
@@ -46,14 +41,14 @@ def reports_page(ctx: Ctx) -> Response:
     except PeriodError as err:
         return ctx.render("reports.html", title_key="reports", period=text, error=str(err),
                           status_code=422)
-    summary = summarise(ctx.db, period)
-    weekly = weekly_by_department(ctx.db, period)
+    figures = gather(ctx.db, period)
+    summary, weekly = figures.summary, figures.weekly
     busiest = max((sum(w.values()) for w in weekly.values()), default=0)
-    recurring = recurring_problems(ctx.db, period)
+    recurring = recurring_problems(ctx.db, period, figures)
     return ctx.render(
         "reports.html", title_key="reports", period=period.label,
         lines=summary_lines(summary, ctx.console.departments), weekly=weekly, busiest=busiest,
-        closing=close_time_distribution(ctx.db, period), products=summary.by_product,
+        closing=figures.close_times, products=summary.by_product,
         recurring=recurring, notes=notes_for(ctx.db, (c.key for c in recurring)),
         formats=FORMATS)
 

@@ -6,8 +6,10 @@ Engines are built by the entry points from settings, never at import time.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -83,8 +85,22 @@ def _sqlite_begin_immediate(conn: object) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
 
 
+def insert_for(dialect: str) -> Any:
+    """The dialect's ``insert`` construct, the one with ``on_conflict_do_*`` (upserts).
+
+    Both supported databases spell upserts ``INSERT … ON CONFLICT``; SQLAlchemy keeps
+    the construct per dialect.
+    """
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
 def make_session_factory(engine: Engine) -> sessionmaker:  # type: ignore[type-arg]
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions for the application: they keep the statistics' case facts current."""
+    from pipeline.db.facts import keep_facts_current  # the models import this module
+
+    factory = sessionmaker(engine, expire_on_commit=False)
+    keep_facts_current(factory)
+    return factory
 
 
 def include_for_dialect(dialect: str):  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ Message-ID, an acknowledgment once per case.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,8 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -337,6 +339,96 @@ class FollowUp(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_via: Mapped[str] = mapped_column(String(16), default="")  # link / reply / phone
+
+
+class CaseFacts(Base):
+    """One narrow row per case with every figure the statistics count.
+
+    The period reports aggregate this table alone. Joining a year of cases to their
+    resolutions, deadlines, follow-ups and acknowledgments, and scanning the wide case
+    rows with their complaint texts, took 25 s over a million cases; this table holds
+    only the few columns a report reads. It is derived data: ``pipeline/db/facts.py``
+    rebuilds a case's row from the source rows in the same transaction that changes
+    them, so it commits or rolls back with the change.
+    """
+
+    __tablename__ = "case_facts"
+    __table_args__ = (Index("ix_case_facts_product_received", "product", "received_at"),)
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    department: Mapped[str] = mapped_column(String(32), default="")
+    channel: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(32), default="")
+    product: Mapped[str] = mapped_column(String(200), default="")
+    # The current approved resolution ("" and zero amounts when there is none).
+    method: Mapped[str] = mapped_column(String(32), default="")
+    loss_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
+    compensation_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
+    close_seconds: Mapped[float | None] = mapped_column(Float)  # received → closed
+    ack_seconds: Mapped[float | None] = mapped_column(Float)  # received → acknowledgment sent
+    # For closed cases with a deadline: closed by it? (None otherwise.)
+    deadline_kept: Mapped[bool | None] = mapped_column(Boolean)
+    score: Mapped[int | None] = mapped_column(Integer)  # the satisfaction answer
+
+
+class DailyFigures(Base):
+    """The cases received on one local day, counted per kind of case.
+
+    A report reads the same cases a dozen ways (by department, channel, category,
+    product, handling method, week, closing time, with the previous period beside
+    them). Counting a year of case facts for each costs seconds over a million cases;
+    reading these counts (a few rows per day) costs milliseconds. Rebuilt day by day
+    from the case facts when a day is marked stale (``pipeline/reports/days.py``).
+    """
+
+    __tablename__ = "daily_figures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)  # local, in DailyFiguresState's zone
+    department: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(32))
+    product: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(32))  # a method group, "other", or "" (none yet)
+    cases: Mapped[int] = mapped_column(Integer)
+    loss: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    compensation: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    with_deadline: Mapped[int] = mapped_column(Integer)  # closed cases that had a deadline
+    kept: Mapped[int] = mapped_column(Integer)  # ... and were closed by it
+    scores: Mapped[int] = mapped_column(Integer)  # satisfaction answers
+    score_sum: Mapped[int] = mapped_column(Integer)
+    # Closed cases by time to close: ≤1, 1–3, 3–7, 7–14, 14–30, >30 days.
+    closed_0: Mapped[int] = mapped_column(Integer)
+    closed_1: Mapped[int] = mapped_column(Integer)
+    closed_2: Mapped[int] = mapped_column(Integer)
+    closed_3: Mapped[int] = mapped_column(Integer)
+    closed_4: Mapped[int] = mapped_column(Integer)
+    closed_5: Mapped[int] = mapped_column(Integer)
+
+
+class StaleDay(Base):
+    """A UTC day whose case facts changed since its daily figures were counted.
+
+    Marked in the transaction that changes the facts; ``marks`` is bumped (not left
+    alone) on a repeat so the marking transaction holds the row's lock, and a
+    refresh that removes the mark waits for it to commit before counting again.
+    """
+
+    __tablename__ = "stale_days"
+
+    utc_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    marks: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class DailyFiguresState(Base):
+    """The time zone the daily figures were counted in (one row); refreshes lock it."""
+
+    __tablename__ = "daily_figures_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    time_zone: Mapped[str] = mapped_column(String(64))
 
 
 class User(Base):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.settings import Settings
 from pipeline.cases.events import record_event
 from pipeline.db.base import utcnow
+from pipeline.db.facts import refresh_facts
 from pipeline.db.models import Case, CaseEvent, OutboundMail
 from pipeline.outbound.transport import MailTransport, PermanentSendError, TransientSendError
 
@@ -139,6 +140,8 @@ def _mark_sent(factory: sessionmaker[Session], outbound_ids: list[int]) -> None:
                 for r in rows
             ],
         )
+        # A Core UPDATE passes the session hook by: the time to acknowledge is a fact.
+        refresh_facts(session, (r.case_id for r in rows if r.kind == "acknowledgment"))
 
 
 def _release(factory: sessionmaker[Session], outbound_id: int, error: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from itertools import islice
 from pathlib import Path
 
-from sqlalchemy import func, literal, select, text
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from config.departments import load_departments
@@ -29,81 +29,45 @@ from pipeline.reports.notes import notes_for
 from pipeline.reports.periods import Period
 from pipeline.reports.recurring import CaseSignal, Cluster, find_recurring
 from pipeline.reports.statistics import (
-    close_time_distribution,
-    summarise,
+    TEXT_SIMILARITY_MAX_CASES,
+    PeriodFigures,
+    gather,
     table_rows,
-    weekly_by_department,
 )
 
 FORMATS = ("pdf", "xlsx", "csv")
 RECURRING_TEXT_CHARS = 300
-MAX_LARGE_CLUSTERS = 50
-TEXT_SIMILARITY_MAX_CASES = 20_000
-"""Above this many cases (a busy year) recurring problems are found by product and
-category only: comparing every complaint's text with every other's would dominate the
-report's time, and the monthly reports have already flagged the text clusters."""
 
 
 class ReportError(ValueError):
     """A report that cannot be made as asked; the message is for the user."""
 
 
-_DENSE_SQL = """
-SELECT value, count(*) AS size, min(received_at), max(received_at),
-       (array_agg(reference ORDER BY received_at))[1:20]
-FROM (
-  SELECT {column} AS value, received_at, reference,
-         count(*) OVER (PARTITION BY {column} ORDER BY received_at
-                        RANGE BETWEEN make_interval(days => :window) PRECEDING
-                        AND CURRENT ROW) AS n
-  FROM cases
-  WHERE received_at >= :start AND received_at < :end AND {column} <> ''
-) AS windows
-GROUP BY value HAVING max(n) >= :min_cases
-ORDER BY size DESC LIMIT :limit
-"""
+def recurring_problems(session: Session, period: Period, figures: PeriodFigures) -> list[Cluster]:
+    """Clusters of related complaints received in the period.
 
-
-def _dense_values_sql(session: Session, period: Period, column: str, window_days: int = 30,
-                      min_cases: int = 3) -> list[Cluster]:
-    """Products or categories with ``min_cases`` cases within some window, in one query.
-
-    For periods too large to load (PostgreSQL): a window count per value, then one row
-    per flagged value with its size, dates and first references.
+    Large periods on PostgreSQL come found in SQL with the figures; otherwise the
+    cases are compared here, by text too unless there are too many for that.
     """
-    assert column in ("product", "category")  # a column name, never user input
+    if figures.recurring is not None:
+        return figures.recurring
     start, end = period.bounds()
-    rows = session.execute(text(_DENSE_SQL.format(column=column)), {
-        "window": window_days, "start": start, "end": end, "min_cases": min_cases,
-        "limit": MAX_LARGE_CLUSTERS}).all()
-    return [Cluster(key=f"{column}:{refs[0]}", signal=column, value=str(value),
-                    references=tuple(refs), first=first.date(), last=last.date(), size=size)
-            for value, size, first, last, refs in rows]
-
-
-def recurring_problems(session: Session, period: Period) -> list[Cluster]:
-    """Clusters of related complaints received in the period."""
-    start, end = period.bounds()
-    in_period = (Case.received_at >= start, Case.received_at < end)
-    count = session.scalar(select(func.count()).select_from(Case).where(*in_period)) or 0
-    if count > TEXT_SIMILARITY_MAX_CASES and session.get_bind().dialect.name == "postgresql":
-        return [*_dense_values_sql(session, period, "product"),
-                *_dense_values_sql(session, period, "category")]
-    with_text = count <= TEXT_SIMILARITY_MAX_CASES
+    with_text = figures.summary.cases <= TEXT_SIMILARITY_MAX_CASES
     text = (func.substr(Case.subject + " " + Case.what_happened, 1, RECURRING_TEXT_CHARS)
             if with_text else literal(""))
     rows = session.execute(
         select(Case.reference, Case.received_at, Case.product, Case.category, text)
-        .where(*in_period, (Case.product != "") | (Case.category != "") | literal(with_text))
+        .where(Case.received_at >= start, Case.received_at < end,
+               (Case.product != "") | (Case.category != "") | literal(with_text))
     ).all()
     signals = [CaseSignal(ref, received.date(), product, category, body or "")
                for ref, received, product, category, body in rows]
     return find_recurring(signals, text=with_text)
 
 
-def _recurring_with_notes(session: Session, period: Period
+def _recurring_with_notes(session: Session, period: Period, figures: PeriodFigures
                           ) -> list[tuple[str, str, int, tuple[str, ...], str]]:
-    clusters = recurring_problems(session, period)
+    clusters = recurring_problems(session, period, figures)
     notes = notes_for(session, (c.key for c in clusters))
     return [(c.signal, c.value, c.count, c.references,
              notes[c.key].note if c.key in notes else "") for c in clusters]
@@ -119,19 +83,19 @@ def build_report(session: Session, *, settings: Settings, period: Period, fmt: s
     if fmt == "csv":
         with out.open("w", encoding="utf-8-sig", newline="") as stream:
             return write_csv(stream, table_rows(session, period), departments, zone)
-    summary = summarise(session, period)
+    figures = gather(session, period)
+    summary = figures.summary
     if fmt == "xlsx":
         return write_xlsx(out, summary, table_rows(session, period), departments, zone)
     weekly = {week: {department_name(departments, d) if d else "—": n for d, n in counts.items()}
-              for week, counts in weekly_by_department(session, period).items()}
+              for week, counts in figures.weekly.items()}
     rows = [row_values(r, departments, zone)
             for r in islice(table_rows(session, period), MAX_ROWS)]
     content = ReportContent(
         title=f"客户投诉统计表 Complaint statistics {period.label}",
         company=settings.company_name, summary=summary_lines(summary, departments),
-        weekly=weekly, close_times=close_time_distribution(session, period),
-        top_products=summary.by_product,
-        recurring=_recurring_with_notes(session, period),
+        weekly=weekly, close_times=figures.close_times, top_products=summary.by_product,
+        recurring=_recurring_with_notes(session, period, figures),
         headers=HEADERS, rows=rows, more_rows=max(0, summary.cases - len(rows)),
     )
     out.write_bytes(render_report(content, font=letter_font(settings.pdf_font_path).name))

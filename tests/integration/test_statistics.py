@@ -16,13 +16,10 @@ from config.policies import load_policies
 from config.settings import Settings
 from pipeline.db.models import Case, CaseDeadline, FollowUp, OutboundMail, Resolution
 from pipeline.followup.surveys import record_answer, send_follow_up
+from pipeline.reports import statistics as statistics_module
 from pipeline.reports.periods import parse_period
-from pipeline.reports.statistics import (
-    close_time_distribution,
-    summarise,
-    table_rows,
-    weekly_by_department,
-)
+from pipeline.reports.recurring import CaseSignal, Cluster, find_recurring
+from pipeline.reports.statistics import gather, table_rows
 from pipeline.resolution.closure import record_agreement
 from pipeline.resolution.proposals import Proposal
 from pipeline.resolution.workflow import approve_proposal, submit_proposal
@@ -138,7 +135,7 @@ def test_monthly_figures_match_an_independent_count(runtime: Runtime) -> None:
     _build(runtime)
     expected = _independent(runtime, "2026-11")
     with runtime.factory() as session:
-        summary = summarise(session, parse_period("2026-11", SHANGHAI))
+        summary = gather(session, parse_period("2026-11", SHANGHAI)).summary
         rows = list(table_rows(session, parse_period("2026-11", SHANGHAI)))
     assert summary.cases == expected["cases"] == 6
     assert summary.by_department == dict(expected["by_department"])  # type: ignore[call-overload]
@@ -166,8 +163,8 @@ def test_monthly_figures_match_an_independent_count(runtime: Runtime) -> None:
 def test_chart_data_buckets_weeks_and_close_times(runtime: Runtime) -> None:
     _build(runtime)
     with runtime.factory() as session:
-        weeks = weekly_by_department(session, parse_period("2026-11", SHANGHAI))
-        closing = close_time_distribution(session, parse_period("2026-11", SHANGHAI))
+        figures = gather(session, parse_period("2026-11", SHANGHAI))
+    weeks, closing = figures.weekly, figures.close_times
     # Mondays of the local weeks: 2 Nov 2026 was a Monday, 30 Nov is one too.
     assert sorted(weeks) == ["2026-11-02", "2026-11-09", "2026-11-16", "2026-11-30"]
     assert weeks["2026-11-02"] == {"quality": 2}
@@ -180,10 +177,39 @@ def test_chart_data_buckets_weeks_and_close_times(runtime: Runtime) -> None:
 def test_periods_use_the_local_calendar_and_empty_periods_are_zero(runtime: Runtime) -> None:
     _build(runtime)
     with runtime.factory() as session:
-        quarter = summarise(session, parse_period("2026-Q4", SHANGHAI))
-        year = summarise(session, parse_period("2026", SHANGHAI))
-        empty = summarise(session, parse_period("2025-03", SHANGHAI))
+        quarter = gather(session, parse_period("2026-Q4", SHANGHAI)).summary
+        year = gather(session, parse_period("2026", SHANGHAI)).summary
+        empty = gather(session, parse_period("2025-03", SHANGHAI)).summary
     assert quarter.cases == year.cases == 8
     assert year.previous["cases"] == 0
     assert (empty.cases, empty.loss_total, empty.median_days_to_close) == (0, Decimal(0), None)
     assert empty.within_deadline_share is None
+
+
+def test_large_periods_find_recurring_products_and_categories_in_sql(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy year's clusters come from SQL (PostgreSQL); they match a case-by-case count."""
+    _build(runtime)
+    monkeypatch.setattr(statistics_module, "TEXT_SIMILARITY_MAX_CASES", 2)
+    quarter = parse_period("2026-Q4", SHANGHAI)
+    with runtime.factory() as session:
+        figures = gather(session, quarter)
+        start, end = quarter.bounds()
+        signals = [CaseSignal(ref, received.date(), product, category, "")
+                   for ref, received, product, category in session.execute(
+                       select(Case.reference, Case.received_at, Case.product, Case.category)
+                       .where(Case.received_at >= start, Case.received_at < end))]
+    if runtime.engine.dialect.name != "postgresql":
+        assert figures.recurring is None  # SQLite compares the cases in Python
+        return
+    assert figures.recurring is not None
+
+    def described(clusters: list[Cluster]) -> list[tuple[object, ...]]:
+        return sorted((c.signal, c.value, c.count, c.references, c.first, c.last)
+                      for c in clusters)
+
+    expected = find_recurring(signals, text=False)
+    assert described(figures.recurring) == described(expected)
+    assert {(c.signal, c.value, c.count) for c in expected} == {
+        ("product", "KT-200 电水壶", 3), ("category", "quality", 3)}

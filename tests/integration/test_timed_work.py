@@ -13,7 +13,7 @@ from config.policies import load_policies
 from config.settings import Settings
 from pipeline.cases.lifecycle import move
 from pipeline.db.base import utcnow
-from pipeline.db.models import Case, CaseDeadline, CaseEvent, FollowUp, OutboundMail
+from pipeline.db.models import Case, CaseDeadline, CaseEvent, DailyFigures, FollowUp, OutboundMail
 from pipeline.resolution.closure import close
 from pipeline.resolution.deadlines import Handler, set_deadline
 from tests.support import mails
@@ -107,3 +107,14 @@ def test_the_scheduler_process_nudges_the_actor_until_the_work_is_done(runtime: 
         events = session.scalars(select(CaseEvent).where(CaseEvent.action == "escalated")).all()
         assert len(events) == 1
         assert session.scalars(select(FollowUp)).all() == []
+
+
+def test_each_pass_recounts_the_daily_figures_of_changed_days(runtime: Runtime) -> None:
+    first = run_timed_work(runtime)
+    assert first.recounted_days == 3  # the complaint's UTC day touches three local days
+    assert run_timed_work(runtime).recounted_days == 0  # nothing changed since
+    with runtime.factory() as session, session.begin():
+        session.scalars(select(Case)).one().product = "KT-200"
+    assert run_timed_work(runtime).recounted_days == 3
+    with runtime.factory() as session:
+        assert session.scalars(select(DailyFigures.product)).all() == ["KT-200"]

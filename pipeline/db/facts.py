@@ -1,0 +1,191 @@
+"""Keeping ``case_facts`` in step with the rows its figures come from.
+
+A case's facts row is rebuilt from its case, current approved resolution, deadline,
+follow-up and acknowledgment by one ``INSERT … SELECT … ON CONFLICT DO UPDATE``.
+Rebuilding (rather than adjusting counters) makes every refresh idempotent: running it
+twice, or again after a crash, gives the same row.
+
+Each refresh also marks the UTC days of the cases' old and new facts stale, so the
+daily figures the reports read are recounted for those days (``pipeline/reports/days.py``).
+
+Who calls it: a session hook after every flush that touched one of those rows, in the
+same transaction, so nothing has to catch up after a crash and no code path can forget
+it. The only writes that bypass the ORM (the outbox marking mail sent) call
+:func:`refresh_facts` themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    Float,
+    and_,
+    case,
+    cast,
+    delete,
+    event,
+    exists,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.orm import Session, UOWTransaction, aliased, sessionmaker
+from sqlalchemy.sql import ColumnElement, Select
+
+from pipeline.db.base import insert_for
+from pipeline.db.models import (
+    Case,
+    CaseDeadline,
+    CaseFacts,
+    DailyFiguresState,
+    FollowUp,
+    OutboundMail,
+    Resolution,
+    StaleDay,
+)
+
+_BATCH = 500
+
+
+def seconds_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[float]:
+    """``later - earlier`` in seconds, in SQL, on PostgreSQL and SQLite alike."""
+    if dialect == "postgresql":
+        return cast(func.extract("epoch", later - earlier), Float)
+    return cast((func.julianday(later) - func.julianday(earlier)) * 86400.0, Float)
+
+
+def current_resolution() -> ColumnElement[bool]:
+    """The join condition from a case to its current approved resolution.
+
+    A reopened case can have two approved versions; only the newest counts. Written as
+    a join with an anti-join (not a GROUP BY over all resolutions) so the database
+    joins only the selected cases, with the ``resolutions.case_id`` index.
+    """
+    newer = aliased(Resolution)
+    return and_(
+        Resolution.case_id == Case.id, Resolution.status == "approved",
+        ~exists().where(newer.case_id == Resolution.case_id, newer.status == "approved",
+                        newer.version > Resolution.version),
+    )
+
+
+def facts_query(dialect: str) -> Select[*tuple[Any, ...]]:
+    """Each case's facts row, in the column order of :data:`FACT_COLUMNS`."""
+    acknowledged = (
+        select(func.min(OutboundMail.sent_at))
+        .where(OutboundMail.case_id == Case.id, OutboundMail.kind == "acknowledgment",
+               OutboundMail.sent_at.is_not(None))
+        .scalar_subquery()
+    )
+    kept = case((and_(Case.closed_at.is_not(None), CaseDeadline.due_at.is_not(None)),
+                 Case.closed_at <= CaseDeadline.due_at), else_=None)
+    return (
+        select(
+            Case.id, Case.reference, Case.received_at, func.coalesce(Case.department, ""),
+            Case.channel, Case.category, Case.product,
+            func.coalesce(Resolution.method, ""), func.coalesce(Resolution.loss_amount, 0),
+            func.coalesce(Resolution.compensation_amount, 0),
+            seconds_between(dialect, Case.closed_at, Case.received_at),
+            seconds_between(dialect, acknowledged, Case.received_at),
+            kept, FollowUp.score,
+        )
+        .select_from(Case)
+        .outerjoin(Resolution, current_resolution())
+        .outerjoin(CaseDeadline, CaseDeadline.case_id == Case.id)
+        .outerjoin(FollowUp, FollowUp.case_id == Case.id)
+    )
+
+
+FACT_COLUMNS = (
+    "case_id", "reference", "received_at", "department", "channel", "category", "product",
+    "method", "loss_amount", "compensation_amount", "close_seconds", "ack_seconds",
+    "deadline_kept", "score",
+)
+
+
+def _upsert(session: Session, rows: Select[*tuple[Any, ...]]) -> None:
+    insert = insert_for(session.get_bind().dialect.name)
+    statement = insert(CaseFacts).from_select(FACT_COLUMNS, rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=[CaseFacts.case_id],
+        set_={name: statement.excluded[name] for name in FACT_COLUMNS[1:]},
+    )
+    session.connection().execute(statement)
+
+
+def refresh_facts(session: Session, case_ids: Iterable[int]) -> None:
+    """Rebuild the facts of these cases from their current rows.
+
+    The case rows are locked first (in id order, so two refreshes never deadlock).
+    Without the lock two transactions changing the same case at once could each
+    compute the facts from a snapshot missing the other's change, and the later
+    upsert would store stale figures; with it the second waits and then reads both.
+    """
+    ids = sorted({int(i) for i in case_ids if i is not None})
+    dialect = session.get_bind().dialect.name
+    connection = session.connection()
+    for start in range(0, len(ids), _BATCH):
+        chunk = ids[start : start + _BATCH]
+        if dialect == "postgresql":
+            connection.execute(select(Case.id).where(Case.id.in_(chunk))
+                               .order_by(Case.id).with_for_update())
+        _mark_stale(session, chunk)  # the days the cases were counted in (it may move)
+        _upsert(session, facts_query(dialect).where(Case.id.in_(chunk)))
+        _mark_stale(session, chunk)  # the days they are counted in now
+
+
+def utc_day(dialect: str, moment: Any) -> ColumnElement[Any]:
+    """The UTC calendar day of a stored time, in SQL."""
+    if dialect == "postgresql":
+        return cast(func.timezone("UTC", moment), Date)
+    return func.date(moment)
+
+
+def _mark_stale(session: Session, case_ids: list[int]) -> None:
+    """Mark the UTC days of these cases' facts for recounting in the daily figures."""
+    dialect = session.get_bind().dialect.name
+    days = (select(utc_day(dialect, CaseFacts.received_at), literal(1))
+            .where(CaseFacts.case_id.in_(case_ids)).distinct())
+    statement = insert_for(dialect)(StaleDay).from_select(["utc_day", "marks"], days)
+    statement = statement.on_conflict_do_update(index_elements=[StaleDay.utc_day],
+                                                set_={"marks": StaleDay.marks + 1})
+    session.connection().execute(statement)
+
+
+def rebuild_all_facts(session: Session) -> int:
+    """Rebuild every case's facts (after a bulk load or a repair); returns the count.
+
+    The daily figures are then recounted from scratch at their next refresh.
+    """
+    dialect = session.get_bind().dialect.name
+    _upsert(session, facts_query(dialect).where(literal(True)))
+    session.connection().execute(delete(DailyFiguresState))
+    return session.scalar(select(func.count()).select_from(CaseFacts)) or 0
+
+
+def _touched_cases(session: Session) -> set[int]:
+    """Cases whose figures the objects about to be flushed may change."""
+    touched: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Case):
+            touched.add(obj.id)
+        elif isinstance(obj, OutboundMail):
+            if obj.kind == "acknowledgment":
+                touched.add(obj.case_id)
+        elif isinstance(obj, Resolution | CaseDeadline | FollowUp):
+            touched.add(obj.case_id)
+    return touched
+
+
+def _refresh_after_flush(session: Session, _context: UOWTransaction) -> None:
+    touched = _touched_cases(session)
+    if touched:
+        refresh_facts(session, touched)
+
+
+def keep_facts_current(factory: sessionmaker[Session]) -> None:
+    """Make every session from ``factory`` refresh the facts of the cases it changes."""
+    event.listen(factory, "after_flush", _refresh_after_flush)

@@ -1,0 +1,115 @@
+"""The case facts the statistics read stay equal to what the source rows say."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from alembic import command
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from config.settings import Settings
+from pipeline.db.facts import facts_query, rebuild_all_facts
+from pipeline.db.migrate import alembic_config
+from pipeline.db.models import Case, CaseFacts
+from tests.integration.test_statistics import _build
+from tests.support import mails
+from workers.app import build_runtime
+from workers.inline import ingest_bytes
+from workers.runtime import Runtime
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    runtime = build_runtime(settings)
+    yield runtime
+    runtime.engine.dispose()
+
+
+def _stored(session: Session) -> dict[int, tuple[Any, ...]]:
+    rows = session.execute(select(CaseFacts).order_by(CaseFacts.case_id)).scalars()
+    return {f.case_id: (f.reference, f.received_at, f.department, f.channel, f.category,
+                        f.product, f.method, Decimal(f.loss_amount),
+                        Decimal(f.compensation_amount), f.close_seconds, f.ack_seconds,
+                        f.deadline_kept, f.score) for f in rows}
+
+
+def _recomputed(session: Session) -> dict[int, tuple[Any, ...]]:
+    """The facts as the source rows give them now, computed from scratch."""
+    dialect = session.get_bind().dialect.name
+    rows = session.execute(facts_query(dialect)).all()
+    return {r[0]: (r[1], r[2], r[3], r[4], r[5], r[6], r[7], Decimal(r[8]), Decimal(r[9]),
+                   r[10], r[11], None if r[12] is None else bool(r[12]), r[13]) for r in rows}
+
+
+def _assert_same(stored: dict[int, tuple[Any, ...]], fresh: dict[int, tuple[Any, ...]]) -> None:
+    assert stored.keys() == fresh.keys()
+    for case_id, row in stored.items():
+        expected = fresh[case_id]
+        assert row[:9] == expected[:9], case_id
+        for mine, theirs in zip(row[9:11], expected[9:11], strict=True):  # seconds
+            assert (mine is None) == (theirs is None)
+            if mine is not None:
+                assert mine == pytest.approx(theirs, abs=0.01)
+        assert row[11:] == expected[11:], case_id
+
+
+def test_facts_follow_every_step_of_the_workflow(runtime: Runtime) -> None:
+    """Routing, proposals, approval, agreement, surveys and edits all reach the facts."""
+    _build(runtime)
+    with runtime.factory() as session:
+        stored, fresh = _stored(session), _recomputed(session)
+        cases = session.scalar(select(Case.id).order_by(Case.id.desc()).limit(1))
+    assert len(stored) == 8 and cases in stored
+    _assert_same(stored, fresh)
+    closed = [row for row in stored.values() if row[9] is not None]
+    assert len(closed) == 4
+    assert {row[6] for row in stored.values()} == {
+        "", "compensation", "replacement", "return", "discount"}
+    assert sorted(row[12] for row in stored.values() if row[12] is not None) == [2, 4, 5]
+    assert all(row[10] is not None for row in stored.values())  # every ack was sent
+
+
+def test_acknowledgment_sent_by_the_outbox_reaches_the_facts(runtime: Runtime) -> None:
+    """The outbox marks mail sent with a Core UPDATE, which the session hook cannot see."""
+    ingest_bytes(runtime, mails.complaint(sender="Li Wei <li@x.example>"), name="1.eml")
+    with runtime.factory() as session:
+        facts = session.scalars(select(CaseFacts)).one()
+        assert facts.ack_seconds is not None and facts.ack_seconds >= 0
+        assert facts.channel == "email" and facts.method == "" and facts.score is None
+        _assert_same(_stored(session), _recomputed(session))
+
+
+def test_a_rolled_back_change_leaves_the_facts_as_they_were(runtime: Runtime) -> None:
+    ingest_bytes(runtime, mails.complaint(sender="Li Wei <li@x.example>"), name="1.eml")
+    with runtime.factory() as session:
+        before = _stored(session)
+    with runtime.factory() as session:
+        case = session.scalars(select(Case)).one()
+        case.department, case.product = "quality", "KT-200"
+        session.flush()
+        assert session.scalars(select(CaseFacts)).one().product == "KT-200"
+        session.rollback()
+    with runtime.factory() as session:
+        assert _stored(session) == before
+
+
+def test_rebuild_and_the_migration_backfill_give_the_same_facts(runtime: Runtime) -> None:
+    """Existing databases get their facts from migration 0006; repairs from a rebuild."""
+    _build(runtime)
+    with runtime.factory() as session:
+        expected = _stored(session)
+    with runtime.factory() as session, session.begin():
+        session.execute(delete(CaseFacts))
+    with runtime.factory() as session, session.begin():
+        assert rebuild_all_facts(session) == 8
+    with runtime.factory() as session:
+        _assert_same(_stored(session), expected)
+    config = alembic_config(runtime.settings.effective_database_url)
+    command.downgrade(config, "0005")
+    command.upgrade(config, "head")
+    with runtime.factory() as session:
+        _assert_same(_stored(session), expected)
