@@ -153,7 +153,7 @@ def main() -> None:
                                                fmt="pdf", out=pdf))
             session.rollback()
         with factory() as session, session.begin():  # a week of changes not yet recounted
-            session.execute(text("INSERT INTO stale_days (utc_day, marks) SELECT d::date, 1 "
+            session.execute(text("INSERT INTO stale_marks (utc_day) SELECT d::date "
                                  "FROM generate_series(date '2026-06-01', date '2026-06-07', "
                                  "interval '1 day') AS d"))
         with factory() as session:

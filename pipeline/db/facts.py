@@ -8,9 +8,11 @@ twice, or again after a crash, gives the same row.
 Each refresh also marks the UTC days of the cases' old and new facts stale, so the
 daily figures the reports read are recounted for those days (``pipeline/reports/days.py``).
 
-Who calls it: a session hook after every flush that touched one of those rows, in the
-same transaction, so nothing has to catch up after a crash and no code path can forget
-it. The only writes that bypass the ORM (the outbox marking mail sent) call
+Who calls it: session hooks note every case whose rows a flush touched and rebuild
+their facts once, just before the transaction commits and inside it, so nothing has to
+catch up after a crash and no code path can forget it. (Once per transaction, not per
+flush: an intake transaction flushes several times, and each rebuild costs four
+statements.) The only writes that bypass the ORM (the outbox marking mail sent) call
 :func:`refresh_facts` themselves.
 """
 
@@ -29,10 +31,11 @@ from sqlalchemy import (
     event,
     exists,
     func,
+    insert,
     literal,
     select,
 )
-from sqlalchemy.orm import Session, UOWTransaction, aliased, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction, aliased, sessionmaker
 from sqlalchemy.sql import ColumnElement, Select
 
 from pipeline.db.base import insert_for
@@ -44,7 +47,7 @@ from pipeline.db.models import (
     FollowUp,
     OutboundMail,
     Resolution,
-    StaleDay,
+    StaleMark,
 )
 
 _BATCH = 500
@@ -147,12 +150,9 @@ def utc_day(dialect: str, moment: Any) -> ColumnElement[Any]:
 def _mark_stale(session: Session, case_ids: list[int]) -> None:
     """Mark the UTC days of these cases' facts for recounting in the daily figures."""
     dialect = session.get_bind().dialect.name
-    days = (select(utc_day(dialect, CaseFacts.received_at), literal(1))
+    days = (select(utc_day(dialect, CaseFacts.received_at))
             .where(CaseFacts.case_id.in_(case_ids)).distinct())
-    statement = insert_for(dialect)(StaleDay).from_select(["utc_day", "marks"], days)
-    statement = statement.on_conflict_do_update(index_elements=[StaleDay.utc_day],
-                                                set_={"marks": StaleDay.marks + 1})
-    session.connection().execute(statement)
+    session.connection().execute(insert(StaleMark).from_select(["utc_day"], days))
 
 
 def rebuild_all_facts(session: Session) -> int:
@@ -180,12 +180,33 @@ def _touched_cases(session: Session) -> set[int]:
     return touched
 
 
-def _refresh_after_flush(session: Session, _context: UOWTransaction) -> None:
-    touched = _touched_cases(session)
+_TOUCHED = "case_facts_touched"
+
+
+def _note_touched(session: Session, _context: UOWTransaction) -> None:
+    session.info.setdefault(_TOUCHED, set()).update(_touched_cases(session))
+
+
+def _refresh_before_commit(session: Session) -> None:
+    """Rebuild the facts of every case the transaction changed, once, just before it ends.
+
+    Savepoint commits are left alone: their changes are part of the outer transaction.
+    """
+    if session.in_nested_transaction():
+        return
+    session.flush()  # the last changes note their cases too
+    touched = session.info.pop(_TOUCHED, set())
     if touched:
         refresh_facts(session, touched)
 
 
+def _forget_touched(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the whole transaction is over (committed or not)
+        session.info.pop(_TOUCHED, None)
+
+
 def keep_facts_current(factory: sessionmaker[Session]) -> None:
     """Make every session from ``factory`` refresh the facts of the cases it changes."""
-    event.listen(factory, "after_flush", _refresh_after_flush)
+    event.listen(factory, "after_flush", _note_touched)
+    event.listen(factory, "before_commit", _refresh_before_commit)
+    event.listen(factory, "after_transaction_end", _forget_touched)

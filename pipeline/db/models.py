@@ -408,18 +408,20 @@ class DailyFigures(Base):
     closed_5: Mapped[int] = mapped_column(Integer)
 
 
-class StaleDay(Base):
+class StaleMark(Base):
     """A UTC day whose case facts changed since its daily figures were counted.
 
-    Marked in the transaction that changes the facts; ``marks`` is bumped (not left
-    alone) on a repeat so the marking transaction holds the row's lock, and a
-    refresh that removes the mark waits for it to commit before counting again.
+    Each transaction that changes facts adds its own marks and never updates a shared
+    row: one row per day would make every intake wait for the one before it to
+    commit. A refresh removes the marks it can see, which are those of committed
+    changes only, and recounts their days; a change still in flight keeps its mark
+    for the next refresh.
     """
 
-    __tablename__ = "stale_days"
+    __tablename__ = "stale_marks"
 
-    utc_day: Mapped[date] = mapped_column(Date, primary_key=True)
-    marks: Mapped[int] = mapped_column(Integer, default=1)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    utc_day: Mapped[date] = mapped_column(Date)
 
 
 class DailyFiguresState(Base):

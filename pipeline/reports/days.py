@@ -7,7 +7,8 @@ counts (``daily_figures``, a few rows per day) answer each in milliseconds.
 
 How they stay exact: every change to a case's facts marks the UTC days of its old and
 new facts stale in the same transaction (``pipeline/db/facts.py``). A refresh removes
-the marks and recounts the local days those UTC days touch, from the facts. The
+the marks of committed changes (the only ones it can see) and recounts the local days
+those UTC days touch, from the facts; a change still in flight keeps its mark. The
 scheduler refreshes every pass, so a report usually finds nothing stale; a report
 refreshes first anyway, so it never reads a count older than the facts. Refreshes lock
 the one state row, so two never recount the same day at once.
@@ -29,7 +30,7 @@ from sqlalchemy.sql import ColumnElement
 
 from pipeline.db.base import insert_for
 from pipeline.db.facts import utc_day
-from pipeline.db.models import CaseFacts, DailyFigures, DailyFiguresState, StaleDay
+from pipeline.db.models import CaseFacts, DailyFigures, DailyFiguresState, StaleMark
 from pipeline.reports.periods import Period
 
 METHOD_GROUPS = ("compensation", "return", "discount")
@@ -106,12 +107,9 @@ def _recount_everything(session: Session) -> None:
     """Forget every count and mark every day that has cases stale."""
     connection = session.connection()
     connection.execute(delete(DailyFigures))
-    connection.execute(delete(StaleDay))
+    connection.execute(delete(StaleMark))
     day = utc_day(connection.dialect.name, CaseFacts.received_at)
-    every_day = insert_for(connection.dialect.name)(StaleDay).from_select(
-        ["utc_day", "marks"], select(day, literal(1)).where(literal(True)).distinct())
-    # A change committing meanwhile may have marked a day too: one mark is enough.
-    connection.execute(every_day.on_conflict_do_nothing(index_elements=[StaleDay.utc_day]))
+    connection.execute(insert(StaleMark).from_select(["utc_day"], select(day).distinct()))
 
 
 def _local_days(utc_days: Iterable[date]) -> list[date]:
@@ -124,15 +122,15 @@ def _local_days(utc_days: Iterable[date]) -> list[date]:
 
 def refresh_daily_figures(session: Session, time_zone: str) -> int:
     """Recount the stale days in the caller's transaction; returns how many days."""
-    has_stale = session.scalar(select(StaleDay.utc_day).limit(1)) is not None
+    has_stale = session.scalar(select(StaleMark.id).limit(1)) is not None
     state = session.scalar(select(DailyFiguresState.time_zone))
     if not has_stale and state == time_zone:
         return 0  # nothing changed since the last count: no lock needed
     if not _locked_state(session, time_zone):
         _recount_everything(session)
-    # Removing the marks first matters: a transaction still changing facts holds the
-    # lock on its mark, so this waits for it and the counts below then include it.
-    stale = session.connection().execute(delete(StaleDay).returning(StaleDay.utc_day))
+    # Only committed changes' marks are visible, so only they are removed; a change
+    # committing while this counts keeps its mark, and the next refresh recounts it.
+    stale = session.connection().execute(delete(StaleMark).returning(StaleMark.utc_day))
     days = _local_days(_as_date(d) for d in stale.scalars())
     zone = ZoneInfo(time_zone)
     for day in days:

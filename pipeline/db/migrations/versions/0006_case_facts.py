@@ -88,10 +88,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_daily_figures'))
     )
     op.create_index(op.f('ix_daily_figures_day'), 'daily_figures', ['day'], unique=False)
-    op.create_table('stale_days',
+    op.create_table('stale_marks',
+    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('utc_day', sa.Date(), nullable=False),
-    sa.Column('marks', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('utc_day', name=op.f('pk_stale_days'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stale_marks'))
     )
     op.create_table('daily_figures_state',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -104,7 +104,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('daily_figures_state')
-    op.drop_table('stale_days')
+    op.drop_table('stale_marks')
     op.drop_index(op.f('ix_daily_figures_day'), table_name='daily_figures')
     op.drop_table('daily_figures')
     op.drop_index('ix_case_facts_product_received', table_name='case_facts')
