@@ -53,13 +53,24 @@ def write_csv(stream: IO[str], rows: Iterable[TableRow], departments: Sequence[D
     return count
 
 
+def duration(hours: float | None) -> str:
+    """A median time as people say it: in minutes, hours or days."""
+    if hours is None:
+        return "—"
+    if hours * 60 < 1:
+        return "不到 1 分钟 under a minute"
+    if hours < 1:
+        return f"{hours * 60:.0f} 分钟 min"
+    if hours < 48:
+        return f"{hours:.1f} 小时 h"
+    return f"{hours / 24:.1f} 天 days"
+
+
 def summary_lines(summary: Summary, departments: Sequence[Department]) -> list[tuple[str, str]]:
     """The summary as (label, value) lines, shared by the XLSX sheet and the PDF."""
     def share(value: float | None) -> str:
         return "—" if value is None else f"{value:.0%}"
 
-    def number(value: float | None, unit: str) -> str:
-        return "—" if value is None else f"{value:g} {unit}"
 
     previous = summary.previous
     change = summary.cases - int(previous.get("cases", 0))
@@ -71,8 +82,10 @@ def summary_lines(summary: Summary, departments: Sequence[Department]) -> list[t
         ("赔偿金额合计 Total compensation (CNY)", f"{summary.compensation_total:,.2f}"),
         ("按期解决 Resolved within deadline", share(summary.within_deadline_share)),
         ("受理确认中位时间 Median time to acknowledge",
-         number(summary.median_hours_to_acknowledge, "h")),
-        ("结案中位时间 Median time to close", number(summary.median_days_to_close, "d")),
+         duration(summary.median_hours_to_acknowledge)),
+        ("结案中位时间 Median time to close",
+         duration(None if summary.median_days_to_close is None
+                  else summary.median_days_to_close * 24)),
         ("满意度 Satisfaction (1–5)",
          "—" if summary.satisfaction_average is None
          else f"{summary.satisfaction_average} ({summary.satisfaction_answers})"),
