@@ -7,9 +7,10 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
-from dramatiq import Worker
+from dramatiq import Broker, Worker
 
 from workers.folder_poller import FolderPoller
 from workers.runtime import Runtime
@@ -77,8 +78,28 @@ def start_workers(runtime: Runtime, queues: set[str] | None = None) -> list[Work
     if mail_queues:
         workers.append(start_worker(runtime, mail_queues))
     if OCR_QUEUE in wanted:
-        workers.append(start_worker(runtime, {OCR_QUEUE}, threads=runtime.settings.ocr_threads))
+        with _second_worker_expected(runtime.broker):
+            workers.append(start_worker(runtime, {OCR_QUEUE},
+                                        threads=runtime.settings.ocr_threads))
     return workers
+
+
+@contextmanager
+def _second_worker_expected(broker: Broker) -> Iterator[None]:
+    """Silence dramatiq's warning that a second worker adds its middleware again.
+
+    Each worker registers its own ``_WorkerMiddleware`` on the broker, and dramatiq
+    warns about any second middleware of a type. Two workers on one broker is what we
+    mean here; the warning would only alarm whoever reads the start-up output.
+    """
+    def not_that_warning(record: logging.LogRecord) -> bool:
+        return "middleware of the same type twice" not in record.getMessage()
+
+    broker.logger.addFilter(not_that_warning)
+    try:
+        yield
+    finally:
+        broker.logger.removeFilter(not_that_warning)
 
 
 def serve(
