@@ -85,6 +85,7 @@ def routes() -> list[Route | Mount]:
         Route("/cases/{reference}/propose", resolution.propose, methods=["POST"]),
         Route("/cases/{reference}/decide", resolution.decide, methods=["POST"]),
         Route("/cases/{reference}/agreement", resolution.agreement, methods=["POST"]),
+        Route("/cases/{reference}/satisfaction", resolution.satisfaction, methods=["POST"]),
         Route("/cases/{reference}/deadline", resolution.deadline, methods=["POST"]),
         Route("/survey/{token}", resolution.survey, methods=["GET", "POST"]),
         Route("/reports", reports.reports_page),

@@ -116,7 +116,7 @@ def case_page(ctx: Ctx) -> Response:
     saved = ctx.request.query_params.get("done", "")
     return _case_page(ctx, case, message=saved if saved in (
         "saved", "nothing_changed", "routed_ok", "closed_ok", "proposed_ok", "decided_ok",
-        "deadline_moved_ok") else "")
+        "deadline_moved_ok", "agreement_ok", "satisfaction_ok") else "")
 
 
 @page()

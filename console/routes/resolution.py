@@ -20,12 +20,13 @@ from config.departments import department_by_key
 from config.policies import load_policies
 from config.secrets import secret_key
 from config.settings import Settings
+from console.i18n import translator
 from console.roles import can_see, may
 from console.web import Ctx, console_of, not_found, page, render
 from pipeline.db.base import utcnow
 from pipeline.db.models import Case, CaseDeadline, FollowUp, Notice, Resolution
 from pipeline.followup.links import SurveyLinkError, read_survey_answer
-from pipeline.followup.surveys import record_answer
+from pipeline.followup.surveys import awaiting_answer, record_answer
 from pipeline.resolution.closure import ClosureError, record_agreement
 from pipeline.resolution.deadlines import DeadlineError, Handler, move_deadline
 from pipeline.resolution.notices import archive_processing_form
@@ -72,6 +73,8 @@ def resolution_context(ctx: Ctx, case: Case) -> dict[str, Any]:
         "can_decide": may(ctx.user, "approve") and case.status == "proposed",
         "can_record_agreement": may(ctx.user, "agreement") and case.status == "approved",
         "can_move_deadline": works_on and case.status in ("routed", "proposed"),
+        "can_record_survey": may(ctx.user, "agreement") and case.status == "closed"
+        and awaiting_answer(ctx.db, case),
     }
 
 
@@ -163,7 +166,21 @@ def agreement(ctx: Ctx) -> Response:
                                     customer_opinion=ctx.field("note"), now=utcnow())
     except ClosureError as err:
         return _failed(ctx, case, str(err))
-    return _done(ctx, case, "closed_ok")
+    return _done(ctx, case, "agreement_ok")
+
+
+@page("agreement")
+def satisfaction(ctx: Ctx) -> Response:
+    """The survey answer a customer gave on the phone (or wrote in reply to a posted survey)."""
+    case = _case_for(ctx, "closed")
+    if case is None or not awaiting_answer(ctx.db, case):
+        return not_found(ctx)
+    score = ctx.field("score")
+    if score not in ("1", "2", "3", "4", "5"):
+        return _failed(ctx, case, translator(ctx.lang)("survey_score_needed"))
+    record_answer(ctx.db, case=case, score=int(score), comment=ctx.field("comment"),
+                  via="phone", now=utcnow())
+    return RedirectResponse(f"/cases/{case.reference}?done=satisfaction_ok", status_code=303)
 
 
 @page("propose")

@@ -135,3 +135,41 @@ def test_survey_link_asks_to_confirm_then_records_once(world: ConsoleWorld) -> N
         follow_up = session.get(FollowUp, case.id)
         assert follow_up is not None and (follow_up.score, follow_up.answered_via) == (4, "link")
     assert customer.get("/survey/forged-token").status_code == 400
+
+
+def test_a_survey_answered_by_phone_is_recorded_by_staff(world: ConsoleWorld) -> None:
+    """Customers without email get the survey by post and often answer by phone."""
+    add_staff(world.runtime.factory, "sam", "supervisor")
+    _routed(world)
+    _propose(world, "0")
+    boss = world.client()
+    boss.post(f"/cases/{REF}/decide", data={"csrf_token": sign_in(boss, "sam"),
+                                            "decision": "approve"})
+    intake = world.client()
+    token = sign_in(intake, "ivy")
+    agreed = intake.post(f"/cases/{REF}/agreement", data={"csrf_token": token, "via": "phone"})
+    assert "Agreement recorded; the case is closed." in agreed.text
+    case = _case(world)
+    assert 'id="satisfaction-form"' not in intake.get(f"/cases/{REF}").text  # not sent yet
+    with world.runtime.factory() as session, session.begin():
+        send_follow_up(session, case_id=case.id, settings=world.settings,
+                       secret=secret_key(world.settings), survey_url="http://testserver/survey",
+                       now=utcnow() + timedelta(days=8))
+    page = intake.get(f"/cases/{REF}")
+    assert 'id="satisfaction-form"' in page.text and "4 satisfied" in page.text
+    refused = intake.post(f"/cases/{REF}/satisfaction", data={"csrf_token": token, "score": "9"})
+    assert refused.status_code == 422 and "Choose a score from 1 to 5." in refused.text
+    handler = world.client()  # handlers do not record survey answers
+    assert handler.post(f"/cases/{REF}/satisfaction", data={
+        "csrf_token": sign_in(handler, "quinn"), "score": "5"}).status_code == 403
+    done = intake.post(f"/cases/{REF}/satisfaction", data={
+        "csrf_token": token, "score": "4", "comment": "换货很快 <b>"})
+    assert "The customer&#39;s answer is recorded." in done.text and "4/5 (phone)" in done.text
+    assert 'id="satisfaction-form"' not in done.text
+    with world.runtime.factory() as session:
+        follow_up = session.get(FollowUp, case.id)
+        assert follow_up is not None
+        assert (follow_up.score, follow_up.answered_via, follow_up.comment) == (
+            4, "phone", "换货很快 <b>")
+    again = intake.post(f"/cases/{REF}/satisfaction", data={"csrf_token": token, "score": "1"})
+    assert again.status_code == 404  # the first answer counts
