@@ -32,9 +32,10 @@ def record_agreement(
 ) -> None:
     """Record that the customer agrees with the approved resolution, and close the case."""
     if via not in AGREEMENT_CHANNELS:
-        raise ClosureError(f"Unknown way of agreeing '{via}'.")
+        raise ClosureError(f"Unknown way of agreeing '{via}'. / 未知的同意方式。")
     if case.status != "approved":
-        raise ClosureError("The customer can agree only to an approved resolution.")
+        raise ClosureError("The customer can agree only to an approved resolution. "
+                           "/ 客户只能对已批准的处理方案表示同意。")
     case.agreed_at, case.agreement_via = now, via
     record_event(session, case=case, action="customer_agreed", by=by, via=via, note=note[:2000])
     close(session, case=case, by=by, now=now, policies=policies)

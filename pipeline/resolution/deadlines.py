@@ -60,7 +60,8 @@ def set_deadline(
 ) -> CaseDeadline:
     """Give a routed case its deadline from the policies and tell the customer."""
     if session.get(CaseDeadline, case.id) is not None:
-        raise DeadlineError("This case already has a deadline; move it with a reason instead.")
+        raise DeadlineError("This case already has a deadline; move it with a reason instead. "
+                            "/ 此案件已有期限，请说明理由后调整。")
     working_days = policies.working_days_for(case.category, case.severity)
     due, remind = _times(now, working_days, policies, settings)
     deadline = CaseDeadline(case_id=case.id, due_at=due, remind_at=remind,
@@ -89,11 +90,14 @@ def move_deadline(
     """Move the deadline to ``new_working_days`` from now; the customer is told why."""
     deadline = session.get(CaseDeadline, case.id, with_for_update=True)
     if deadline is None:
-        raise DeadlineError("This case has no deadline yet; it gets one when it is routed.")
+        raise DeadlineError("This case has no deadline yet; it gets one when it is routed. "
+                            "/ 此案件还没有期限，分派时才会设定。")
     if not reason.strip():
-        raise DeadlineError("Say why the deadline moves: the customer is told the reason.")
+        raise DeadlineError("Say why the deadline moves: the customer is told the reason. "
+                            "/ 请说明调整期限的理由，客户会收到。")
     if new_working_days < 1:
-        raise DeadlineError("The new deadline must be at least one working day away.")
+        raise DeadlineError("The new deadline must be at least one working day away. "
+                            "/ 新期限至少要在一个工作日之后。")
     previous = deadline.due_at
     due, remind = _times(now, new_working_days, policies, settings)
     deadline.due_at, deadline.remind_at = due, remind

@@ -43,13 +43,20 @@ class Proposal:
     contact_person: str = ""
 
 
-def _amount(value: str | Decimal, what: str) -> Decimal:
+AMOUNT_NAMES = {"compensation": ("compensation amount", "赔偿金额"),
+                "loss": ("loss amount", "损失金额")}
+
+
+def _amount(value: str | Decimal, which: str) -> Decimal:
+    english, chinese = AMOUNT_NAMES[which]
     try:
         amount = Decimal(str(value).strip() or "0").quantize(Decimal("0.01"))
     except InvalidOperation as exc:
-        raise ProposalError(f"The {what} must be a number, such as 120 or 99.50.") from exc
+        raise ProposalError(f"The {english} must be a number, such as 120 or 99.50. "
+                            f"/ {chinese}须为数字，例如 120 或 99.50。") from exc
     if amount < 0 or amount >= Decimal("1e10"):
-        raise ProposalError(f"The {what} must be between 0 and 9,999,999,999.99.")
+        raise ProposalError(f"The {english} must be between 0 and 9,999,999,999.99. "
+                            f"/ {chinese}须在 0 到 9,999,999,999.99 之间。")
     return amount
 
 
@@ -60,7 +67,8 @@ def _checked_answers(answers: Sequence[tuple[str, str]]) -> list[dict[str, str]]
             continue  # an emptied line in the form
         if not answer.strip():
             raise ProposalError(
-                f"Point {number} has no answer: the customer gets an answer to every point."
+                f"Point {number} has no answer: the customer gets an answer to every point. "
+                f"/ 第 {number} 个问题还没有答复：客户提出的每个问题都要答复。"
             )
         checked.append({"point": point.strip(), "answer": answer.strip()})
     return checked
@@ -71,17 +79,18 @@ def propose(
 ) -> Resolution:
     """Record a proposal; approve it at once if the fixed policy covers it."""
     if proposal.method not in HANDLING_METHODS:
-        raise ProposalError(f"Unknown handling method '{proposal.method}'.")
+        raise ProposalError(f"Unknown handling method '{proposal.method}'. / 未知的处理方式。")
     if not proposal.findings.strip():
-        raise ProposalError("Say what the investigation found: the notice explains it.")
-    compensation = _amount(proposal.compensation_amount, "compensation amount")
+        raise ProposalError("Say what the investigation found: the notice explains it. "
+                            "/ 请写明调查结果，通知书会向客户说明。")
+    compensation = _amount(proposal.compensation_amount, "compensation")
     version = (session.scalar(
         select(func.max(Resolution.version)).where(Resolution.case_id == case.id)
     ) or 0) + 1
     resolution = Resolution(
         case_id=case.id, version=version, status="proposed",
         findings=proposal.findings.strip(), method=proposal.method,
-        loss_amount=_amount(proposal.loss_amount, "loss amount"),
+        loss_amount=_amount(proposal.loss_amount, "loss"),
         compensation_amount=compensation, next_steps=proposal.next_steps.strip(),
         contact_person=proposal.contact_person.strip(),
         answers=_checked_answers(proposal.answers),
@@ -109,7 +118,8 @@ def current_proposal(session: Session, case: Case) -> Resolution | None:
 def _pending(session: Session, case: Case) -> Resolution:
     resolution = current_proposal(session, case)
     if resolution is None or resolution.status != "proposed" or case.status != "proposed":
-        raise ProposalError("This case has no proposal waiting for a decision.")
+        raise ProposalError("This case has no proposal waiting for a decision. "
+                            "/ 此案件没有待审批的处理方案。")
     return resolution
 
 
@@ -119,7 +129,8 @@ def approve(
     """A supervisor approves the pending proposal, with instructions if any."""
     resolution = _pending(session, case)
     if by == resolution.proposed_by:
-        raise ProposalError("A resolution must be approved by someone other than its author.")
+        raise ProposalError("A resolution must be approved by someone other than its author. "
+                            "/ 处理方案须由提出人以外的人批准。")
     _decide(session, case=case, resolution=resolution, status="approved", by=by,
             note=instructions.strip(), now=now)
     return resolution
@@ -128,7 +139,8 @@ def approve(
 def send_back(session: Session, *, case: Case, by: str, comments: str, now: datetime) -> Resolution:
     """A supervisor returns the proposal to the department with comments."""
     if not comments.strip():
-        raise ProposalError("Say what must change: the department reads your comments.")
+        raise ProposalError("Say what must change: the department reads your comments. "
+                            "/ 请写明需要修改什么，部门会看到您的意见。")
     resolution = _pending(session, case)
     _decide(session, case=case, resolution=resolution, status="sent_back", by=by,
             note=comments.strip(), now=now)

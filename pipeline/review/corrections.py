@@ -37,23 +37,25 @@ def _phone(value: Any, region: str) -> str:
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
-        raise CorrectionError(f"Phone: '{text}' is not a phone number.") from exc
+        raise CorrectionError(f"Phone: '{text}' is not a phone number. "
+                              "/ 电话：这不是电话号码。") from exc
     if not phonenumbers.is_valid_number(number):
-        raise CorrectionError(f"Phone: '{text}' is not a valid phone number.")
+        raise CorrectionError(f"Phone: '{text}' is not a valid phone number. / 电话：号码无效。")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _email(value: Any, _region: str) -> str:
     email = str(value).strip()
     if email and not is_sendable_address(email):
-        raise CorrectionError(f"Email: '{email}' is not an address mail can be sent to.")
+        raise CorrectionError(f"Email: '{email}' is not an address mail can be sent to. "
+                              "/ 邮箱：无法发信到这个地址。")
     return email
 
 
 def _choice(label: str, allowed: tuple[str, ...]) -> Callable[[Any, str], str]:
     def check(value: Any, _region: str) -> str:
         if value not in allowed:
-            raise CorrectionError(f"{label}: one of {', '.join(allowed)}.")
+            raise CorrectionError(f"{label}: one of {', '.join(allowed)}. / 只能选其中之一。")
         return str(value)
     return check
 
@@ -64,9 +66,9 @@ def _quantity(value: Any, _region: str) -> int | None:
     try:
         quantity = int(value)
     except (TypeError, ValueError) as exc:
-        raise CorrectionError("Quantity: a whole number.") from exc
+        raise CorrectionError("Quantity: a whole number. / 数量：请填整数。") from exc
     if not 0 <= quantity <= 10_000_000:
-        raise CorrectionError("Quantity: between 0 and 10,000,000.")
+        raise CorrectionError("Quantity: between 0 and 10,000,000. / 数量：0 到 10,000,000 之间。")
     return quantity
 
 
@@ -79,7 +81,7 @@ def _demands(value: Any, _region: str) -> list[str]:
     items = _items(value)
     unknown = [d for d in items if d not in DEMAND_CODES]
     if unknown:
-        raise CorrectionError(f"Demands: unknown {', '.join(unknown)}.")
+        raise CorrectionError(f"Demands: unknown {', '.join(unknown)}. / 诉求：未知选项。")
     return items
 
 
@@ -87,7 +89,8 @@ def _text(name: str) -> Callable[[Any, str], str]:
     def check(value: Any, _region: str) -> str:
         text = str(value).strip()
         if len(text) > TEXT_LIMITS[name]:
-            raise CorrectionError(f"{name}: at most {TEXT_LIMITS[name]} characters.")
+            raise CorrectionError(f"{name}: at most {TEXT_LIMITS[name]} characters. "
+                                  f"/ 最多 {TEXT_LIMITS[name]} 个字符。")
         return text
     return check
 
@@ -115,7 +118,8 @@ def correct_fields(
     """
     unknown = sorted(set(changes) - set(CHECKS))
     if unknown:
-        raise CorrectionError(f"These fields cannot be edited: {', '.join(unknown)}.")
+        raise CorrectionError(f"These fields cannot be edited: {', '.join(unknown)}. "
+                              "/ 这些字段不能修改。")
     checked = {name: CHECKS[name](value, region) for name, value in changes.items()}
     changed = {name: (getattr(case, name), new) for name, new in checked.items()
                if getattr(case, name) != new}

@@ -56,14 +56,16 @@ class Routed:
 
 def _check(case: Case, decision: RoutingDecision, departments: Sequence[Department]) -> Department:
     if case.status != "new":
-        raise RoutingError("Only a case waiting for review can be routed.")
+        raise RoutingError("Only a case waiting for review can be routed. "
+                           "/ 只有待审核的案件才能分派。")
     department = department_by_key(departments, decision.department)
     if department is None:
-        raise RoutingError(f"Unknown department '{decision.department}'.")
+        raise RoutingError(f"Unknown department '{decision.department}'. / 没有这个部门。")
     if decision.responsibility not in RESPONSIBILITIES:
-        raise RoutingError("Responsibility: ours, or a third party's.")
+        raise RoutingError("Responsibility: ours, or a third party's. / 责任：我方，或第三方。")
     if decision.responsibility == "third_party" and not decision.third_party.strip():
-        raise RoutingError("Name the third party (for example the carrier).")
+        raise RoutingError("Name the third party (for example the carrier). "
+                           "/ 请写明第三方（例如承运快递公司）。")
     return department
 
 
@@ -138,9 +140,11 @@ def decide_not_ours(
 ) -> Routed:
     """Close a case that is not our responsibility, with a written explanation."""
     if case.status != "new":
-        raise RoutingError("Only a case waiting for review can be closed as not ours.")
+        raise RoutingError("Only a case waiting for review can be closed as not ours. "
+                           "/ 只有待审核的案件才能按非我方责任结案。")
     if len(explanation.strip()) < 20:
-        raise RoutingError("Write the explanation the customer will read (a few sentences).")
+        raise RoutingError("Write the explanation the customer will read (a few sentences). "
+                           "/ 请写下客户将看到的说明（几句话）。")
     case.responsibility, case.department, case.attention = "not_ours", None, ""
     move(session, case=case, to="not_ours", by=by, explanation=explanation.strip())
     case.closed_at = now
