@@ -77,7 +77,8 @@ def build_report(session: Session, *, settings: Settings, period: Period, fmt: s
                  out: Path) -> int:
     """Write the report to ``out``; returns the number of cases in the table."""
     if fmt not in FORMATS:
-        raise ReportError(f"Unknown format '{fmt}': use pdf, xlsx or csv.")
+        raise ReportError(f"Unknown format '{fmt}': use pdf, xlsx or csv. "
+                          "/ 格式须为 pdf、xlsx 或 csv。")
     departments = load_departments(settings)
     zone = settings.time_zone
     if fmt == "csv":

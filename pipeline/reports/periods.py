@@ -66,7 +66,7 @@ def parse_period(text: str, time_zone: str) -> Period:
     if match := _MONTH.match(value):
         year, month = int(match[1]), int(match[2])
         if not 1 <= month <= 12:
-            raise PeriodError(f"'{text}': the month must be 01 to 12.")
+            raise PeriodError(f"'{text}': the month must be 01 to 12. / 月份须为 01 到 12。")
         return Period(f"{year}-{month:02d}", date(year, month, 1), _next_month(year, month, 1),
                       time_zone)
     if match := _QUARTER.match(value):
@@ -78,4 +78,4 @@ def parse_period(text: str, time_zone: str) -> Period:
         year = int(match[1])
         return Period(str(year), date(year, 1, 1), date(year + 1, 1, 1), time_zone)
     raise PeriodError(f"'{text}' is not a period: use 2026-11 (month), 2026-Q4 (quarter) "
-                      "or 2026 (year).")
+                      "or 2026 (year). / 期间格式：2026-11（月）、2026-Q4（季度）或 2026（年）。")
