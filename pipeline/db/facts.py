@@ -32,13 +32,14 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    inspect,
     literal,
     select,
 )
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction, aliased, sessionmaker
 from sqlalchemy.sql import ColumnElement, Select
 
-from pipeline.db.base import insert_for
+from pipeline.db.base import Base, insert_for
 from pipeline.db.models import (
     Case,
     CaseDeadline,
@@ -119,13 +120,19 @@ def _upsert(session: Session, rows: Select[*tuple[Any, ...]]) -> None:
     session.connection().execute(statement)
 
 
+FACTS_LOCK_CLASS = 7101
+"""First key of the advisory locks that serialise refreshes of one case's facts."""
+
+
 def refresh_facts(session: Session, case_ids: Iterable[int]) -> None:
     """Rebuild the facts of these cases from their current rows.
 
-    The case rows are locked first (in id order, so two refreshes never deadlock).
-    Without the lock two transactions changing the same case at once could each
-    compute the facts from a snapshot missing the other's change, and the later
-    upsert would store stale figures; with it the second waits and then reads both.
+    On PostgreSQL each case's advisory lock is taken first, in id order. Without it two
+    transactions changing the same case at once could each compute the facts from a
+    snapshot missing the other's change, and the later upsert would store stale
+    figures; with it the second waits, and its next statement reads both changes. An
+    advisory lock, not the case row's: a transaction that updated the case row and now
+    waits for a lock this one holds (a deadline, say) must not wait for it in turn.
     """
     ids = sorted({int(i) for i in case_ids if i is not None})
     dialect = session.get_bind().dialect.name
@@ -133,8 +140,8 @@ def refresh_facts(session: Session, case_ids: Iterable[int]) -> None:
     for start in range(0, len(ids), _BATCH):
         chunk = ids[start : start + _BATCH]
         if dialect == "postgresql":
-            connection.execute(select(Case.id).where(Case.id.in_(chunk))
-                               .order_by(Case.id).with_for_update())
+            connection.execute(select(func.pg_advisory_xact_lock(FACTS_LOCK_CLASS, Case.id))
+                               .where(Case.id.in_(chunk)).order_by(Case.id))
         _mark_stale(session, chunk)  # the days the cases were counted in (it may move)
         _upsert(session, facts_query(dialect).where(Case.id.in_(chunk)))
         _mark_stale(session, chunk)  # the days they are counted in now
@@ -166,18 +173,34 @@ def rebuild_all_facts(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(CaseFacts)) or 0
 
 
+_COUNTED = {
+    Case: ("reference", "received_at", "department", "channel", "category", "product",
+           "closed_at"),
+    Resolution: ("case_id", "status", "version", "method", "loss_amount", "compensation_amount"),
+    CaseDeadline: ("due_at",),
+    FollowUp: ("score",),
+    OutboundMail: ("kind", "sent_at"),
+}
+"""The attributes the facts are computed from; changes to any other leave them alone."""
+
+
+def _counts(obj: Base, *, changed_only: bool) -> bool:
+    """Whether flushing this object may change a case's facts."""
+    if isinstance(obj, OutboundMail) and obj.kind != "acknowledgment":
+        return False
+    if not changed_only:  # new or deleted
+        return True
+    attributes = inspect(obj).attrs
+    return any(attributes[name].history.has_changes() for name in _COUNTED[type(obj)])
+
+
 def _touched_cases(session: Session) -> set[int]:
-    """Cases whose figures the objects about to be flushed may change."""
-    touched: set[int] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Case):
-            touched.add(obj.id)
-        elif isinstance(obj, OutboundMail):
-            if obj.kind == "acknowledgment":
-                touched.add(obj.case_id)
-        elif isinstance(obj, Resolution | CaseDeadline | FollowUp):
-            touched.add(obj.case_id)
-    return touched
+    """Cases whose figures the objects about to be flushed change."""
+    flushed = [(obj, False) for obj in (*session.new, *session.deleted)]
+    flushed += [(obj, True) for obj in session.dirty]
+    return {obj.id if isinstance(obj, Case) else obj.case_id
+            for obj, changed_only in flushed
+            if type(obj) in _COUNTED and _counts(obj, changed_only=changed_only)}
 
 
 _TOUCHED = "case_facts_touched"

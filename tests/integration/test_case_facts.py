@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
-from pipeline.db.facts import facts_query, rebuild_all_facts
+from pipeline.db.facts import facts_query, rebuild_all_facts, refresh_facts
 from pipeline.db.migrate import alembic_config
-from pipeline.db.models import Case, CaseFacts
+from pipeline.db.models import Case, CaseFacts, OutboundMail, StaleMark
 from tests.integration.test_statistics import _build
 from tests.support import mails
+from tests.support.waiting import wait_until
 from workers.app import build_runtime
 from workers.inline import ingest_bytes
 from workers.runtime import Runtime
@@ -123,3 +126,55 @@ def test_rebuild_and_the_migration_backfill_give_the_same_facts(runtime: Runtime
     command.upgrade(config, "head")
     with runtime.factory() as session:
         _assert_same(_stored(session), expected)
+
+
+def test_only_changes_to_counted_fields_rebuild_the_facts(runtime: Runtime) -> None:
+    """A note for staff or a reminder changes no figure, so it marks no day for recounting."""
+    ingest_bytes(runtime, mails.complaint(sender="Li Wei <li@x.example>"), name="1.eml")
+
+    def marks() -> int:
+        with runtime.factory() as session:
+            return session.scalar(select(func.count()).select_from(StaleMark)) or 0
+
+    before = marks()
+    with runtime.factory() as session, session.begin():
+        session.scalars(select(Case)).one().attention = "Call the customer back."
+    assert marks() == before
+    with runtime.factory() as session, session.begin():
+        session.scalars(select(Case)).one().product = "KT-200"
+    assert marks() > before
+    with runtime.factory() as session:
+        assert session.scalars(select(CaseFacts.product)).one() == "KT-200"
+
+
+def test_two_changes_to_one_case_at_once_both_reach_its_facts(runtime: Runtime) -> None:
+    """The second refresh waits for the first one's commit, then reads both changes."""
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer at a time: there is no such race")
+    ingest_bytes(runtime, mails.complaint(sender="Li Wei <li@x.example>"), name="1.eml")
+    first = runtime.factory()
+    try:
+        ack = first.scalars(select(OutboundMail)).one()
+        ack.sent_at = ack.created_at + timedelta(hours=2)  # another row of the same case
+        first.flush()
+        refresh_facts(first, [ack.case_id])  # what its commit does; holds the case's lock
+
+        def second_change() -> None:
+            with runtime.factory() as session, session.begin():
+                session.scalars(select(Case)).one().product = "KT-200"
+
+        second = threading.Thread(target=second_change)
+        second.start()
+        with runtime.engine.connect() as watcher:
+            wait_until(lambda: watcher.execute(text(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted"
+            )).scalar() == 1, timeout=30, what="the second refresh to wait for the first")
+        first.commit()
+    finally:
+        first.close()
+    second.join(timeout=60)
+    assert not second.is_alive()
+    with runtime.factory() as session:
+        facts = session.scalars(select(CaseFacts)).one()
+        assert facts.product == "KT-200"
+        assert facts.ack_seconds is not None and facts.ack_seconds >= 7200
