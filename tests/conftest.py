@@ -10,7 +10,10 @@ import pytest
 from config.settings import Settings
 from pipeline.db.migrate import upgrade
 from tests.support.dovecot import DovecotServer, require_dovecot
-from tests.support.services import fresh_postgres_database, truncate_all
+from tests.support.services import fresh_postgres_database, require_redis, truncate_all
+from tests.support.smtp_sink import SmtpSink
+from workers.app import build_runtime
+from workers.runtime import Runtime
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +32,41 @@ def dovecot() -> Iterator[DovecotServer]:
     require_dovecot()
     with DovecotServer() as server:
         yield server
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    """The application wired for ``settings`` (SQLite, then PostgreSQL), torn down after.
+
+    A test module that needs data first overrides it with a fixture of the same name
+    that takes this one.
+    """
+    built = build_runtime(settings)
+    yield built
+    built.engine.dispose()
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) that keeps what it is sent."""
+    with SmtpSink() as server:
+        yield server
+
+
+@pytest.fixture
+def prod_settings(postgres_url: str, tmp_path: Path, sink: SmtpSink) -> Settings:
+    """Production mode: PostgreSQL, Redis as the queue, SMTP to the sink."""
+    redis_url = require_redis()
+    truncate_all(postgres_url)
+    return Settings(
+        data_dir=tmp_path / "var",
+        database_url=postgres_url,
+        redis_url=redis_url,
+        smtp_host="127.0.0.1",
+        smtp_port=sink.port,
+        smtp_starttls=False,
+        from_address="complaints@shop.example",
+    )
 
 
 @pytest.fixture(scope="session")

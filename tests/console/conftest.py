@@ -57,15 +57,20 @@ class ConsoleWorld:
         return TestClient(app, base_url="http://testserver")
 
 
-@pytest.fixture
-def world(settings: Settings) -> Iterator[ConsoleWorld]:
-    runtime = build_runtime(settings)
+def ingest_two_complaints(runtime: Runtime) -> None:
+    """CP-2026-000001, a Chinese kettle complaint; CP-2026-000002, a hostile HTML mail."""
     ingest_bytes(runtime, mails.complaint(
         sender="王伟 <wangwei@customer.example>", subject="快递送来的水壶漏水",
         body="您好，快递昨天送到的电水壶底部漏水，请给我换一个。\n王伟\n"), name="a.eml")
     ingest_bytes(runtime, mails.complaint(
         sender="Jane Smith <jane@customer.example>", subject="Parcel crushed in delivery",
         body=HOSTILE_HTML, html=True), name="b.eml")
+
+
+@pytest.fixture
+def world(settings: Settings) -> Iterator[ConsoleWorld]:
+    runtime = build_runtime(settings)
+    ingest_two_complaints(runtime)
     ingest_bytes(runtime, attachment_mail("../../etc/passwd\x00.html"), name="c.eml")
     add_staff(runtime.factory, "ivy", "intake")
     add_staff(runtime.factory, "quinn", "handler", "quality")

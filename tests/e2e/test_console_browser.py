@@ -20,13 +20,11 @@ import pytest
 
 from config.settings import Settings
 from console.server import make_server, start_in_thread
-from tests.console.conftest import HOSTILE_HTML
-from tests.support import mails
+from tests.console.conftest import ingest_two_complaints
 from tests.support.console import add_staff
 from tests.support.smtp_sink import SmtpSink, free_port
 from tests.support.waiting import wait_until
 from workers.app import build_runtime
-from workers.inline import ingest_bytes
 from workers.runtime import Runtime
 
 CHROMIUM = "/usr/bin/chromium"
@@ -41,12 +39,6 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    with SmtpSink() as server:
-        yield server
-
-
-@pytest.fixture
 def served(tmp_path: Path, sink: SmtpSink) -> Iterator[tuple[str, Runtime]]:
     _require_chromium()
     port = free_port()
@@ -56,12 +48,7 @@ def served(tmp_path: Path, sink: SmtpSink) -> Iterator[tuple[str, Runtime]]:
         public_url=f"http://127.0.0.1:{port}", web_port=port,
     )
     runtime = build_runtime(settings)
-    ingest_bytes(runtime, mails.complaint(
-        sender="王伟 <wangwei@customer.example>", subject="快递送来的水壶漏水",
-        body="您好，快递昨天送到的电水壶底部漏水，请给我换一个。\n王伟\n"), name="a.eml")
-    ingest_bytes(runtime, mails.complaint(
-        sender="Jane Smith <jane@customer.example>", subject="Parcel crushed in delivery",
-        body=HOSTILE_HTML, html=True), name="b.eml")
+    ingest_two_complaints(runtime)
     add_staff(runtime.factory, "ivy", "intake", language="en")
     add_staff(runtime.factory, "quinn", "handler", "quality", language="zh")
     server = make_server(settings, factory=runtime.factory,

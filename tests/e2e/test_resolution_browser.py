@@ -18,8 +18,8 @@ from sqlalchemy import select
 from pipeline.db.models import Case, OutboundMail
 from pipeline.outbound.send import send_many
 
-# The browser, console server and SMTP sink fixtures are the console tests' own.
-from tests.e2e.test_console_browser import _sign_in, browser, served, sink  # noqa: F401
+# The browser and console server fixtures are the console tests' own.
+from tests.e2e.test_console_browser import _sign_in, browser, served  # noqa: F401
 from tests.support import mails
 from tests.support.console import add_staff
 from tests.support.smtp_sink import SmtpSink

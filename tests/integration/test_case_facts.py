@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,23 +12,14 @@ from alembic import command
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from config.settings import Settings
 from pipeline.db.facts import facts_query, rebuild_all_facts, refresh_facts
 from pipeline.db.migrate import alembic_config
 from pipeline.db.models import Case, CaseFacts, OutboundMail, StaleMark
 from tests.integration.test_statistics import _build
 from tests.support import mails
 from tests.support.waiting import wait_until
-from workers.app import build_runtime
 from workers.inline import ingest_bytes
 from workers.runtime import Runtime
-
-
-@pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    runtime = build_runtime(settings)
-    yield runtime
-    runtime.engine.dispose()
 
 
 def _stored(session: Session) -> dict[int, tuple[Any, ...]]:

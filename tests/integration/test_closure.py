@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from config.policies import load_policies
-from config.settings import Settings
 from pipeline.cases.lifecycle import move
 from pipeline.db.base import utcnow
 from pipeline.db.models import Case, FollowUp, Notice, OutboundMail
@@ -19,18 +17,10 @@ from pipeline.followup.surveys import due_follow_ups, send_follow_up
 from pipeline.resolution.closure import ClosureError, record_agreement
 from pipeline.resolution.proposals import Proposal, propose
 from tests.support import mails
-from workers.app import build_runtime
 from workers.inline import ingest_bytes
 from workers.runtime import Runtime
 
 CUSTOMER = "Jane Smith <jane@customer.example>"
-
-
-@pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    runtime = build_runtime(settings)
-    yield runtime
-    runtime.engine.dispose()
 
 
 def _approved_case(runtime: Runtime) -> str:

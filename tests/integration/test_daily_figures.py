@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from config.settings import Settings
 from pipeline.db.models import Case, DailyFigures, DailyFiguresState, StaleMark
 from pipeline.reports.days import refresh_daily_figures
 from pipeline.reports.periods import parse_period
 from pipeline.reports.statistics import gather
 from tests.integration.test_statistics import SHANGHAI, _build
 from tests.support import mails
-from workers.app import build_runtime
 from workers.inline import ingest_bytes
 from workers.runtime import Runtime
-
-
-@pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    runtime = build_runtime(settings)
-    yield runtime
-    runtime.engine.dispose()
 
 
 def _figures(session: Session) -> list[tuple[Any, ...]]:

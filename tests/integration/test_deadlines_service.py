@@ -6,7 +6,6 @@ import email
 import email.policy
 import shutil
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,11 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from config.policies import load_policies
-from config.settings import Settings
 from pipeline.db.models import Case, CaseDeadline, CaseEvent, OutboundMail, PrintLetter
 from pipeline.resolution.deadlines import DeadlineError, Handler, move_deadline, set_deadline
 from tests.support import mails
-from workers.app import build_runtime
 from workers.inline import ingest_bytes
 from workers.runtime import Runtime
 
@@ -27,11 +24,9 @@ QUALITY = Handler(department_name="质量管理部", contact_name="李娜")
 
 
 @pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    runtime = build_runtime(settings)
+def runtime(runtime: Runtime) -> Runtime:
     ingest_bytes(runtime, mails.complaint(), name="a.eml")
-    yield runtime
-    runtime.engine.dispose()
+    return runtime
 
 
 def _set(runtime: Runtime, **case_fields: object) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,16 +20,8 @@ from pipeline.db.base import utcnow
 from pipeline.db.models import Case, Correspondence, InboundMail, OutboundMail
 from pipeline.intake.process import claim_inbound, process_inbound
 from tests.support import mails
-from workers.app import build_runtime
 from workers.inline import ingest_bytes
 from workers.runtime import Runtime
-
-
-@pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    rt = build_runtime(settings)
-    yield rt
-    rt.engine.dispose()
 
 
 def outbox(settings: Settings) -> list[email.message.EmailMessage]:

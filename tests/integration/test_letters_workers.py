@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -19,50 +18,12 @@ from sqlalchemy import select
 from config.settings import Settings
 from pipeline.db.models import Case, LetterScan, OutboundMail, PrintLetter
 from tests.support.scans import EN_WITH_EMAIL, ZH_NO_EMAIL, scanned_jpeg
-from tests.support.services import require_redis, truncate_all
+from tests.support.services import worker_env
 from tests.support.smtp_sink import SmtpSink
 from tests.support.waiting import wait_until
 from workers.app import build_runtime
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    with SmtpSink() as s:
-        yield s
-
-
-@pytest.fixture
-def prod_settings(postgres_url: str, tmp_path: Path, sink: SmtpSink) -> Settings:
-    redis_url = require_redis()
-    truncate_all(postgres_url)
-    return Settings(
-        data_dir=tmp_path / "var",
-        database_url=postgres_url,
-        redis_url=redis_url,
-        smtp_host="127.0.0.1",
-        smtp_port=sink.port,
-        smtp_starttls=False,
-        from_address="complaints@shop.example",
-    )
-
-
-def env_for(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTS_")}
-    env.update(
-        COMPLAINTS_DATA_DIR=str(settings.data_dir),
-        COMPLAINTS_DATABASE_URL=settings.database_url,
-        COMPLAINTS_REDIS_URL=settings.redis_url,
-        COMPLAINTS_SMTP_HOST=settings.smtp_host,
-        COMPLAINTS_SMTP_PORT=str(settings.smtp_port),
-        COMPLAINTS_SMTP_STARTTLS="false",
-        COMPLAINTS_FROM_ADDRESS=settings.from_address,
-        COMPLAINTS_SCAN_POLL_SECONDS="0.2",
-        COMPLAINTS_LOG_LEVEL="WARNING",
-        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
-    )
-    return env
 
 
 def photo_mail() -> bytes:
@@ -82,7 +43,7 @@ def test_scan_folder_and_mailed_photo_become_acknowledged_letter_cases(
     prod_settings: Settings, sink: SmtpSink
 ) -> None:
     runtime = build_runtime(prod_settings)
-    env = env_for(prod_settings)
+    env = worker_env(prod_settings, COMPLAINTS_SCAN_POLL_SECONDS="0.2")
     commands = (["poll"], ["worker", "--queues", "intake,outbox"], ["ocr-worker"])
     procs = [
         subprocess.Popen(

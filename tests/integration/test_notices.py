@@ -7,14 +7,12 @@ import email.policy
 import hashlib
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from config.policies import load_policies
-from config.settings import Settings
 from pipeline.cases.lifecycle import move
 from pipeline.db.base import utcnow
 from pipeline.db.models import Case, Notice, OutboundMail, PrintLetter, Resolution
@@ -22,7 +20,6 @@ from pipeline.resolution.notices import issue_resolution_notice
 from pipeline.resolution.proposals import Proposal
 from pipeline.resolution.workflow import approve_proposal, submit_proposal
 from tests.support import mails
-from workers.app import build_runtime
 from workers.inline import ingest_bytes
 from workers.runtime import Runtime
 
@@ -30,13 +27,12 @@ POINT, ANSWER = "The kettle leaks <badly> & smells", "We replace it & refund the
 
 
 @pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    runtime = build_runtime(settings)
+def runtime(runtime: Runtime) -> Runtime:
+    """One complaint, routed."""
     ingest_bytes(runtime, mails.complaint(), name="a.eml")
     with runtime.factory() as session, session.begin():
         move(session, case=session.scalars(select(Case)).one(), to="routed", by="intake")
-    yield runtime
-    runtime.engine.dispose()
+    return runtime
 
 
 def _submit(runtime: Runtime, compensation: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -10,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from config.policies import load_policies
-from config.settings import Settings
 from pipeline.cases.lifecycle import move
 from pipeline.db.models import Case, CaseEvent, Resolution
 from pipeline.resolution.proposals import (
@@ -22,7 +20,6 @@ from pipeline.resolution.proposals import (
     send_back,
 )
 from tests.support import mails
-from workers.app import build_runtime
 from workers.inline import ingest_bytes
 from workers.runtime import Runtime
 
@@ -31,13 +28,12 @@ ANSWERS = [("Asks for a replacement", "We will send a new kettle by courier.")]
 
 
 @pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    runtime = build_runtime(settings)
+def runtime(runtime: Runtime) -> Runtime:
+    """One complaint, routed."""
     ingest_bytes(runtime, mails.complaint(), name="a.eml")
     with runtime.factory() as session, session.begin():
         move(session, case=session.scalars(select(Case)).one(), to="routed", by="intake")
-    yield runtime
-    runtime.engine.dispose()
+    return runtime
 
 
 def _proposal(

@@ -4,33 +4,28 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
 
 from config.departments import load_departments
 from config.policies import load_policies
-from config.settings import Settings
 from pipeline.db.base import utcnow
 from pipeline.db.models import Case, CaseDeadline, CaseEvent, OutboundMail
 from pipeline.review.corrections import CorrectionError, correct_fields
 from pipeline.review.routing import RoutingDecision, RoutingError, decide_not_ours, route_case
 from pipeline.review.suggestions import acceptance_stats, suggestion_for
 from tests.support import mails
-from workers.app import build_runtime
 from workers.inline import ingest_bytes
 from workers.runtime import Runtime
 
 
 @pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    runtime = build_runtime(settings)
+def runtime(runtime: Runtime) -> Runtime:
     ingest_bytes(runtime, mails.complaint(
         sender="王伟 <wangwei@customer.example>", subject="快递送来的水壶漏水",
         body="您好，快递昨天送到的电水壶底部漏水，请给我换一个。\n王伟\n"), name="a.eml")
-    yield runtime
-    runtime.engine.dispose()
+    return runtime
 
 
 def _case(session) -> Case:  # type: ignore[no-untyped-def]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -13,7 +12,6 @@ from sqlalchemy import select
 
 from config.departments import load_departments
 from config.policies import load_policies
-from config.settings import Settings
 from pipeline.db.models import Case, CaseDeadline, FollowUp, OutboundMail, Resolution
 from pipeline.followup.surveys import record_answer, send_follow_up
 from pipeline.reports import statistics as statistics_module
@@ -26,7 +24,6 @@ from pipeline.resolution.workflow import approve_proposal, submit_proposal
 from pipeline.review.corrections import correct_fields
 from pipeline.review.routing import RoutingDecision, route_case
 from tests.support import mails
-from workers.app import build_runtime
 from workers.inline import ingest_bytes
 from workers.runtime import Runtime
 
@@ -46,13 +43,6 @@ SHANGHAI = "Asia/Shanghai"
 
 def _local_noon(day: str) -> datetime:
     return datetime.fromisoformat(day).replace(hour=4, tzinfo=UTC)  # 12:00 in Shanghai
-
-
-@pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    runtime = build_runtime(settings)
-    yield runtime
-    runtime.engine.dispose()
 
 
 def _build(runtime: Runtime) -> None:

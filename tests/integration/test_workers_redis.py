@@ -7,12 +7,9 @@ per mail and one acknowledgment per case.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -21,7 +18,7 @@ from config.settings import Settings
 from pipeline.db.models import Case, InboundMail, OutboundMail
 from pipeline.mailbox.ledger import record_mail
 from tests.support import mails
-from tests.support.services import require_redis, truncate_all
+from tests.support.services import worker_env
 from tests.support.smtp_sink import SmtpSink
 from tests.support.waiting import wait_until
 from workers.app import build_runtime
@@ -32,49 +29,15 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 
 @pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    with SmtpSink() as s:
-        yield s
-
-
-@pytest.fixture
-def prod_settings(postgres_url: str, tmp_path: Path, sink: SmtpSink) -> Settings:
-    redis_url = require_redis()
-    truncate_all(postgres_url)
-    return Settings(
-        data_dir=tmp_path / "var",
-        database_url=postgres_url,
-        redis_url=redis_url,
-        smtp_host="127.0.0.1",
-        smtp_port=sink.port,
-        smtp_starttls=False,
-        from_address="complaints@shop.example",
-        claim_seconds=3.0,
-        worker_threads=4,
-    )
-
-
-def env_for(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTS_")}
-    env.update(
-        COMPLAINTS_DATA_DIR=str(settings.data_dir),
-        COMPLAINTS_DATABASE_URL=settings.database_url,
-        COMPLAINTS_REDIS_URL=settings.redis_url,
-        COMPLAINTS_SMTP_HOST=settings.smtp_host,
-        COMPLAINTS_SMTP_PORT=str(settings.smtp_port),
-        COMPLAINTS_SMTP_STARTTLS="false",
-        COMPLAINTS_FROM_ADDRESS=settings.from_address,
-        COMPLAINTS_CLAIM_SECONDS=str(settings.claim_seconds),
-        COMPLAINTS_WORKER_THREADS=str(settings.worker_threads),
-        COMPLAINTS_LOG_LEVEL="WARNING",
-    )
-    return env
+def prod_settings(prod_settings: Settings) -> Settings:
+    """Short claims (a test kills a worker mid-send) and a few threads per worker."""
+    return prod_settings.model_copy(update={"claim_seconds": 3.0, "worker_threads": 4})
 
 
 def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "workers", "worker"],
-        env=env_for(settings),
+        env=worker_env(settings),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

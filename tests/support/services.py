@@ -7,8 +7,11 @@ import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+
+from config.settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "COMPLAINTS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -82,3 +85,27 @@ def truncate_all(url: str) -> None:
         names = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment that gives a ``complaints`` subprocess these settings.
+
+    The caller's own ``COMPLAINTS_*`` variables are dropped, so a developer's shell
+    never leaks into a test; ``extra`` adds or overrides variables.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTS_")}
+    env.update(
+        COMPLAINTS_DATA_DIR=str(settings.data_dir),
+        COMPLAINTS_DATABASE_URL=settings.database_url,
+        COMPLAINTS_REDIS_URL=settings.redis_url,
+        COMPLAINTS_SMTP_HOST=settings.smtp_host,
+        COMPLAINTS_SMTP_PORT=str(settings.smtp_port),
+        COMPLAINTS_SMTP_STARTTLS="true" if settings.smtp_starttls else "false",
+        COMPLAINTS_FROM_ADDRESS=settings.from_address,
+        COMPLAINTS_CLAIM_SECONDS=str(settings.claim_seconds),
+        COMPLAINTS_WORKER_THREADS=str(settings.worker_threads),
+        COMPLAINTS_LOG_LEVEL="WARNING",
+        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
+        **extra,
+    )
+    return env
