@@ -22,6 +22,14 @@ from pipeline.followup.links import sign_survey_answer
 from pipeline.outbound.case_mail import can_email, queue_case_mail
 
 ANSWER_CHANNELS = ("link", "reply", "phone")
+ASK_BY_PHONE = "No working email address: ask the customer by phone."
+"""Why a survey was not mailed; staff call the customer and record the answer."""
+
+
+def _answerable(follow_up: FollowUp | None) -> bool:
+    """Asked (by mail, or due to be asked by phone) and not answered yet."""
+    return (follow_up is not None and follow_up.score is None
+            and (follow_up.sent_at is not None or follow_up.cancelled_reason == ASK_BY_PHONE))
 
 
 def due_follow_ups(session: Session, *, now: datetime, limit: int = 500) -> list[int]:
@@ -52,7 +60,7 @@ def send_follow_up(
     if follow_up.cancelled_reason or case.status != "closed" or case.closed_at is None:
         return None
     if not can_email(case):
-        follow_up.cancelled_reason = "No working email address: ask the customer by phone."
+        follow_up.cancelled_reason = ASK_BY_PHONE
         record_event(session, case=case, action="follow_up_by_phone_needed", by="system")
         return None
     base = survey_url.rstrip("/") + "/"
@@ -71,9 +79,8 @@ def send_follow_up(
 
 
 def awaiting_answer(session: Session, case: Case) -> bool:
-    """Whether the customer was sent a survey they have not answered yet."""
-    follow_up = session.get(FollowUp, case.id)
-    return follow_up is not None and follow_up.sent_at is not None and follow_up.score is None
+    """Whether the customer was asked (or is to be asked by phone) and has not answered."""
+    return _answerable(session.get(FollowUp, case.id))
 
 
 def record_answer(
@@ -83,7 +90,7 @@ def record_answer(
     if via not in ANSWER_CHANNELS or not 1 <= score <= 5:
         raise ValueError("A survey answer is a score from 1 to 5, by link, reply or phone.")
     follow_up = session.get(FollowUp, case.id, with_for_update=True)
-    if follow_up is None or follow_up.sent_at is None or follow_up.score is not None:
+    if follow_up is None or not _answerable(follow_up):
         return False
     follow_up.score, follow_up.comment = score, comment[:4000]
     follow_up.answered_at, follow_up.answered_via = now, via

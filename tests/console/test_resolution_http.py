@@ -173,3 +173,33 @@ def test_a_survey_answered_by_phone_is_recorded_by_staff(world: ConsoleWorld) ->
             4, "phone", "换货很快 <b>")
     again = intake.post(f"/cases/{REF}/satisfaction", data={"csrf_token": token, "score": "1"})
     assert again.status_code == 404  # the first answer counts
+
+
+def test_a_customer_without_email_is_asked_by_phone_and_staff_record_it(
+    world: ConsoleWorld,
+) -> None:
+    """No survey is mailed to a customer without email; the case page asks staff to call."""
+    add_staff(world.runtime.factory, "sam", "supervisor")
+    _routed(world)
+    _propose(world, "0")
+    boss = world.client()
+    boss.post(f"/cases/{REF}/decide", data={"csrf_token": sign_in(boss, "sam"),
+                                            "decision": "approve"})
+    intake = world.client()
+    token = sign_in(intake, "ivy")
+    intake.post(f"/cases/{REF}/agreement", data={"csrf_token": token, "via": "phone"})
+    case = _case(world)
+    with world.runtime.factory() as session, session.begin():
+        session.get(Case, case.id).customer_email = ""  # type: ignore[union-attr]
+        assert send_follow_up(session, case_id=case.id, settings=world.settings,
+                              secret=secret_key(world.settings),
+                              survey_url="http://testserver/survey",
+                              now=utcnow() + timedelta(days=8)) is None
+    page = intake.get(f"/cases/{REF}")
+    assert "ask the customer by phone" in page.text and 'id="satisfaction-form"' in page.text
+    intake.post(f"/cases/{REF}/satisfaction", data={"csrf_token": token, "score": "2",
+                                                     "comment": "太慢了"})
+    with world.runtime.factory() as session:
+        follow_up = session.get(FollowUp, case.id)
+        assert follow_up is not None and follow_up.sent_at is None
+        assert (follow_up.score, follow_up.answered_via) == (2, "phone")
