@@ -23,19 +23,17 @@ from letters.pdf.fonts import letter_font  # noqa: E402
 from letters.pdf.resolution_notice import render_resolution_notice  # noqa: E402
 from letters.pdf.samples import SAMPLE_NOTICE_EN, SAMPLE_NOTICE_ZH  # noqa: E402
 
-CHINESE, ENGLISH = SAMPLE_NOTICE_ZH, SAMPLE_NOTICE_EN
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notices", type=int, default=500)
     args = parser.parse_args()
     font = letter_font()
-    render_resolution_notice(CHINESE, font=font.name)  # warm up: font parsing, imports
+    render_resolution_notice(SAMPLE_NOTICE_ZH, font=font.name)  # warm up: font parsing, imports
     sizes = []
     started, cpu = time.perf_counter(), time.process_time()
     for number in range(args.notices):
-        notice = CHINESE if number % 2 == 0 else ENGLISH
+        notice = SAMPLE_NOTICE_ZH if number % 2 == 0 else SAMPLE_NOTICE_EN
         sizes.append(len(render_resolution_notice(
             replace(notice, reference=f"CP-2026-{number:06d}"), font=font.name)))
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
