@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     imap_poll_seconds: float = Field(default=30.0, gt=0)
     imap_timeout_seconds: float = Field(default=30.0, gt=0)
     folder_poll_seconds: float = Field(default=0.5, gt=0)
+    # Several mailboxes: a TOML file listing them (empty = the imap_*/from_* settings above).
+    mailboxes_file: str = ""
 
     # OAuth2 (XOAUTH2) for Gmail / Microsoft 365; used for IMAP and SMTP when set.
     oauth2_token_url: str = ""

@@ -24,6 +24,9 @@ letters_app = typer.Typer(
     no_args_is_help=True, help="Scanned letters in, printed letters out (print queue, preview)."
 )
 app.add_typer(letters_app, name="letters")
+from workers.mailbox_cli import checked_mailboxes, mailboxes_app, source_line  # noqa: E402
+
+app.add_typer(mailboxes_app, name="mailboxes")
 
 
 def _settings() -> Settings:
@@ -86,9 +89,17 @@ def scheduler() -> None:
 
 
 @app.command()
-def poll() -> None:
-    """Watch the mailbox (IMAP or local folder) and sweep unfinished work; no processing."""
-    _serve(_settings(), poll=True, work=False)
+def poll(
+    mailbox: Annotated[
+        str, typer.Option(help="Watch only the mailbox with this key (default: every one).")
+    ] = "",
+) -> None:
+    """Watch every mailbox (IMAP or local folder), one thread each, and sweep; no processing."""
+    settings = _settings()
+    if mailbox and mailbox not in {m.key for m in checked_mailboxes(settings)}:
+        typer.echo(f"No mailbox has the key '{mailbox}'. / 没有键为“{mailbox}”的邮箱。", err=True)
+        raise typer.Exit(2)
+    _serve(settings, poll=True, work=False, mailbox=mailbox or None)
 
 
 @app.command()
@@ -119,10 +130,12 @@ def ocr_worker() -> None:
 
 def _serve(  # type: ignore[no-untyped-def]
     settings: Settings, *, poll: bool, work: bool, schedule: bool = False, runtime=None, stop=None,
-    note: str = "", queues=None,
+    note: str = "", queues=None, mailbox=None,
 ) -> None:
     from workers.service import serve
 
+    if poll:
+        checked_mailboxes(settings)
     runtime = runtime or _runtime(settings)
 
     def ready() -> None:
@@ -131,15 +144,13 @@ def _serve(  # type: ignore[no-untyped-def]
             typer.echo(note)
 
     serve(runtime, poll=poll, work=work, schedule=schedule, stop=stop, on_ready=ready,
-          queues=queues)
+          queues=queues, mailbox=mailbox)
 
 
 def _banner(settings: Settings, *, poll: bool, work: bool, schedule: bool = False) -> str:
-    source = (
-        f"IMAP {settings.imap_host}:{settings.imap_port}/{settings.imap_folder}"
-        if settings.uses_imap
-        else f"mail folder {settings.inbox_dir}/ (drop .eml files here)"
-    )
+    source = "; ".join(source_line(m) for m in checked_mailboxes(settings))
+    if not settings.mailboxes_file and not settings.uses_imap:
+        source = f"mail folder {settings.inbox_dir}/ (drop .eml files here)"
     sink = (
         f"SMTP {settings.smtp_host}:{settings.smtp_port}"
         if settings.uses_smtp
@@ -164,15 +175,25 @@ def _safe_url(url: str) -> str:
 
 
 @app.command()
-def ingest(files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False)]) -> None:
+def ingest(
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False)],
+    mailbox: Annotated[
+        str, typer.Option(help="Take them in as if sent to this mailbox (key).")
+    ] = "",
+) -> None:
     """Take .eml files in as if they had arrived by mail, process them now, print the outcome."""
     from workers.inline import ingest_file
 
-    runtime = _runtime(_settings())
+    settings = _settings()
+    keys = [m.key for m in checked_mailboxes(settings)]
+    if mailbox and mailbox not in keys:
+        typer.echo(f"No mailbox has the key '{mailbox}'. / 没有键为“{mailbox}”的邮箱。", err=True)
+        raise typer.Exit(2)
+    runtime = _runtime(settings)
     failures = 0
     for path in files:
         try:
-            result = ingest_file(runtime, path)
+            result = ingest_file(runtime, path, mailbox=mailbox or keys[0])
         except Exception as err:  # noqa: BLE001 - report and go on with the other files
             failures += 1
             typer.echo(f"{path}: not taken in ({type(err).__name__}: {err})", err=True)

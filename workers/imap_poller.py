@@ -107,6 +107,7 @@ class ImapPoller:
         holder: str,
         token_provider: TokenSource | None = None,
         backoff: Backoff | None = None,
+        mailbox_key: str = "default",
     ) -> None:
         if settings.imap_done_folder and settings.imap_done_folder == settings.imap_folder:
             # Moving mail into the watched folder would record and move it forever.
@@ -117,6 +118,7 @@ class ImapPoller:
         self.holder = holder
         self.tokens = token_provider
         self.mailbox = settings.mailbox_name
+        self.mailbox_key = mailbox_key  # the configured mailbox (config/mailboxes.py)
         self._backoff = backoff or Backoff()
         self._status: Status = "new"
         self._renewed_at: float | None = None
@@ -365,6 +367,7 @@ class ImapPoller:
                     mailbox=self.mailbox,
                     uidvalidity=current.uidvalidity,
                     uid=uid,
+                    mailbox_key=self.mailbox_key,
                 )
                 recorded.append(uid)
                 if result.is_new:

@@ -22,10 +22,16 @@ class Ingested:
     outcome: Outcome | None
 
 
-def ingest_bytes(runtime: Runtime, raw: bytes, *, name: str) -> Ingested:
-    """Record a mail, process it and send its acknowledgment, all before returning."""
+def ingest_bytes(
+    runtime: Runtime, raw: bytes, *, name: str, mailbox: str = "default"
+) -> Ingested:
+    """Record a mail, process it and send its acknowledgment, all before returning.
+
+    ``mailbox`` is the key of the mailbox it counts as sent to (its case is answered
+    from that mailbox's address).
+    """
     with runtime.factory() as session, session.begin():
-        recorded = record_mail(session, raw=raw, source=f"ingest:{name}")
+        recorded = record_mail(session, raw=raw, source=f"ingest:{name}", mailbox_key=mailbox)
     outcome = None
     settings = runtime.settings
     if claim_inbound(runtime.factory, inbound_id=recorded.inbound_id, settings=settings):
@@ -40,8 +46,8 @@ def ingest_bytes(runtime: Runtime, raw: bytes, *, name: str) -> Ingested:
     )
 
 
-def ingest_file(runtime: Runtime, path: Path) -> Ingested:
-    return ingest_bytes(runtime, path.read_bytes(), name=path.name)
+def ingest_file(runtime: Runtime, path: Path, *, mailbox: str = "default") -> Ingested:
+    return ingest_bytes(runtime, path.read_bytes(), name=path.name, mailbox=mailbox)
 
 
 def _send(runtime: Runtime, outbound_ids: list[int]) -> None:

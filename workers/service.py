@@ -9,9 +9,11 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 from dramatiq import Broker, Worker
 
+from config.mailboxes import Mailbox
 from workers.folder_poller import FolderPoller
 from workers.runtime import Runtime
 from workers.scan_poller import ScanFolderPoller
@@ -26,10 +28,41 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def make_poller(runtime: Runtime) -> FolderPoller | object:
-    """The IMAP poller when a host is configured, else the local mail folder."""
-    settings = runtime.settings
-    if settings.uses_imap:
+class Poller(Protocol):
+    """What the service needs of a mailbox poller (IMAP or local folder)."""
+
+    mailbox_key: str
+
+    def run(self, stop: threading.Event) -> None: ...
+
+
+def make_poller(runtime: Runtime) -> Poller:
+    """The first configured mailbox's poller (the only one without a mailboxes file)."""
+    return make_pollers(runtime)[0]
+
+
+def make_pollers(runtime: Runtime, only: str | None = None) -> list[Poller]:
+    """One poller per configured mailbox (or only the one keyed ``only``).
+
+    Each takes the lease named after its own folder, so every mailbox has exactly one
+    active poller however many processes run, and the mailboxes never wait on each other.
+    """
+    from config.mailboxes import MailboxesFileError, load_mailboxes
+
+    mailboxes = load_mailboxes(runtime.settings)
+    if only is not None:
+        mailboxes = tuple(m for m in mailboxes if m.key == only)
+        if not mailboxes:
+            raise MailboxesFileError(
+                runtime.settings.mailboxes_file or "(none)",
+                f"no mailbox has the key '{only}'", f"没有键为“{only}”的邮箱")
+    return [_poller(runtime, mailbox) for mailbox in mailboxes]
+
+
+def _poller(runtime: Runtime, mailbox: Mailbox) -> Poller:
+    """The IMAP poller when the mailbox has an IMAP account, else its local folder."""
+    settings = mailbox.poller_settings(runtime.settings)
+    if mailbox.imap is not None:
         from workers.app import token_provider
         from workers.imap_poller import ImapPoller
 
@@ -38,16 +71,18 @@ def make_poller(runtime: Runtime) -> FolderPoller | object:
             session_factory=runtime.factory,
             enqueue=runtime.enqueue_inbound_batch,
             holder=holder_name(),
-            token_provider=token_provider(settings),
+            token_provider=token_provider(settings) if mailbox.imap.oauth2 else None,
+            mailbox_key=mailbox.key,
         )
     return FolderPoller(
-        inbox=settings.inbox_dir,
-        mailbox_name=settings.mailbox_name,
+        inbox=mailbox.inbox,
+        mailbox_name=mailbox.ledger_name,
         session_factory=runtime.factory,
         enqueue=runtime.enqueue_inbound_batch,
         holder=holder_name(),
         interval=settings.folder_poll_seconds,
         lease_seconds=settings.lease_seconds,
+        mailbox_key=mailbox.key,
     )
 
 
@@ -111,21 +146,26 @@ def serve(
     stop: threading.Event | None = None,
     on_ready: Callable[[], None] | None = None,
     queues: set[str] | None = None,
+    mailbox: str | None = None,
 ) -> None:
-    """Run the chosen parts until SIGINT/SIGTERM (or ``stop``), then shut down cleanly."""
+    """Run the chosen parts until SIGINT/SIGTERM (or ``stop``), then shut down cleanly.
+
+    Polling watches every configured mailbox, one thread each (or only ``mailbox``).
+    """
     stop = stop or threading.Event()
     _stop_on_signals(stop)
     threads: list[threading.Thread] = []
     workers = start_workers(runtime, queues) if work else []
     if poll:
-        poller = make_poller(runtime)
+        pollers = make_pollers(runtime, mailbox)
         scans = ScanFolderPoller(
             settings=runtime.settings,
             session_factory=runtime.factory,
             enqueue=runtime.enqueue_scans,
             holder=holder_name(),
         )
-        threads.append(_thread("poller", lambda: poller.run(stop)))  # type: ignore[attr-defined]
+        for poller in pollers:
+            threads.append(_thread(f"poller-{poller.mailbox_key}", poller.run, stop))
         threads.append(_thread("scan-poller", lambda: scans.run(stop)))
         threads.append(_thread("sweeper", lambda: run_sweeper(runtime, stop)))
     if schedule:
@@ -142,8 +182,8 @@ def serve(
     runtime.broker.close()
 
 
-def _thread(name: str, target: Callable[[], None]) -> threading.Thread:
-    thread = threading.Thread(target=target, name=name, daemon=True)
+def _thread(name: str, target: Callable[..., None], *args: object) -> threading.Thread:
+    thread = threading.Thread(target=target, args=args, name=name, daemon=True)
     thread.start()
     return thread
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
 from config.departments import department_by_key
+from config.mailboxes import mailbox_by_key
 from config.policies import load_policies
 from console.roles import can_see, case_scope, may
 from console.routes.resolution import resolution_context, time_left
@@ -94,8 +95,9 @@ def _case_page(ctx: Ctx, case: Case, *, message: str = "", error: str = "",
     suggestion: Suggestion | None = None
     if case.status == "new" and may(ctx.user, "review"):
         model = ctx.console.models.current(ctx.db)  # never waits for a training
+        mailbox = mailbox_by_key(ctx.console.settings, case.mailbox)
         suggestion = suggest(case_text(case.subject, case.what_happened, case.demands),
-                             ctx.console.departments, model)
+                             ctx.console.departments, model, (mailbox.key, mailbox.department))
     attachments = ctx.db.scalars(select(Attachment).where(Attachment.case_id == case.id)
                                  .order_by(Attachment.id)).all()
     return ctx.render(

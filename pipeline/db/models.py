@@ -60,6 +60,8 @@ class Case(Base):
     source_message_id: Mapped[str | None] = mapped_column(String(998), unique=True)
     forwarded_by: Mapped[str] = mapped_column(String(320), default="")
     attention: Mapped[str] = mapped_column(Text, default="")  # why staff must look now
+    # The key of the mailbox it came in through (config/mailboxes.py): we answer from it.
+    mailbox: Mapped[str] = mapped_column(String(32), default="default")
 
     # Responsibility and routing (set in review): ours / not_ours / third_party.
     responsibility: Mapped[str] = mapped_column(String(16), default="")
@@ -120,6 +122,7 @@ class InboundMail(Base):
     message_id: Mapped[str | None] = mapped_column(String(998), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     source: Mapped[str] = mapped_column(String(500), default="")
+    mailbox: Mapped[str] = mapped_column(String(32), default="default")  # key it came in by
 
     # received -> processed | quarantined | failed ; classification says what it was.
     status: Mapped[str] = mapped_column(String(16), default="received", index=True)

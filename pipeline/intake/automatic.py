@@ -12,7 +12,7 @@ Everything here reads a ``ParsedMail`` only: no I/O, so every rule is a unit tes
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from pipeline.intake.message import ParsedMail
 
@@ -38,14 +38,24 @@ _REASON_VALUE_LIMIT = 80
 
 
 def automatic_reason(
-    mail: ParsedMail, *, loop_header: str, own_domains: Sequence[str]
+    mail: ParsedMail,
+    *,
+    loop_header: str,
+    own_domains: Sequence[str],
+    own_addresses: Collection[str] = (),
 ) -> str | None:
     """Why this mail is automatic, in words for staff; None for a person's mail.
 
     The first matching rule wins, strongest evidence first (our own mail coming back).
+    ``own_addresses`` are the From addresses of all our mailboxes: mail from one of
+    them is one of our mailboxes writing to another (an acknowledgment sent to the
+    other address), which answered would start a loop between the two.
     """
     if loop_header.strip().lower() in mail.headers:
         return f"Our own loop header {loop_header}: our mail came back"
+    own_address = _own_address(mail, own_addresses)
+    if own_address:
+        return own_address
     own = _own_message_id(mail, own_domains)
     if own:
         return own
@@ -84,6 +94,13 @@ def _shown(value: str) -> str:
     """A header value short and single-line enough for a staff reason."""
     value = " ".join(value.split())
     return value if len(value) <= _REASON_VALUE_LIMIT else value[:_REASON_VALUE_LIMIT] + "…"
+
+
+def _own_address(mail: ParsedMail, own_addresses: Collection[str]) -> str | None:
+    address = mail.from_address.strip().strip("<>").lower()
+    if address and address in {a.strip().lower() for a in own_addresses}:
+        return f"Sent from our own address {_shown(address)}: one of our mailboxes wrote to us"
+    return None
 
 
 def _own_message_id(mail: ParsedMail, own_domains: Sequence[str]) -> str | None:

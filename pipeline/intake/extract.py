@@ -409,11 +409,16 @@ def extract_fields(
     from_address: str,
     default_region: str = "CN",
     order_pattern: str = DEFAULT_ORDER_PATTERN,
+    default_language: str = "",
 ) -> ExtractedFields:
-    """All record-form fields we can read from one complaint mail."""
+    """All record-form fields we can read from one complaint mail.
+
+    ``default_language`` (the mailbox's) is the language when the text is too short
+    to tell.
+    """
     text = text[:MAX_SCAN]
     phones = likely_phones(text, default_region)
-    language = detect_language(f"{subject}\n{text}")
+    language = detect_language(f"{subject}\n{text}", default_language)
     name = customer_name(text, from_name)
     happened = what_happened(text, name)
     return ExtractedFields(

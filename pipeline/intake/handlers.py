@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config.mailboxes import mailbox_by_key
 from config.settings import Settings
 from pipeline.cases.events import record_event
 from pipeline.cases.references import next_reference
@@ -38,6 +39,7 @@ def handle_complaint(
     links to it and takes only the new text of the reply.
     """
     text = strip_quoted(mail.text) if follows is not None else mail.text
+    mailbox = mailbox_by_key(settings, inbound.mailbox)
     fields = extract_fields(
         text=text,
         subject=mail.subject,
@@ -45,6 +47,7 @@ def handle_complaint(
         from_address=mail.from_address,
         default_region=settings.phone_region,
         order_pattern=settings.order_number_pattern,
+        default_language=mailbox.language,
     )
     received = inbound.received_at or utcnow()
     case = Case(
@@ -64,6 +67,7 @@ def handle_complaint(
         source_message_id=inbound.message_id,
         forwarded_by=mail.forwarded_by or "",
         attention=_defect_note(mail),
+        mailbox=mailbox.key,  # every letter about the case goes out from this mailbox
     )
     if follows is not None:
         case.follows_case_id = follows.id

@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.mailboxes import our_addresses, our_domains
 from config.settings import Settings
 from pipeline.db.base import utcnow
 from pipeline.db.models import InboundMail, OutboundMail
@@ -170,7 +171,8 @@ def _route(session: Session, inbound: InboundMail, mail: ParsedMail, settings: S
         return Outcome(classification="bounce", case_id=case_id)
     # Our own mail is recognised by its Message-ID in the outbox, not by its domain: a
     # mailbox on a public provider shares its Message-ID domain with customers.
-    robot = automatic_reason(mail, loop_header=settings.loop_header, own_domains=())
+    robot = automatic_reason(mail, loop_header=settings.loop_header, own_domains=(),
+                             own_addresses=our_addresses(settings))
     if robot is None and _is_ours(session, mail.message_id, settings):
         robot = "It is one of our own mails coming back."
     if robot is None and is_read_receipt(inbound.raw):
@@ -215,9 +217,12 @@ def _remember_headers(inbound: InboundMail, mail: ParsedMail) -> None:
 
 
 def _is_ours(session: Session, message_id: str | None, settings: Settings) -> bool:
-    """True for a Message-ID we generated; only ids on our own domain need a look-up."""
-    own_domain = settings.from_address.rpartition("@")[2].lower()
-    if not message_id or not message_id.rstrip(">").lower().endswith("@" + own_domain):
+    """True for a Message-ID we generated; only ids on one of our mailboxes' domains
+    (every mailbox makes its Message-IDs on its own domain) need a look-up."""
+    if not message_id:
+        return False
+    domain = message_id.rstrip(">").rpartition("@")[2].lower()
+    if domain not in our_domains(settings):
         return False
     found = session.scalar(
         select(OutboundMail.id).where(OutboundMail.message_id == message_id).limit(1)

@@ -37,8 +37,14 @@ def record_mail(
     mailbox: str | None = None,
     uidvalidity: int | None = None,
     uid: int | None = None,
+    mailbox_key: str = "default",
 ) -> Recorded:
-    """Add a mail (and where it was seen) to the ledger; the caller commits."""
+    """Add a mail (and where it was seen) to the ledger; the caller commits.
+
+    ``mailbox_key`` names the configured mailbox it came in through: the case it opens
+    is answered from that mailbox's address. The same bytes arriving in a second
+    mailbox (a customer writing to two of our addresses at once) stay one mail.
+    """
     digest = hashlib.sha256(raw).hexdigest()
     inbound = session.scalar(select(InboundMail).where(InboundMail.sha256 == digest))
     is_new = inbound is None
@@ -49,6 +55,7 @@ def record_mail(
             size=len(raw),
             message_id=_message_id(raw),
             source=source,
+            mailbox=mailbox_key,
         )
         session.add(inbound)
         session.flush()

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from config.mailboxes import is_our_address
 from config.settings import Settings
 from letters.acknowledgment import AckLetter, render_acknowledgment
 from letters.compose import is_sendable_address
@@ -39,7 +40,7 @@ def decide_acknowledgment(
     """Apply the loop and backfill rules that keep us from answering robots or old mail."""
     if not is_sendable_address(to_address):
         return AckDecision(False, "No usable sender address to reply to.")
-    if _own_domain(settings) and to_address.lower().endswith("@" + _own_domain(settings)):
+    if is_our_address(settings, to_address):  # any of our mailboxes: never answer ourselves
         return AckDecision(False, "The sender is one of our own addresses.")
     if mail_date is not None and now - mail_date > timedelta(hours=settings.ack_max_age_hours):
         return AckDecision(
@@ -99,7 +100,3 @@ def queue_acknowledgment(
         rendered=render_acknowledgment(letter), in_reply_to=in_reply_to,
         references=references, auto_reply=True,
     )
-
-
-def _own_domain(settings: Settings) -> str:
-    return settings.from_address.rpartition("@")[2].lower()

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config.mailboxes import mailbox_by_key
 from config.settings import Settings
 from letters.acknowledgment import RenderedMail
 from letters.compose import build_message, is_sendable_address, make_message_id
@@ -87,11 +88,14 @@ def store_case_mail(
 
     ``auto_reply`` marks machine answers (the acknowledgment): they carry
     Auto-Submitted and count against the per-address limit that stops mail loops.
+    It comes from the case's mailbox (address, display name, Message-ID domain): the
+    customer hears back from the address they wrote to.
     """
-    message_id = make_message_id(_own_domain(settings))
+    mailbox = mailbox_by_key(settings, case.mailbox)
+    message_id = make_message_id(mailbox.domain)
     raw = build_message(
-        from_name=settings.from_name,
-        from_address=settings.from_address,
+        from_name=mailbox.from_name,
+        from_address=mailbox.from_address,
         to_name=case.customer_name,
         to_address=case.customer_email,
         subject=rendered.subject,
@@ -127,7 +131,3 @@ def store_case_mail(
         )
     )
     return outbound
-
-
-def _own_domain(settings: Settings) -> str:
-    return settings.from_address.rpartition("@")[2].lower() or "complaints.invalid"

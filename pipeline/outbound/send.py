@@ -22,6 +22,7 @@ from pipeline.cases.events import record_event
 from pipeline.db.base import utcnow
 from pipeline.db.facts import refresh_facts
 from pipeline.db.models import Case, CaseEvent, OutboundMail
+from pipeline.outbound.envelope import envelope_sender
 from pipeline.outbound.transport import MailTransport, PermanentSendError, TransientSendError
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,9 @@ def send_many(
     for claimed in claim_outbound(factory, outbound_ids=outbound_ids, settings=settings):
         try:
             transport.send(
-                claimed.raw, sender=settings.from_address, recipients=[claimed.to_address]
+                claimed.raw,
+                sender=envelope_sender(claimed.raw, settings.from_address),
+                recipients=[claimed.to_address],
             )
         except PermanentSendError as err:
             _give_up(factory, claimed.id, f"The receiving mail server refused it: {err}")

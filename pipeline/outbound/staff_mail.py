@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config.mailboxes import mailbox_by_key
 from config.settings import Settings
 from letters.compose import build_message, make_message_id
 from pipeline.db.models import Case, OutboundMail
@@ -40,10 +41,11 @@ def queue_staff_mail(
         OutboundMail.dedupe_key == dedupe_key))
     if existing is not None:
         return existing
-    domain = settings.from_address.rpartition("@")[2].lower() or "complaints.invalid"
-    message_id = make_message_id(domain)
+    # From the case's mailbox, like the customer's letters: staff see which one it is.
+    mailbox = mailbox_by_key(settings, case.mailbox)
+    message_id = make_message_id(mailbox.domain)
     raw = build_message(
-        from_name=settings.from_name, from_address=settings.from_address, to_name="",
+        from_name=mailbox.from_name, from_address=mailbox.from_address, to_name="",
         to_address=to_address, subject=subject, text=text, html=None, message_id=message_id,
         auto_reply=False, loop_header=settings.loop_header, attachments=attachments,
     )

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.departments import Department, department_by_key
+from config.mailboxes import mailbox_by_key
 from config.settings import Settings
 from letters.acknowledgment import RenderedMail, letter_language
 from letters.formatting import format_date, local_time
@@ -44,11 +45,12 @@ MAIL_TEXT = {
 }
 
 
-def sender(settings: Settings) -> Sender:
-    """Our letterhead, from the settings."""
-    return Sender(company=settings.company_name, department=settings.from_name,
+def sender(settings: Settings, mailbox_key: str | None = None) -> Sender:
+    """Our letterhead, with the name and address of the case's mailbox."""
+    mailbox = mailbox_by_key(settings, mailbox_key)
+    return Sender(company=settings.company_name, department=mailbox.from_name,
                   address=settings.company_postal_address, phone=settings.service_phone,
-                  email=settings.from_address)
+                  email=mailbox.from_address)
 
 
 def recipient_lines(case: Case) -> list[str]:
@@ -69,7 +71,7 @@ def _notice(case: Case, resolution: Resolution, settings: Settings, department_n
         answers=[(a["point"], a["answer"]) for a in resolution.answers],
         findings=resolution.findings, method=resolution.method,
         compensation_amount=resolution.compensation_amount, next_steps=resolution.next_steps,
-        contact_person=resolution.contact_person, sender=sender(settings),
+        contact_person=resolution.contact_person, sender=sender(settings, case.mailbox),
     )
 
 

@@ -70,11 +70,16 @@ def routing_model(session: Session) -> RoutingModel:
 
 
 def suggestion_for(
-    session: Session, case: Case, departments: Sequence[Department]
+    session: Session, case: Case, departments: Sequence[Department],
+    mailbox_department: str = "",
 ) -> Suggestion | None:
-    """The suggested department for one case, with its reason."""
+    """The suggested department for one case, with its reason.
+
+    ``mailbox_department`` is the default department of the case's mailbox, if any.
+    """
     text = case_text(case.subject, case.what_happened, case.demands)
-    return suggest(text, departments, routing_model(session))
+    return suggest(text, departments, routing_model(session),
+                   (case.mailbox, mailbox_department))
 
 
 def acceptance_stats(session: Session) -> Acceptance:

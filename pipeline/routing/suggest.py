@@ -123,10 +123,41 @@ def suggest_by_keywords(text: str, departments: Sequence[Department]) -> Suggest
     )
 
 
-def suggest(
-    text: str, departments: Sequence[Department], model: RoutingModel | None
+def suggest_for_mailbox(
+    department_key: str, mailbox: str, departments: Sequence[Department]
 ) -> Suggestion | None:
-    """The best suggestion for this text: the learned one when sure enough, else rules."""
+    """The default department of the mailbox a complaint came in by, when it names one.
+
+    A company that runs one address per department or brand has already routed the
+    complaint by the address the customer chose: that beats any guess from the text.
+    """
+    department = department_by_key(departments, department_key) if department_key else None
+    if department is None:
+        return None
+    return Suggestion(
+        department=department.key,
+        source="mailbox",
+        confidence=1.0,
+        reason_en=f"Sent to the {mailbox} mailbox, whose complaints go to {department.name_en}",
+        reason_zh=f"发送至“{mailbox}”邮箱，该邮箱的投诉由{department.name_zh}处理",
+    )
+
+
+def suggest(
+    text: str,
+    departments: Sequence[Department],
+    model: RoutingModel | None,
+    mailbox: tuple[str, str] | None = None,
+) -> Suggestion | None:
+    """The best suggestion for this text: the learned one when sure enough, else rules.
+
+    ``mailbox`` is (mailbox key, its default department): a default department is the
+    suggestion, ahead of the classifier and the keywords.
+    """
+    if mailbox is not None:
+        by_mailbox = suggest_for_mailbox(mailbox[1], mailbox[0], departments)
+        if by_mailbox is not None:
+            return by_mailbox
     if model is not None and model.sample_count >= MIN_TRAINING_SAMPLES:
         predicted = model.predict(text)
         if predicted is not None:
