@@ -23,10 +23,12 @@ class _Collector:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.messages: list[tuple[float, list[str], bytes]] = []
+        self.senders: list[str] = []  # the envelope sender (MAIL FROM) of each message
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             self.messages.append((time.monotonic(), list(envelope.rcpt_tos), envelope.content))
+            self.senders.append(str(envelope.mail_from))
         return "250 OK"
 
 
@@ -49,6 +51,13 @@ class SmtpSink:
     def messages(self) -> list[tuple[float, list[str], bytes]]:
         with self._collector.lock:
             return list(self._collector.messages)
+
+    @property
+    def envelopes(self) -> list[tuple[str, list[str], bytes]]:
+        """(MAIL FROM, RCPT TOs, content) of every message, in arrival order."""
+        with self._collector.lock:
+            return [(sender, rcpts, raw) for sender, (_, rcpts, raw)
+                    in zip(self._collector.senders, self._collector.messages, strict=True)]
 
     def message_ids(self) -> Counter[str]:
         parser = BytesHeaderParser(policy=compat32)
