@@ -144,7 +144,7 @@ def test_a_missing_file_and_an_unknown_department_are_refused(tmp_path: Path) ->
     with pytest.raises(MailboxesFileError, match="cannot be read"):
         load_mailboxes(Settings(data_dir=tmp_path, mailboxes_file=str(tmp_path / "none.toml")))
     boxes = load_mailboxes(settings_with(tmp_path, TWO.replace("logistics", "nowhere")))
-    with pytest.raises(MailboxesFileError, match="department 'nowhere'.*\n.*部门“nowhere”"):
+    with pytest.raises(MailboxesFileError, match=r"department 'nowhere'.*\n.*部门“nowhere”"):
         check_departments(boxes, {"quality", "logistics"}, "f.toml")
 
 
