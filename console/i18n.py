@@ -23,6 +23,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "reference": ("Reference", "编号"),
     "received": ("Received", "收到时间"),
     "channel": ("Channel", "渠道"),
+    "mailbox": ("Mailbox (we answer from)", "收件邮箱（以此地址回复）"),
     "language": ("Language", "语言"),
     "customer": ("Customer", "客户"),
     "subject": ("Subject", "主题"),

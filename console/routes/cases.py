@@ -93,9 +93,9 @@ def _visible_case(ctx: Ctx, reference: str) -> Case | None:
 def _case_page(ctx: Ctx, case: Case, *, message: str = "", error: str = "",
                status_code: int = 200) -> Response:
     suggestion: Suggestion | None = None
+    mailbox = mailbox_by_key(ctx.console.settings, case.mailbox)
     if case.status == "new" and may(ctx.user, "review"):
         model = ctx.console.models.current(ctx.db)  # never waits for a training
-        mailbox = mailbox_by_key(ctx.console.settings, case.mailbox)
         suggestion = suggest(case_text(case.subject, case.what_happened, case.demands),
                              ctx.console.departments, model, (mailbox.key, mailbox.department))
     attachments = ctx.db.scalars(select(Attachment).where(Attachment.case_id == case.id)
@@ -104,7 +104,7 @@ def _case_page(ctx: Ctx, case: Case, *, message: str = "", error: str = "",
         "case.html", status_code=status_code, case=case, weak=weak_fields(case),
         level=confidence(case), originals=original_mails(ctx.db, case.id),
         thread=_thread(ctx.db, case.id), events=_events(ctx.db, case.id),
-        attachments=attachments, suggestion=suggestion,
+        attachments=attachments, suggestion=suggestion, mailbox=mailbox,
         can_review=may(ctx.user, "review") and case.status == "new",
         department=department_by_key(ctx.console.departments, case.department),
         message=message, error=error, **resolution_context(ctx, case))

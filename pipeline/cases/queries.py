@@ -26,6 +26,7 @@ class CaseSummary:
     order_numbers: list[str]
     acknowledgment: str  # none / pending / sending / sent / failed
     attention: str
+    mailbox: str  # key of the mailbox it came in by, which answers it
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,6 +62,7 @@ def _summary(case: Case, ack_status: str | None) -> CaseSummary:
         order_numbers=list(case.order_numbers),
         acknowledgment=ack_status or "none",
         attention=case.attention,
+        mailbox=case.mailbox,
     )
 
 
@@ -117,6 +119,7 @@ class LedgerMail:
     subject: str
     detail: str  # why it was classified so (e.g. the header that marked it automatic)
     case_reference: str
+    mailbox: str  # key of the mailbox it came in by
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -144,6 +147,7 @@ def list_ledger(
             subject=row.subject,
             detail=row.detail or row.quarantine_reason,
             case_reference=reference or "",
+            mailbox=row.mailbox,
         )
         for row, reference in session.execute(query)
     ]
