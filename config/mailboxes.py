@@ -149,6 +149,7 @@ class Mailbox:
 
 _lock = threading.Lock()
 _parsed: dict[tuple[str, int, int], _File] = {}
+_last_good: dict[str, _File] = {}  # by file: what a running process keeps if an edit breaks it
 
 
 def load_mailboxes(settings: Settings) -> tuple[Mailbox, ...]:
@@ -156,7 +157,18 @@ def load_mailboxes(settings: Settings) -> tuple[Mailbox, ...]:
     if not settings.mailboxes_file:
         return (_single(settings),)
     path = Path(settings.mailboxes_file)
-    parsed = _read(path)
+    try:
+        parsed = _read(path)
+    except MailboxesFileError:
+        with _lock:
+            kept = _last_good.get(str(path.resolve()))
+        if kept is None:
+            raise
+        # Edited into a broken state while running: keep answering from what was good
+        # (a start-up, or `complaints mailboxes check`, reports the mistake).
+        log.error("the mailboxes file has become unusable; keeping its last good version",
+                  extra={"file": str(path)})
+        parsed = kept
     mailboxes = tuple(_resolve(entry, settings, path) for entry in parsed.mailbox)
     _check_unique(mailboxes, path)
     return mailboxes
@@ -248,6 +260,7 @@ def _read(path: Path) -> _File:
         raise MailboxesFileError(path, english, chinese) from err
     with _lock:
         _parsed[cache_key] = parsed
+        _last_good[cache_key[0]] = parsed
     return parsed
 
 

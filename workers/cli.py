@@ -134,8 +134,7 @@ def _serve(  # type: ignore[no-untyped-def]
 ) -> None:
     from workers.service import serve
 
-    if poll:
-        checked_mailboxes(settings)
+    checked_mailboxes(settings)  # pollers watch them, workers answer from them
     runtime = runtime or _runtime(settings)
 
     def ready() -> None:

@@ -17,11 +17,26 @@ from letters.pdf.letter import render_letters
 from pipeline.cases.events import record_event
 from pipeline.cases.references import next_reference
 from pipeline.db.base import utcnow
-from pipeline.db.models import Attachment, Case, Correspondence, FieldConfidence, LetterScan
+from pipeline.db.models import (
+    Attachment,
+    Case,
+    Correspondence,
+    FieldConfidence,
+    InboundMail,
+    LetterScan,
+)
 from pipeline.outbound.acknowledge import decide_acknowledgment, queue_acknowledgment
 from pipeline.outbound.printing import queue_print_letter
 from pipeline.scans.document import DocumentText
 from pipeline.scans.fields import LetterFields
+
+
+def _mailbox(session: Session, scan: LetterScan) -> str:
+    """The mailbox a letter sent by mail came in by (it answers); else the default."""
+    if scan.inbound_mail_id is None:
+        return "default"
+    inbound = session.get(InboundMail, scan.inbound_mail_id)
+    return inbound.mailbox if inbound is not None else "default"
 
 
 def open_letter_case(
@@ -58,6 +73,7 @@ def open_letter_case(
         demands=list(fields.demands),
         order_numbers=list(fields.orders),
         attention=_attention(weak, document),
+        mailbox=_mailbox(session, scan),
     )
     session.add(case)
     session.flush()

@@ -190,3 +190,32 @@ def test_the_mailbox_department_is_the_suggestion(tmp_path: Path) -> None:
     assert by_mailbox.source == "mailbox" and "en" in by_mailbox.reason_en
     by_words = suggest(text, departments, None, ("cn", ""))
     assert by_words is not None and by_words.source == "keywords"
+
+
+def test_a_running_process_keeps_the_last_good_file(tmp_path: Path) -> None:
+    settings = settings_with(tmp_path, TWO)
+    assert len(load_mailboxes(settings)) == 2
+    Path(settings.mailboxes_file).write_text("[[mailbox]\nbroken = ", encoding="utf-8")
+    assert [b.key for b in load_mailboxes(settings)] == ["cn", "en"]
+
+
+def test_the_check_command_explains_a_broken_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from workers.cli import app
+
+    path = tmp_path / "mailboxes.toml"
+    path.write_text('[[mailbox]]\nkey = "a"\nfrom_address = "a@x.example"\nfolder = "in"\n'
+                    'department = "nowhere"\n', encoding="utf-8")
+    monkeypatch.setenv("COMPLAINTS_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("COMPLAINTS_MAILBOXES_FILE", str(path))
+    broken = CliRunner().invoke(app, ["mailboxes", "check"])
+    assert broken.exit_code == 2
+    assert "department 'nowhere'" in broken.output and "部门“nowhere”" in broken.output
+    path.write_text(TWO, encoding="utf-8")
+    good = CliRunner().invoke(app, ["mailboxes", "list", "--json"])
+    assert good.exit_code == 0, good.output
+    assert '"key": "en"' in good.output and '"department": "logistics"' in good.output
+    assert "password" not in good.output
