@@ -90,3 +90,31 @@ def test_a_case_of_another_mailbox_is_answered_and_suggested_by_it(runtime_b: Ru
     sender, message_id = from_of(letter.raw)
     assert sender == "Brand B Service 品牌B客服 <service@brand-b.example>"
     assert message_id.rstrip(">").endswith("@brand-b.example")
+
+
+def test_every_kind_of_mail_about_the_case_comes_from_its_mailbox(runtime_b: Runtime) -> None:
+    """Deadline letters, surveys and written answers (queue_case_mail), staff reminders
+    (queue_staff_mail) and the written answer's letterhead all use the case's mailbox."""
+    from letters.acknowledgment import RenderedMail
+    from pipeline.outbound.case_mail import queue_case_mail
+    from pipeline.outbound.staff_mail import queue_staff_mail
+    from pipeline.resolution.notices import sender
+
+    ingest_bytes(runtime_b, mails.complaint(), name="a.eml", mailbox="brand-b")
+    settings = runtime_b.settings
+    with runtime_b.factory() as session, session.begin():
+        case = session.scalars(select(Case)).one()
+        letter = RenderedMail(subject="Your survey", text="How did we do?", html=None)
+        survey = queue_case_mail(session, settings=settings, case=case, kind="survey",
+                                 rendered=letter, dedupe_key="s1")
+        reminder = queue_staff_mail(session, settings=settings, case=case, kind="reminder",
+                                    to_address="quality@shop.example", subject="Due soon",
+                                    text="The deadline is near.", dedupe_key="r1")
+        raws = [survey.raw, reminder.raw]
+        letterhead = sender(settings, case.mailbox)
+    for raw in raws:
+        from_header, message_id = from_of(raw)
+        assert from_header == "Brand B Service 品牌B客服 <service@brand-b.example>"
+        assert message_id.rstrip(">").endswith("@brand-b.example")
+    assert letterhead.email == "service@brand-b.example"
+    assert letterhead.department == "Brand B Service 品牌B客服"
