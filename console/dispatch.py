@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from pipeline.db.models import OutboundMail
-from pipeline.intake.process import process_inbound
+from pipeline.intake.process import claim_inbound, process_inbound
 from pipeline.outbound.send import send_many
 from pipeline.outbound.transport import MailTransport
 
@@ -58,7 +58,10 @@ class Dispatcher:
 
     def reprocess(self, inbound_id: int) -> int | None:
         """Run intake on a re-queued mail now; returns the case it opened or joined."""
-        outcome = process_inbound(self._factory, inbound_id=inbound_id, settings=self._settings)
+        held = claim_inbound(self._factory, inbound_id=inbound_id, settings=self._settings)
+        if held is None:  # another worker has it (a nudge got there first)
+            return None
+        outcome = process_inbound(self._factory, held=held, settings=self._settings)
         if outcome.case_id is not None:
             self.send_pending(outcome.case_id)
         return outcome.case_id
