@@ -234,7 +234,7 @@ def test_workers_killed_again_and_again_deliver_each_mail_once(
     # within moments of a kill, and a kill can cut off at most one send per thread.
     for message_id in twice:
         assert delivered[message_id] == 2
-        assert any(abs(k - seen[message_id]) < 2.0 for k in kills), message_id
+        assert any(abs(k - seen[message_id]) < 3.0 for k in kills), message_id
     assert repeats(delivered) <= len(kills) * settings.worker_threads
     db.engine.dispose()
 
