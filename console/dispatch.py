@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
+from pipeline import jobs
 from pipeline.db.models import OutboundMail
 from pipeline.intake.process import process_inbound
 from pipeline.outbound.send import send_many
@@ -58,7 +59,12 @@ class Dispatcher:
 
     def reprocess(self, inbound_id: int) -> int | None:
         """Run intake on a re-queued mail now; returns the case it opened or joined."""
-        outcome = process_inbound(self._factory, inbound_id=inbound_id, settings=self._settings)
+        # Staff's own run uses none of the mail's attempts (they were just reset).
+        held = jobs.claim(self._factory, jobs.INBOUND, [inbound_id],
+                          seconds=self._settings.claim_seconds, count_attempt=False)
+        if not held:  # another worker has it (a nudge got there first)
+            return None
+        outcome = process_inbound(self._factory, held=held, settings=self._settings)
         if outcome.case_id is not None:
             self.send_pending(outcome.case_id)
         return outcome.case_id

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
+from pipeline import jobs
 from pipeline.cases.events import record_event
+from pipeline.db.base import utcnow
 from pipeline.db.models import Case, InboundMail, OutboundMail
 
 # Work younger than this is left to the message that was sent with it.
@@ -37,24 +39,15 @@ def find_unfinished(session: Session, *, settings: Settings, now: datetime) -> U
     _give_up_on_outbound(session, settings=settings, stale=stale)
     inbound = session.scalars(
         select(InboundMail.id)
-        .where(InboundMail.status == "received")
-        .where(
-            or_(
-                and_(InboundMail.claimed_at.is_(None), InboundMail.received_at < now - GRACE),
-                InboundMail.claimed_at < stale,
-            )
-        )
+        .where(jobs.INBOUND.open(stale))
+        .where(or_(InboundMail.claimed_at.is_not(None), InboundMail.received_at < now - GRACE))
         .order_by(InboundMail.id)
         .limit(1000)
     )
     outbound = session.scalars(
         select(OutboundMail.id)
-        .where(
-            or_(
-                and_(OutboundMail.status == "pending", OutboundMail.created_at < now - GRACE),
-                and_(OutboundMail.status == "sending", OutboundMail.claimed_at < stale),
-            )
-        )
+        .where(jobs.OUTBOX.open(stale))
+        .where(or_(OutboundMail.claimed_at.is_not(None), OutboundMail.created_at < now - GRACE))
         .order_by(OutboundMail.id)
         .limit(1000)
     )
@@ -62,15 +55,10 @@ def find_unfinished(session: Session, *, settings: Settings, now: datetime) -> U
 
 
 def _give_up_on_inbound(session: Session, *, settings: Settings, stale: datetime) -> None:
-    rows = session.scalars(
-        select(InboundMail).where(
-            InboundMail.status == "received",
-            InboundMail.attempts >= settings.max_attempts,
-            or_(InboundMail.claimed_at.is_(None), InboundMail.claimed_at < stale),
-        )
+    given_up = jobs.give_up_idle(
+        session, jobs.INBOUND, stale=stale, max_attempts=settings.max_attempts
     )
-    for inbound in rows:
-        inbound.status = "failed"
+    for inbound in given_up:
         inbound.quarantine_reason = (
             f"Processing failed {inbound.attempts} times; "
             f"last error: {inbound.last_error or 'the worker stopped while reading it'}"
@@ -78,17 +66,10 @@ def _give_up_on_inbound(session: Session, *, settings: Settings, stale: datetime
 
 
 def _give_up_on_outbound(session: Session, *, settings: Settings, stale: datetime) -> None:
-    rows = session.scalars(
-        select(OutboundMail).where(
-            OutboundMail.attempts >= settings.max_attempts,
-            or_(
-                OutboundMail.status == "pending",
-                and_(OutboundMail.status == "sending", OutboundMail.claimed_at < stale),
-            ),
-        )
+    given_up = jobs.give_up_idle(
+        session, jobs.OUTBOX, stale=stale, max_attempts=settings.max_attempts
     )
-    for mail in rows:
-        mail.status = "failed"
+    for mail in given_up:
         case = session.get(Case, mail.case_id)
         if case is not None:
             case.attention = (
@@ -97,37 +78,41 @@ def _give_up_on_outbound(session: Session, *, settings: Settings, stale: datetim
             record_event(session, case=case, action=f"{mail.kind}_failed", by="system")
 
 
-def mark_dead(factory: sessionmaker[Session], *, actor: str, args: list[Any]) -> None:
-    """Record that the queue gave up on a job, on the row the job was about."""
+def mark_dead(
+    factory: sessionmaker[Session], *, actor: str, args: list[Any], settings: Settings
+) -> None:
+    """Record that the queue gave up on a job, on the row the job was about.
+
+    A row that a live worker holds right now (say, the sweep nudged it again) is left to
+    that worker; failing it under the worker would record a mail it is sending as failed.
+    """
     if not args:
         return
     with factory() as session, session.begin():
-        if actor == "process_inbound":
-            inbound = session.get(InboundMail, args[0])
-            if inbound is not None and inbound.status == "received":
-                inbound.status = "failed"
-                inbound.quarantine_reason = (
-                    "Processing kept failing and was stopped; "
-                    f"last error: {inbound.last_error or 'unknown'}"
-                )
+        if actor in ("process_inbound", "send_outbound"):
+            kind = jobs.INBOUND if actor == "process_inbound" else jobs.OUTBOX
+            stale = utcnow() - timedelta(seconds=settings.claim_seconds)
+            for row in jobs.give_up_idle(session, kind, stale=stale, ids=[args[0]]):
+                _dead_note(session, row)
         elif actor == "ocr_letter":
-            _scan_dead(session, args[0])
-        elif actor == "send_outbound":
-            mail = session.get(OutboundMail, args[0])
-            if mail is not None and mail.status in ("pending", "sending"):
-                mail.status = "failed"
-                case = session.get(Case, mail.case_id)
-                if case is not None:
-                    case.attention = f"The {mail.kind} mail could not be sent: {mail.last_error}"
-                    record_event(session, case=case, action=f"{mail.kind}_failed", by="system")
+            _scan_dead(session, args[0], settings)
 
 
-def _scan_dead(session: Session, scan_id: int) -> None:
-    from pipeline.db.models import LetterScan
+def _dead_note(session: Session, row: InboundMail | OutboundMail) -> None:
+    if isinstance(row, InboundMail):
+        row.quarantine_reason = (
+            f"Processing kept failing and was stopped; last error: {row.last_error or 'unknown'}"
+        )
+        return
+    case = session.get(Case, row.case_id)
+    if case is not None:
+        case.attention = f"The {row.kind} mail could not be sent: {row.last_error}"
+        record_event(session, case=case, action=f"{row.kind}_failed", by="system")
 
-    scan = session.get(LetterScan, scan_id)
-    if scan is not None and scan.status == "received":
-        scan.status = "failed"
+
+def _scan_dead(session: Session, scan_id: int, settings: Settings) -> None:
+    stale = utcnow() - timedelta(seconds=settings.ocr_claim_seconds)
+    for scan in jobs.give_up_idle(session, jobs.SCAN, stale=stale, ids=[scan_id]):
         scan.quarantine_reason = (
             f"Reading the letter kept failing and was stopped; last error: "
             f"{scan.last_error or 'unknown'} / 信件识别多次失败，已停止。"

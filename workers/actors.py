@@ -86,7 +86,12 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
     def dead_letter(message: dict[str, Any], retry_info: dict[str, Any]) -> None:
         """Mark work whose retries ran out as failed, so staff see it (not silently dropped)."""
         runtime = current()
-        mark_dead(runtime.factory, actor=message["actor_name"], args=message["args"])
+        mark_dead(
+            runtime.factory,
+            actor=message["actor_name"],
+            args=message["args"],
+            settings=runtime.settings,
+        )
 
     dead = dramatiq.actor(
         broker=broker, actor_name="dead_letter", queue_name=INTAKE_QUEUE, max_retries=3
@@ -113,14 +118,13 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
     def process(inbound_id: int) -> None:
         """Turn one ledger mail into a case (or a reply, or a recorded non-complaint)."""
         runtime = current()
-        if not claim_inbound(runtime.factory, inbound_id=inbound_id, settings=runtime.settings):
+        held = claim_inbound(runtime.factory, inbound_id=inbound_id, settings=runtime.settings)
+        if held is None:
             return
         try:
-            outcome = process_inbound(
-                runtime.factory, inbound_id=inbound_id, settings=runtime.settings
-            )
+            outcome = process_inbound(runtime.factory, held=held, settings=runtime.settings)
         except Exception as err:
-            release_inbound(runtime.factory, inbound_id=inbound_id, error=repr(err))
+            release_inbound(runtime.factory, held=held, error=repr(err))
             raise
         send_now(runtime, sender, outcome.outbound_ids)
         runtime.enqueue_scans(outcome.scan_ids)
@@ -132,17 +136,15 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
     def process_batch(inbound_ids: list[int]) -> None:
         """Process a poller's batch in one transaction; on any error, one mail at a time."""
         runtime = current()
-        claimed = claim_many(runtime.factory, inbound_ids=inbound_ids, settings=runtime.settings)
-        if not claimed:
+        held = claim_many(runtime.factory, inbound_ids=inbound_ids, settings=runtime.settings)
+        if not held:
             return
         try:
-            outcomes = process_many(
-                runtime.factory, inbound_ids=claimed, settings=runtime.settings
-            )
+            outcomes = process_many(runtime.factory, held=held, settings=runtime.settings)
         except Exception as err:
             log.warning("batch failed; processing its mails one by one", exc_info=True)
-            release_many(runtime.factory, inbound_ids=claimed, error=repr(err))
-            for inbound_id in claimed:
+            release_many(runtime.factory, held=held, error=repr(err))
+            for inbound_id in held.ids:
                 runtime.enqueue(processor, inbound_id)
             return
         send_now(runtime, sender, [o for outcome in outcomes for o in outcome.outbound_ids])
@@ -180,12 +182,13 @@ def declare_ocr_actor(
     def ocr_letter(scan_id: int) -> None:
         """Read one scanned letter and open its case (or quarantine it with a reason)."""
         runtime = current()
-        if not claim_scan(runtime.factory, scan_id=scan_id, settings=runtime.settings):
+        held = claim_scan(runtime.factory, scan_id=scan_id, settings=runtime.settings)
+        if held is None:
             return
         try:
-            outcome = process_scan(runtime.factory, scan_id=scan_id, settings=runtime.settings)
+            outcome = process_scan(runtime.factory, held=held, settings=runtime.settings)
         except Exception as err:
-            release_scan(runtime.factory, scan_id=scan_id, error=repr(err))
+            release_scan(runtime.factory, held=held, error=repr(err))
             raise
         send_now(runtime, sender, outcome.outbound_ids)
 

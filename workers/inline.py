@@ -34,10 +34,9 @@ def ingest_bytes(
         recorded = record_mail(session, raw=raw, source=f"ingest:{name}", mailbox_key=mailbox)
     outcome = None
     settings = runtime.settings
-    if claim_inbound(runtime.factory, inbound_id=recorded.inbound_id, settings=settings):
-        outcome = process_inbound(
-            runtime.factory, inbound_id=recorded.inbound_id, settings=settings
-        )
+    held = claim_inbound(runtime.factory, inbound_id=recorded.inbound_id, settings=settings)
+    if held is not None:
+        outcome = process_inbound(runtime.factory, held=held, settings=settings)
         _send(runtime, outcome.outbound_ids)
         for scan_id in outcome.scan_ids:
             read_scan_now(runtime, scan_id)
@@ -64,8 +63,9 @@ def _send(runtime: Runtime, outbound_ids: list[int]) -> None:
 
 def read_scan_now(runtime: Runtime, scan_id: int) -> ScanOutcome | None:
     """OCR a recorded scan in this thread and send its e-mail acknowledgment, if any."""
-    if not claim_scan(runtime.factory, scan_id=scan_id, settings=runtime.settings):
+    held = claim_scan(runtime.factory, scan_id=scan_id, settings=runtime.settings)
+    if held is None:
         return None
-    outcome = process_scan(runtime.factory, scan_id=scan_id, settings=runtime.settings)
+    outcome = process_scan(runtime.factory, held=held, settings=runtime.settings)
     _send(runtime, outcome.outbound_ids)
     return outcome

@@ -92,12 +92,17 @@ class WatchedFolder(ABC):
         """Poll while holding the folder's lease; stand by while another poller holds it."""
         try:
             while not stop.is_set():
-                if try_acquire(self.factory, name=self.lease_name, holder=self.holder,
-                               seconds=self.lease_seconds):
-                    try:
+                # Any failure, the database being down included, costs one pass, never
+                # the poller thread: it must be polling again when the database is back.
+                try:
+                    if try_acquire(self.factory, name=self.lease_name, holder=self.holder,
+                                   seconds=self.lease_seconds):
                         self.poll_once()
-                    except Exception:
-                        log.exception("folder poll failed", extra={"folder": str(self.folder)})
+                except Exception:
+                    log.exception("folder poll failed", extra={"folder": str(self.folder)})
                 stop.wait(self.interval)
         finally:
-            release(self.factory, name=self.lease_name, holder=self.holder)
+            try:
+                release(self.factory, name=self.lease_name, holder=self.holder)
+            except Exception:  # the lease then simply expires
+                log.warning("could not release the folder lease", exc_info=True)

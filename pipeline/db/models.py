@@ -136,6 +136,7 @@ class InboundMail(Base):
 
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(32))  # fences the holder's writes
     last_error: Mapped[str] = mapped_column(Text, default="")
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -232,6 +233,7 @@ class OutboundMail(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(32))  # fences the holder's writes
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -497,6 +499,7 @@ class LetterScan(Base):
     quarantine_reason: Mapped[str] = mapped_column(Text, default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(32))  # fences the holder's writes
     last_error: Mapped[str] = mapped_column(Text, default="")
     pages: Mapped[int] = mapped_column(Integer, default=0)
     ocr_pages: Mapped[int] = mapped_column(Integer, default=0)
@@ -546,3 +549,13 @@ class PrintBatch(Base):
     letters: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class MessageIdClaim(Base):
+    """The first ledger mail that opened work for a Message-ID: a unique key, so two copies
+    of one mail processed at the same moment become one case and one duplicate."""
+
+    __tablename__ = "message_id_claims"
+
+    message_id: Mapped[str] = mapped_column(String(998), primary_key=True)
+    inbound_mail_id: Mapped[int] = mapped_column(ForeignKey("inbound_mail.id"))

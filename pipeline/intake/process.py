@@ -9,22 +9,24 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.mailboxes import our_addresses, our_domains
 from config.settings import Settings
+from pipeline import jobs
 from pipeline.db.base import utcnow
 from pipeline.db.models import InboundMail, OutboundMail
 from pipeline.intake.automatic import automatic_reason
 from pipeline.intake.bounce import is_read_receipt, parse_bounce
+from pipeline.intake.copies import claim_message_id
 from pipeline.intake.handlers import handle_bounce, handle_complaint, handle_reply
 from pipeline.intake.message import MailLimits, MailRejected, ParsedMail
 from pipeline.intake.mime import parse_mail
 from pipeline.intake.replies import strip_quoted
 from pipeline.intake.threads import earlier_copy, find_thread_case
+from pipeline.jobs import Claim
 from pipeline.resolution.customer_replies import opens_new_case
 from pipeline.scans.detect import letter_pages
 from pipeline.scans.record import scan_from_mail
@@ -52,85 +54,53 @@ def limits_from(settings: Settings) -> MailLimits:
     )
 
 
-def claim_inbound(factory: sessionmaker[Session], *, inbound_id: int, settings: Settings) -> bool:
-    """Count an attempt and hold the mail; False when done, held by another, or given up."""
-    now = utcnow()
-    stale = now - timedelta(seconds=settings.claim_seconds)
-    with factory() as session, session.begin():
-        result = session.execute(
-            update(InboundMail)
-            .where(InboundMail.id == inbound_id, InboundMail.status == "received")
-            .where(or_(InboundMail.claimed_at.is_(None), InboundMail.claimed_at < stale))
-            .values(claimed_at=now, attempts=InboundMail.attempts + 1)
-        )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+def claim_inbound(
+    factory: sessionmaker[Session], *, inbound_id: int, settings: Settings
+) -> Claim | None:
+    """Count an attempt and hold the mail; None when done, held by another, or given up."""
+    held = claim_many(factory, inbound_ids=[inbound_id], settings=settings)
+    return held or None
 
 
-def release_inbound(factory: sessionmaker[Session], *, inbound_id: int, error: str) -> None:
+def release_inbound(factory: sessionmaker[Session], *, held: Claim, error: str) -> None:
     """Let a retry take the mail at once after a transient failure."""
-    with factory() as session, session.begin():
-        session.execute(
-            update(InboundMail)
-            .where(InboundMail.id == inbound_id, InboundMail.status == "received")
-            .values(claimed_at=None, last_error=error[:2000])
-        )
+    jobs.release(factory, held, held.ids, error=error)
 
 
 def claim_many(
     factory: sessionmaker[Session], *, inbound_ids: list[int], settings: Settings
-) -> list[int]:
-    """Claim a batch in one statement; returns the ids this caller now holds."""
-    now = utcnow()
-    stale = now - timedelta(seconds=settings.claim_seconds)
-    with factory() as session, session.begin():
-        claimed = session.scalars(
-            update(InboundMail)
-            .where(InboundMail.id.in_(inbound_ids), InboundMail.status == "received")
-            .where(or_(InboundMail.claimed_at.is_(None), InboundMail.claimed_at < stale))
-            .values(claimed_at=now, attempts=InboundMail.attempts + 1)
-            .returning(InboundMail.id)
-        )
-        return sorted(claimed)
+) -> Claim:
+    """Claim a batch in one statement; the claim names the ids this caller now holds."""
+    return jobs.claim(
+        factory, jobs.INBOUND, inbound_ids, seconds=settings.claim_seconds
+    )
 
 
-def release_many(factory: sessionmaker[Session], *, inbound_ids: list[int], error: str) -> None:
+def release_many(factory: sessionmaker[Session], *, held: Claim, error: str) -> None:
     """Hand a failed batch back so each mail can be retried on its own."""
-    with factory() as session, session.begin():
-        session.execute(
-            update(InboundMail)
-            .where(InboundMail.id.in_(inbound_ids), InboundMail.status == "received")
-            .values(claimed_at=None, last_error=error[:2000])
-        )
+    jobs.release(factory, held, held.ids, error=error)
 
 
-def process_inbound(
-    factory: sessionmaker[Session], *, inbound_id: int, settings: Settings
-) -> Outcome:
+def process_inbound(factory: sessionmaker[Session], *, held: Claim, settings: Settings) -> Outcome:
     """Process one claimed ledger mail, exactly once, in one transaction."""
-    outcomes = process_many(factory, inbound_ids=[inbound_id], settings=settings)
+    outcomes = process_many(factory, held=held, settings=settings)
     return outcomes[0] if outcomes else Outcome(classification="already-done")
 
 
 def process_many(
-    factory: sessionmaker[Session], *, inbound_ids: list[int], settings: Settings
+    factory: sessionmaker[Session], *, held: Claim, settings: Settings
 ) -> list[Outcome]:
     """Process claimed ledger mails in one transaction, each exactly once.
 
-    Rows are locked in id order (no deadlocks between batches) and re-checked: a mail
-    another worker already finished is skipped. Any error rolls the whole batch back;
-    the caller then retries the mails one by one, so one bad mail delays only itself.
+    Rows are locked in id order (no deadlocks between batches) and fenced: a mail whose
+    claim another worker took over, or that is already finished, is skipped. Any error
+    rolls the whole batch back; the caller then retries the mails one by one, so one
+    bad mail delays only itself.
     """
     outcomes = []
     with factory() as session, session.begin():
-        rows = session.scalars(
-            select(InboundMail)
-            .where(InboundMail.id.in_(inbound_ids))
-            .order_by(InboundMail.id)
-            .with_for_update()
-        ).all()
-        for inbound in rows:
-            if inbound.status == "received":
-                outcomes.append(_finish(inbound, _process(session, inbound, settings)))
+        for inbound in jobs.lock_held(session, held):
+            outcomes.append(_finish(inbound, _process(session, inbound, settings)))
     for outcome in outcomes:
         log.info(
             "mail processed",
@@ -146,6 +116,7 @@ def _finish(inbound: InboundMail, outcome: Outcome) -> Outcome:
         inbound.status = "processed"
     inbound.processed_at = utcnow()
     inbound.claimed_at = None
+    inbound.claim_token = None
     outcome.inbound_id = inbound.id
     return outcome
 
@@ -191,7 +162,7 @@ def _route(session: Session, inbound: InboundMail, mail: ParsedMail, settings: S
     if robot is not None:
         inbound.detail = robot
         return Outcome(classification="automatic")
-    duplicate = earlier_copy(session, inbound=inbound)
+    duplicate = earlier_copy(session, inbound=inbound) or claim_message_id(session, inbound=inbound)
     if duplicate is not None:
         inbound.detail = f"Same Message-ID as ledger mail #{duplicate.id}."
         return Outcome(classification="duplicate", case_id=duplicate.case_id)

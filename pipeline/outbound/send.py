@@ -1,27 +1,40 @@
-"""Sending the outbox, with a claim so two workers never send the same mail at once.
+"""Sending the outbox: each mail is sent once, and recorded as sent right after the 250.
 
-Crash policy (documented in the README): the row is marked ``sending`` before the
-SMTP transaction and ``sent`` after it. A process that dies in between leaves the row
-``sending``; once its claim expires the sweep sends it again **with the same
-Message-ID**. A customer may then, rarely, receive the same acknowledgment twice,
-which mail clients show as one message; we prefer that to a customer who never
-hears from us.
+A worker claims a batch (``sending``, with its token) and then, mail by mail: renews
+the claim on the rest of the batch and counts this mail's attempt, hands the mail to
+the SMTP server, and on the server's 250 marks it ``sent`` in its own transaction,
+fenced on the claim. So an exception, a time limit or a kill after mail *k* leaves
+only the mails after *k* to send again, and a slow server never lets the sweep hand
+the batch to a second worker while the first is still sending (each renewal restarts
+the claim period).
+
+Crash policy (documented in the README): a process that dies between the server's
+250 and that commit leaves the mail ``sending``; once its claim expires the sweep
+sends it again **with the same Message-ID**. A customer may then, rarely, receive the
+same acknowledgment twice, which mail clients show as one message; we prefer that to
+a customer who never hears from us. A database that is down at that moment is waited
+for (up to ``CLAIM_SECONDS``), so a database restart repeats nothing.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import insert, or_, update
+from sqlalchemy import Row, insert, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
+from pipeline import jobs
 from pipeline.cases.events import record_event
 from pipeline.db.base import utcnow
 from pipeline.db.facts import refresh_facts
 from pipeline.db.models import Case, CaseEvent, OutboundMail
+from pipeline.jobs import Claim
 from pipeline.outbound.envelope import envelope_sender
 from pipeline.outbound.transport import MailTransport, PermanentSendError, TransientSendError
 
@@ -50,26 +63,20 @@ class SendReport:
 
 def claim_outbound(
     factory: sessionmaker[Session], *, outbound_ids: list[int], settings: Settings
-) -> list[Claimed]:
-    """Mark mails ``sending`` if nobody else holds them; returns the ones we now hold."""
-    now = utcnow()
-    stale = now - timedelta(seconds=settings.claim_seconds)
-    with factory() as session, session.begin():
-        rows = session.execute(
-            update(OutboundMail)
-            .where(OutboundMail.id.in_(outbound_ids))
-            .where(
-                or_(
-                    OutboundMail.status == "pending",
-                    (OutboundMail.status == "sending") & (OutboundMail.claimed_at < stale),
-                )
-            )
-            .values(status="sending", claimed_at=now, attempts=OutboundMail.attempts + 1)
-            .returning(
-                OutboundMail.id, OutboundMail.raw, OutboundMail.to_address, OutboundMail.attempts
-            )
-        ).all()
-    return [Claimed(id=r[0], raw=r[1], to_address=r[2], attempts=r[3]) for r in rows]
+) -> Claim:
+    """Mark mails ``sending`` if nobody alive holds them; the claim names the ones we hold.
+
+    Attempts are counted per mail when it is tried, not here: mails a killed worker never
+    reached keep their attempts.
+    """
+    return jobs.claim(
+        factory,
+        jobs.OUTBOX,
+        outbound_ids,
+        seconds=settings.claim_seconds,
+        count_attempt=False,
+        returning=(OutboundMail.raw, OutboundMail.to_address),
+    )
 
 
 def send_many(
@@ -80,31 +87,72 @@ def send_many(
     settings: Settings,
 ) -> SendReport:
     """Send the outbox mails that still need sending, over one transport connection."""
+    held = claim_outbound(factory, outbound_ids=outbound_ids, settings=settings)
     report = SendReport()
-    for claimed in claim_outbound(factory, outbound_ids=outbound_ids, settings=settings):
-        try:
-            transport.send(
-                claimed.raw,
-                sender=envelope_sender(claimed.raw, settings.from_address),
-                recipients=[claimed.to_address],
+    waiting: list[Row[Any]] = list(held.rows)
+    try:
+        while waiting:
+            mail = waiting.pop(0)
+            ours = jobs.renew(factory, held, [mail.id, *(w.id for w in waiting)], attempt=mail.id)
+            waiting = [w for w in waiting if w.id in ours]
+            if mail.id not in ours:
+                log.warning("outbox claim taken over; not sending", extra={"outbound_id": mail.id})
+                continue
+            claimed = Claimed(
+                id=mail.id, raw=mail.raw, to_address=mail.to_address, attempts=ours[mail.id]
             )
-        except PermanentSendError as err:
-            _give_up(factory, claimed.id, f"The receiving mail server refused it: {err}")
-            report.failed.append(claimed.id)
-            report.errors[claimed.id] = str(err)
-        except TransientSendError as err:
-            report.errors[claimed.id] = str(err)
-            if claimed.attempts >= settings.max_attempts:
-                reason = f"Could not be sent after {claimed.attempts} attempts: {err}"
-                _give_up(factory, claimed.id, reason)
-                report.failed.append(claimed.id)
-            else:
-                _release(factory, claimed.id, str(err))
-                report.retry.append(claimed.id)
-        else:
-            report.sent.append(claimed.id)
-    _mark_sent(factory, report.sent)
+            _send_one(factory, held, claimed, transport=transport, settings=settings, report=report)
+    finally:
+        _hand_back(factory, held, [w.id for w in waiting])
     return report
+
+
+def _send_one(
+    factory: sessionmaker[Session],
+    held: Claim,
+    claimed: Claimed,
+    *,
+    transport: MailTransport,
+    settings: Settings,
+    report: SendReport,
+) -> None:
+    try:
+        transport.send(
+            claimed.raw,
+            sender=envelope_sender(claimed.raw, settings.from_address),
+            recipients=[claimed.to_address],
+        )
+    except PermanentSendError as err:
+        _give_up(factory, held, claimed.id, f"The receiving mail server refused it: {err}")
+        report.failed.append(claimed.id)
+        report.errors[claimed.id] = str(err)
+    except TransientSendError as err:
+        report.errors[claimed.id] = str(err)
+        if claimed.attempts >= settings.max_attempts:
+            reason = f"Could not be sent after {claimed.attempts} attempts: {err}"
+            _give_up(factory, held, claimed.id, reason)
+            report.failed.append(claimed.id)
+        else:
+            jobs.release(factory, held, [claimed.id], error=str(err))
+            report.retry.append(claimed.id)
+    else:
+        if _mark_sent(factory, held, claimed.id, patience=settings.claim_seconds):
+            report.sent.append(claimed.id)
+        else:
+            log.error(
+                "mail sent, but its claim was taken over first; it may go out twice",
+                extra={"outbound_id": claimed.id},
+            )
+
+
+def _hand_back(factory: sessionmaker[Session], held: Claim, never_tried: Sequence[int]) -> None:
+    """After an exception or a time limit, the mails not yet tried go back to ``pending``."""
+    if not never_tried:
+        return
+    try:
+        jobs.release(factory, held, never_tried)
+    except Exception:
+        log.warning("could not hand unsent mail back", exc_info=True)
 
 
 def send_outbound(
@@ -125,17 +173,40 @@ def send_outbound(
     return bool(report.sent)
 
 
-def _mark_sent(factory: sessionmaker[Session], outbound_ids: list[int]) -> None:
-    """Record sends: one UPDATE and one batch of audit events, no ORM loading."""
-    if not outbound_ids:
-        return
+def _mark_sent(
+    factory: sessionmaker[Session], held: Claim, outbound_id: int, *, patience: float
+) -> bool:
+    """Record the send; a database that is unreachable is waited for, up to ``patience`` s.
+
+    Giving up at once would leave a delivered mail ``sending`` and send it again; the
+    claim is still ours while we wait, so nobody else sends it meanwhile.
+    """
+    deadline = time.monotonic() + patience
+    pause = 0.2
+    while True:
+        try:
+            return _record_sent(factory, held, outbound_id)
+        except DBAPIError:
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning("database unreachable after a send; waiting to record it", exc_info=True)
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
+
+
+def _record_sent(factory: sessionmaker[Session], held: Claim, outbound_id: int) -> bool:
+    """One fenced UPDATE plus its audit event, no ORM loading; False when the claim is lost."""
     with factory() as session, session.begin():
         rows = session.execute(
             update(OutboundMail)
-            .where(OutboundMail.id.in_(outbound_ids))
-            .values(status="sent", sent_at=utcnow(), last_error="")
+            .where(held.fence([outbound_id]))
+            .values(
+                status="sent", sent_at=utcnow(), last_error="", claimed_at=None, claim_token=None
+            )
             .returning(OutboundMail.case_id, OutboundMail.kind)
         ).all()
+        if not rows:
+            return False
         session.execute(
             insert(CaseEvent),
             [
@@ -145,25 +216,19 @@ def _mark_sent(factory: sessionmaker[Session], outbound_ids: list[int]) -> None:
         )
         # A Core UPDATE passes the session hook by: the time to acknowledge is a fact.
         refresh_facts(session, (r.case_id for r in rows if r.kind == "acknowledgment"))
+    return True
 
 
-def _release(factory: sessionmaker[Session], outbound_id: int, error: str) -> None:
-    """Hand the mail back for a retry by the queue's backoff."""
+def _give_up(factory: sessionmaker[Session], held: Claim, outbound_id: int, reason: str) -> None:
+    """Stop trying and put the case in front of staff (only while the mail is still ours)."""
     with factory() as session, session.begin():
-        session.execute(
-            update(OutboundMail)
-            .where(OutboundMail.id == outbound_id, OutboundMail.status == "sending")
-            .values(status="pending", claimed_at=None, last_error=error[:2000])
+        touched = jobs.finish(
+            session, held, [outbound_id], status="failed", last_error=reason[:2000]
         )
-
-
-def _give_up(factory: sessionmaker[Session], outbound_id: int, reason: str) -> None:
-    """Stop trying and put the case in front of staff."""
-    with factory() as session, session.begin():
+        if not touched:
+            return
         mail = session.get(OutboundMail, outbound_id)
         assert mail is not None
-        mail.status = "failed"
-        mail.last_error = reason[:2000]
         case = session.get(Case, mail.case_id)
         assert case is not None
         case.attention = f"The {mail.kind} mail was not delivered. {reason}"

@@ -38,6 +38,6 @@ def requeue(session: Session, inbound_id: int) -> bool:
         update(InboundMail)
         .where(InboundMail.id == inbound_id, InboundMail.status.in_(QUARANTINED))
         .values(status="received", quarantine_reason="", attempts=0, claimed_at=None,
-                last_error="", classification="")
+                claim_token=None, last_error="", classification="")
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

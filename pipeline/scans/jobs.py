@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
+from pipeline import jobs
 from pipeline.db.base import utcnow
 from pipeline.db.models import Attachment, LetterScan
 from pipeline.intake.attachments import attachment_path
+from pipeline.jobs import Claim
 from pipeline.recovery import GRACE
 from pipeline.scans.cases import open_letter_case
 from pipeline.scans.document import DocumentText, ScanFile, read_document
@@ -33,41 +35,38 @@ class ScanOutcome:
     outbound_ids: list[int] = field(default_factory=list)
 
 
-def claim_scan(factory: sessionmaker[Session], *, scan_id: int, settings: Settings) -> bool:
-    """Count an attempt and hold the scan; False when done, held by another, or given up."""
-    now = utcnow()
-    stale = now - timedelta(seconds=settings.ocr_claim_seconds)
-    with factory() as session, session.begin():
-        result = session.execute(
-            update(LetterScan)
-            .where(LetterScan.id == scan_id, LetterScan.status == "received")
-            .where(or_(LetterScan.claimed_at.is_(None), LetterScan.claimed_at < stale))
-            .where(LetterScan.attempts < settings.max_attempts)
-            .values(claimed_at=now, attempts=LetterScan.attempts + 1)
-        )
-        return result.rowcount == 1  # type: ignore[attr-defined]
-
-
-def release_scan(factory: sessionmaker[Session], *, scan_id: int, error: str) -> None:
-    with factory() as session, session.begin():
-        session.execute(
-            update(LetterScan)
-            .where(LetterScan.id == scan_id, LetterScan.status == "received")
-            .values(claimed_at=None, last_error=error[:2000])
-        )
-
-
-def process_scan(
+def claim_scan(
     factory: sessionmaker[Session], *, scan_id: int, settings: Settings
-) -> ScanOutcome:
-    """OCR a claimed scan and open its case, or quarantine it with a reason."""
+) -> Claim | None:
+    """Count an attempt and hold the scan; None when done, held by another, or given up."""
+    held = jobs.claim(
+        factory,
+        jobs.SCAN,
+        [scan_id],
+        seconds=settings.ocr_claim_seconds,
+        max_attempts=settings.max_attempts,
+    )
+    return held or None
+
+
+def release_scan(factory: sessionmaker[Session], *, held: Claim, error: str) -> None:
+    jobs.release(factory, held, held.ids, error=error)
+
+
+def process_scan(factory: sessionmaker[Session], *, held: Claim, settings: Settings) -> ScanOutcome:
+    """OCR a claimed scan and open its case, or quarantine it with a reason.
+
+    The OCR runs outside any transaction; the case is opened only if the scan is still
+    ours (fenced), so a worker whose claim was taken over while it read changes nothing.
+    """
+    scan_id = held.ids[0]
     files = _load_files(factory, scan_id, settings)
     try:
         document = read_document(
             files, max_pages=settings.ocr_max_pages, page_seconds=settings.ocr_page_seconds
         )
     except Unreadable as err:
-        return _quarantine(factory, scan_id, err.reason)
+        return _quarantine(factory, held, err.reason)
     fields = extract_letter_fields(
         document.text,
         ocr_confidence=document.confidence,
@@ -75,13 +74,13 @@ def process_scan(
         order_pattern=settings.order_number_pattern,
     )
     with factory() as session, session.begin():
-        scan = session.scalar(select(LetterScan).where(LetterScan.id == scan_id).with_for_update())
-        if scan is None or scan.status != "received":
+        scans = jobs.lock_held(session, held)
+        if not scans:
             return ScanOutcome(status="already-done")
         case, outbound_ids = open_letter_case(
-            session, scan=scan, document=document, fields=fields, settings=settings
+            session, scan=scans[0], document=document, fields=fields, settings=settings
         )
-        _finish(scan, document, status="processed", case_id=case.id)
+        _finish(scans[0], document, status="processed", case_id=case.id)
     log.info("letter read", extra={"scan_id": scan_id, "case_id": case.id})
     return ScanOutcome(status="processed", case_id=case.id, outbound_ids=outbound_ids)
 
@@ -93,6 +92,7 @@ def _finish(scan: LetterScan, document: DocumentText, *, status: str, case_id: i
     scan.pages = len(document.pages)
     scan.ocr_pages = sum(1 for page in document.pages if page.seconds > 0)
     scan.claimed_at = None
+    scan.claim_token = None
     scan.processed_at = utcnow()
 
 
@@ -117,17 +117,16 @@ def _load_files(factory: sessionmaker[Session], scan_id: int, settings: Settings
     ]
 
 
-def _quarantine(factory: sessionmaker[Session], scan_id: int, reason: str) -> ScanOutcome:
+def _quarantine(factory: sessionmaker[Session], held: Claim, reason: str) -> ScanOutcome:
     """Keep the files, and tell staff in plain words why the letter could not be read."""
     with factory() as session, session.begin():
-        scan = session.get(LetterScan, scan_id, with_for_update=True)
-        if scan is None or scan.status != "received":
-            return ScanOutcome(status="already-done")
-        scan.status = "quarantined"
-        scan.quarantine_reason = reason
-        scan.claimed_at = None
-        scan.processed_at = utcnow()
-    log.warning("letter quarantined", extra={"scan_id": scan_id})
+        touched = jobs.finish(
+            session, held, held.ids,
+            status="quarantined", quarantine_reason=reason, processed_at=utcnow(),
+        )
+    if not touched:
+        return ScanOutcome(status="already-done")
+    log.warning("letter quarantined", extra={"scan_id": held.ids[0]})
     return ScanOutcome(status="quarantined")
 
 
@@ -141,24 +140,16 @@ def give_up_reason(attempts: int, error: str) -> str:
 def unfinished_scans(session: Session, *, settings: Settings, now: datetime) -> list[int]:
     """Scans to nudge again; those out of attempts are marked failed for staff."""
     stale = now - timedelta(seconds=settings.ocr_claim_seconds)
-    idle = or_(LetterScan.claimed_at.is_(None), LetterScan.claimed_at < stale)
-    for scan in session.scalars(
-        select(LetterScan).where(
-            LetterScan.status == "received", LetterScan.attempts >= settings.max_attempts, idle
-        )
-    ):
-        scan.status = "failed"
+    given_up = jobs.give_up_idle(
+        session, jobs.SCAN, stale=stale, max_attempts=settings.max_attempts
+    )
+    for scan in given_up:
         scan.quarantine_reason = give_up_reason(scan.attempts, scan.last_error)
     return list(
         session.scalars(
             select(LetterScan.id)
-            .where(LetterScan.status == "received")
-            .where(
-                or_(
-                    and_(LetterScan.claimed_at.is_(None), LetterScan.received_at < now - GRACE),
-                    LetterScan.claimed_at < stale,
-                )
-            )
+            .where(jobs.SCAN.open(stale))
+            .where(or_(LetterScan.claimed_at.is_not(None), LetterScan.received_at < now - GRACE))
             .order_by(LetterScan.id)
             .limit(200)
         )

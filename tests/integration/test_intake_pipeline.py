@@ -19,6 +19,7 @@ from pipeline.cases.queries import case_detail, list_cases, list_quarantined
 from pipeline.db.base import utcnow
 from pipeline.db.models import Case, Correspondence, InboundMail, OutboundMail
 from pipeline.intake.process import claim_inbound, process_inbound
+from pipeline.jobs import INBOUND, Claim
 from tests.support import mails
 from workers.inline import ingest_bytes
 from workers.runtime import Runtime
@@ -292,8 +293,9 @@ def test_old_mail_from_backfill_gets_no_acknowledgment(
 def test_processing_twice_is_a_no_op(runtime: Runtime, settings: Settings) -> None:
     result = ingest_bytes(runtime, mails.complaint(), name="a.eml")
 
-    assert claim_inbound(runtime.factory, inbound_id=result.inbound_id, settings=settings) is False
-    again = process_inbound(runtime.factory, inbound_id=result.inbound_id, settings=settings)
+    assert claim_inbound(runtime.factory, inbound_id=result.inbound_id, settings=settings) is None
+    old_claim = Claim(kind=INBOUND, token="a-claim-that-ended", ids=(result.inbound_id,))
+    again = process_inbound(runtime.factory, held=old_claim, settings=settings)
 
     assert again.classification == "already-done"
     assert count(runtime, Case) == 1

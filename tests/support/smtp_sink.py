@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -20,12 +21,15 @@ def free_port() -> int:
 
 
 class _Collector:
-    def __init__(self) -> None:
+    def __init__(self, delay: float) -> None:
         self.lock = threading.Lock()
+        self.delay = delay
         self.messages: list[tuple[float, list[str], bytes]] = []
         self.senders: list[str] = []  # the envelope sender (MAIL FROM) of each message
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:  # a slow server: the mail is kept, and 250 sent, only after the pause
+            await asyncio.sleep(self.delay)
         with self.lock:
             self.messages.append((time.monotonic(), list(envelope.rcpt_tos), envelope.content))
             self.senders.append(str(envelope.mail_from))
@@ -33,11 +37,14 @@ class _Collector:
 
 
 class SmtpSink:
-    """Start with ``with SmtpSink() as sink:``; ``sink.port`` is where to send."""
+    """Start with ``with SmtpSink() as sink:``; ``sink.port`` is where to send.
 
-    def __init__(self) -> None:
+    ``delay`` seconds pass between the end of DATA and the 250 (a slow server).
+    """
+
+    def __init__(self, delay: float = 0.0) -> None:
         self.port = free_port()
-        self._collector = _Collector()
+        self._collector = _Collector(delay)
         self._controller = Controller(self._collector, hostname="127.0.0.1", port=self.port)
 
     def __enter__(self) -> SmtpSink:

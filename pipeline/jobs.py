@@ -1,0 +1,213 @@
+"""Job rows: claim, renew, fence, release and give up, the same way for every kind.
+
+Inbound mail, scanned letters and outgoing mail are each a row that one worker at a
+time works on. A worker *claims* rows with one conditional UPDATE that writes a fresh
+random token and the time; the sweep hands a row to someone else only once that time
+is older than the claim period. Every later write of the worker names the token in
+its WHERE clause (it is *fenced*): when a slow or frozen worker's claim was taken over,
+its update touches no row, and it must stop without side effects instead of
+overwriting the new holder's work. A worker that works longer than one claim period
+*renews* its claim (for the outbox: before every mail), so the sweep never takes work
+from a worker that is alive.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, case, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from pipeline.db.base import utcnow
+from pipeline.db.models import InboundMail, LetterScan, OutboundMail
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """One kind of job row: its table and the statuses a worker may take it in.
+
+    ``held`` is the status a claimed row gets (``None``: unchanged), ``ready`` the one a
+    released row goes back to.
+    """
+
+    model: Any
+    claimable: tuple[str, ...]
+    ready: str
+    held: str | None = None
+
+    def idle(self, stale: datetime) -> ColumnElement[bool]:
+        """Nobody holds the row, or its holder stopped renewing before ``stale``."""
+        return or_(self.model.claimed_at.is_(None), self.model.claimed_at < stale)
+
+    def open(self, stale: datetime) -> ColumnElement[bool]:
+        """Unfinished and free to take."""
+        return and_(self.model.status.in_(self.claimable), self.idle(stale))
+
+
+INBOUND = JobKind(model=InboundMail, claimable=("received",), ready="received")
+SCAN = JobKind(model=LetterScan, claimable=("received",), ready="received")
+OUTBOX = JobKind(
+    model=OutboundMail, claimable=("pending", "sending"), ready="pending", held="sending"
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Rows one worker holds, named by the token it wrote on them."""
+
+    kind: JobKind
+    token: str
+    ids: tuple[int, ...] = ()
+    rows: tuple[Row[Any], ...] = field(default=(), compare=False)
+
+    def __bool__(self) -> bool:
+        return bool(self.ids)
+
+    def fence(self, ids: Iterable[int] | None = None) -> ColumnElement[bool]:
+        """WHERE clause: these rows (default: all of the claim) still carry our token."""
+        model = self.kind.model
+        chosen = self.ids if ids is None else tuple(ids)
+        return and_(model.id.in_(chosen), model.claim_token == self.token)
+
+
+def claim(
+    factory: sessionmaker[Session],
+    kind: JobKind,
+    ids: Sequence[int],
+    *,
+    seconds: float,
+    max_attempts: int | None = None,
+    count_attempt: bool = True,
+    returning: Sequence[Any] = (),
+) -> Claim:
+    """Take the rows nobody (alive) holds, in one statement; returns what we now hold.
+
+    ``count_attempt=False`` is for a batch whose rows count their attempts one by one
+    as they are really tried (:func:`renew` with ``attempt``), so rows a killed worker
+    never reached do not use up their attempts.
+    """
+    model = kind.model
+    token = secrets.token_hex(16)
+    if not ids:
+        return Claim(kind=kind, token=token)
+    now = utcnow()
+    values: dict[str, Any] = {"claimed_at": now, "claim_token": token}
+    if kind.held is not None:
+        values["status"] = kind.held
+    if count_attempt:
+        values["attempts"] = model.attempts + 1
+    stale = now - timedelta(seconds=seconds)
+    statement = update(model).where(model.id.in_(list(ids)), kind.open(stale))
+    if max_attempts is not None:
+        statement = statement.where(model.attempts < max_attempts)
+    with factory() as session, session.begin():
+        rows = session.execute(
+            statement.values(**values).returning(model.id, *returning)
+        ).all()
+    ordered = sorted(rows, key=lambda r: r[0])
+    return Claim(kind=kind, token=token, ids=tuple(r[0] for r in ordered), rows=tuple(ordered))
+
+
+def renew(
+    factory: sessionmaker[Session], held: Claim, ids: Iterable[int], *, attempt: int | None = None
+) -> dict[int, int]:
+    """Move the claim time of these rows to now; returns {id: attempts} of those still ours.
+
+    With ``attempt``, that row also counts one attempt (it is about to be tried).
+    """
+    model = held.kind.model
+    chosen = list(ids)
+    if not chosen:
+        return {}
+    values: dict[str, Any] = {"claimed_at": utcnow()}
+    if attempt is not None:
+        values["attempts"] = model.attempts + case((model.id == attempt, 1), else_=0)
+    with factory() as session, session.begin():
+        rows = session.execute(
+            update(model)
+            .where(held.fence(chosen))
+            .values(**values)
+            .returning(model.id, model.attempts)
+        ).all()
+    return {r[0]: r[1] for r in rows}
+
+
+def finish(session: Session, held: Claim, ids: Iterable[int], **values: Any) -> list[Row[Any]]:
+    """Fenced final UPDATE in the caller's transaction; returns the rows it touched.
+
+    An empty result means the claim was lost: the caller must then do nothing else.
+    """
+    model = held.kind.model
+    return list(
+        session.execute(
+            update(model)
+            .where(held.fence(ids))
+            .values(claimed_at=None, claim_token=None, **values)
+            .returning(model.id)
+        ).all()
+    )
+
+
+def lock_held(session: Session, held: Claim) -> list[Any]:
+    """Lock and load the claimed rows that are still ours and unfinished, in id order.
+
+    Work done under this lock is fenced: nobody can take the rows over until commit.
+    """
+    model = held.kind.model
+    return list(
+        session.scalars(
+            select(model)
+            .where(held.fence(), model.status.in_(held.kind.claimable))
+            .order_by(model.id)
+            .with_for_update()
+        ).all()
+    )
+
+
+def release(
+    factory: sessionmaker[Session], held: Claim, ids: Iterable[int], *, error: str = ""
+) -> int:
+    """Hand rows back at once (a retry need not wait for the claim to expire)."""
+    chosen = list(ids)
+    if not chosen:
+        return 0
+    model = held.kind.model
+    values: dict[str, Any] = {"claimed_at": None, "claim_token": None}
+    if held.kind.held is not None:
+        values["status"] = held.kind.ready
+    if error:
+        values["last_error"] = error[:2000]
+    with factory() as session, session.begin():
+        result = session.execute(
+            update(model)
+            .where(held.fence(chosen), model.status.in_(held.kind.claimable))
+            .values(**values)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def give_up_idle(
+    session: Session, kind: JobKind, *, stale: datetime, max_attempts: int | None = None,
+    ids: Sequence[int] | None = None,
+) -> list[Any]:
+    """Mark unfinished rows nobody alive holds as failed; returns them for the caller's notes.
+
+    Rows a live worker holds are left alone: failing them under it would record a
+    mail as failed that it is sending right now.
+    """
+    model = kind.model
+    query = select(model).where(kind.open(stale))
+    if max_attempts is not None:
+        query = query.where(model.attempts >= max_attempts)
+    if ids is not None:
+        query = query.where(model.id.in_(list(ids)))
+    rows = list(session.scalars(query.with_for_update()).all())
+    for row in rows:
+        row.status = "failed"
+        row.claimed_at = None
+        row.claim_token = None
+    return rows
