@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import socket
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from datetime import timedelta
@@ -190,3 +191,41 @@ def test_a_declared_length_over_the_limit_is_refused_before_reading(
     base, _ = served
     response = httpx.post(f"{base}/login", content=b"x" * (3 * MB))
     assert response.status_code == 413
+
+
+# Deeply nested HTML ------------------------------------------------------------------
+
+
+def test_a_mail_of_100000_nested_divs_is_taken_in_and_its_case_page_is_fast(
+        world: ConsoleWorld) -> None:
+    from sqlalchemy import select
+
+    from pipeline.db.models import Case, InboundMail
+    from tests.support import mails
+    from workers.inline import ingest_bytes
+
+    nested = ("<p>My kettle leaks, please replace it. Mallory</p>"
+              + "<div>" * 100_000 + "deep" + "</div>" * 100_000)
+    started = time.perf_counter()
+    result = ingest_bytes(world.runtime, mails.complaint(
+        sender="Mallory <mallory@attacker.example>", subject="Deep", body=nested, html=True),
+        name="deep.eml")
+    intake_seconds = time.perf_counter() - started
+    assert result.outcome is not None and result.outcome.case_id is not None
+    with world.runtime.factory() as session:
+        case = session.get(Case, result.outcome.case_id)
+        inbound = session.scalars(select(InboundMail).where(
+            InboundMail.case_id == result.outcome.case_id)).one()
+        assert case is not None and inbound.safe_html is not None  # sanitised once, at intake
+        assert inbound.safe_html.count("<div>") <= 100
+    assert intake_seconds < 10
+
+    client = world.client()
+    sign_in(client, "ivy")
+    started = time.perf_counter()
+    page = client.get(f"/cases/{case.reference}")
+    frame = client.get(f"/cases/{case.reference}/original/{inbound.id}")
+    elapsed = time.perf_counter() - started
+    assert page.status_code == 200 and frame.status_code == 200
+    assert "Mallory" in frame.text
+    assert elapsed < 1.0, f"case page and frame took {elapsed:.2f}s"
