@@ -129,6 +129,7 @@ def routes() -> list[Route | Mount]:
         Route("/quarantine", quarantine.quarantine_list),
         Route("/quarantine/{inbound_id:int}", quarantine.quarantine_mail),
         Route("/quarantine/{inbound_id:int}/reprocess", quarantine.reprocess, methods=["POST"]),
+        Route("/scans/{scan_id:int}/release", quarantine.release_scan, methods=["POST"]),
         Route("/users", users.users_page, methods=["GET"]),
         Route("/users", users.create_user, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
