@@ -229,3 +229,33 @@ def test_a_mail_of_100000_nested_divs_is_taken_in_and_its_case_page_is_fast(
     assert page.status_code == 200 and frame.status_code == 200
     assert "Mallory" in frame.text
     assert elapsed < 1.0, f"case page and frame took {elapsed:.2f}s"
+
+
+def test_a_held_scan_is_shown_with_its_reason_and_released_by_staff(world: ConsoleWorld) -> None:
+    from pipeline.db.models import LetterScan
+
+    with world.runtime.factory() as session, session.begin():
+        scan = LetterScan(sha256="f" * 64, source="mail #99", files=[],
+                          from_address="mallory@attacker.example", status="held", pages=30,
+                          quarantine_reason="Held: <b>over the daily budget</b>")
+        session.add(scan)
+        session.flush()
+        scan_id = scan.id
+    client = world.client()
+    token = sign_in(client, "ivy")
+    page = client.get("/quarantine")
+    assert "mallory@attacker.example" in page.text
+    assert "Held: &lt;b&gt;over the daily budget&lt;/b&gt;" in page.text  # escaped
+    assert f'action="/scans/{scan_id}/release"' in page.text
+    done = client.post(f"/scans/{scan_id}/release", data={"csrf_token": token},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    with world.runtime.factory() as session:
+        released = session.get(LetterScan, scan_id)
+        assert released is not None and (released.status, released.released_by) == (
+            "received", "ivy")
+    assert client.post(f"/scans/{scan_id}/release",
+                       data={"csrf_token": token}).status_code == 404  # not held any more
+    handler = world.client()
+    assert handler.post(f"/scans/{scan_id}/release", data={
+        "csrf_token": sign_in(handler, "quinn")}).status_code == 403
