@@ -222,13 +222,16 @@ def test_a_mail_of_100000_nested_divs_is_taken_in_and_its_case_page_is_fast(
 
     client = world.client()
     sign_in(client, "ivy")
-    started = time.perf_counter()
+    # CPU time of this process (the app runs in a thread of it): what rendering costs,
+    # whatever else the busy test machine is doing; the wall clock only has to be sane.
+    started, cpu = time.perf_counter(), time.process_time()
     page = client.get(f"/cases/{case.reference}")
     frame = client.get(f"/cases/{case.reference}/original/{inbound.id}")
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     assert page.status_code == 200 and frame.status_code == 200
     assert "Mallory" in frame.text
-    assert elapsed < 1.0, f"case page and frame took {elapsed:.2f}s"
+    assert cpu < 1.0, f"case page and frame took {cpu:.2f}s of CPU"
+    assert elapsed < 5.0, f"case page and frame took {elapsed:.2f}s"
 
 
 def test_a_held_scan_is_shown_with_its_reason_and_released_by_staff(world: ConsoleWorld) -> None:
