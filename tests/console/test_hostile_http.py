@@ -104,10 +104,12 @@ def test_a_session_ends_after_the_idle_limit(world: ConsoleWorld) -> None:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Runtime]]:
+def served(settings: Settings) -> Iterator[tuple[str, Runtime]]:
+    """A real console on SQLite and on PostgreSQL (SQLite's one connection serialises
+    sign-ins by itself; PostgreSQL's pool lets them run in parallel)."""
     port = free_port()
-    settings = Settings(data_dir=tmp_path / "var", public_url=f"http://127.0.0.1:{port}",
-                        web_port=port)
+    settings = settings.model_copy(update={"public_url": f"http://127.0.0.1:{port}",
+                                           "web_port": port})
     runtime = build_runtime(settings)
     add_staff(runtime.factory, "ivy", "intake")
     server = make_server(settings, factory=runtime.factory,
@@ -262,3 +264,50 @@ def test_a_held_scan_is_shown_with_its_reason_and_released_by_staff(world: Conso
     handler = world.client()
     assert handler.post(f"/scans/{scan_id}/release", data={
         "csrf_token": sign_in(handler, "quinn")}).status_code == 403
+
+
+def test_forty_parallel_sign_ins_do_not_run_forty_argon2_checks_at_once(
+        served: tuple[str, Runtime], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each argon2 check takes 64 MiB: at most two run at a time, whatever the flood.
+
+    The real argon2 runs; a counter around it records how many ran at once.
+    """
+    from pipeline.staff import users
+
+    base, _ = served
+    running, most, lock = 0, 0, threading.Lock()
+    real = users._hasher
+
+    class Counted:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def verify(self, hashed: str, password: str) -> bool:
+            nonlocal running, most
+            with lock:
+                running += 1
+                most = max(most, running)
+            try:
+                return real.verify(hashed, password)
+            finally:
+                with lock:
+                    running -= 1
+
+    monkeypatch.setattr(users, "_hasher", Counted())
+
+    def attempt(n: int, answers: list[int]) -> None:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            form = client.get("/login")
+            answers.append(client.post("/login", data={
+                "username": f"ivy{n}", "password": "guess", "next": "",
+                "csrf_token": csrf_token(form.text)}).status_code)
+
+    answers: list[int] = []
+    threads = [threading.Thread(target=attempt, args=(n, answers)) for n in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(answers) == 40 and set(answers) <= {401, 429, 503}
+    assert answers.count(401) > 0
+    assert 1 <= most <= 2, f"{most} argon2 checks ran at once"
