@@ -311,3 +311,26 @@ def test_forty_parallel_sign_ins_do_not_run_forty_argon2_checks_at_once(
     assert len(answers) == 40 and set(answers) <= {401, 429, 503}
     assert answers.count(401) > 0
     assert 1 <= most <= 2, f"{most} argon2 checks ran at once"
+
+
+def test_mail_taken_in_before_safe_html_was_kept_is_sanitised_once_when_shown(
+        world: ConsoleWorld) -> None:
+    from sqlalchemy import select
+
+    from pipeline.db.models import Case, InboundMail
+
+    with world.runtime.factory() as session, session.begin():
+        case = session.scalar(select(Case).where(Case.reference == "CP-2026-000002"))
+        assert case is not None
+        inbound = session.scalars(select(InboundMail).where(
+            InboundMail.case_id == case.id)).one()
+        inbound.safe_html = None  # as the migration leaves older mail
+        inbound_id = inbound.id
+    client = world.client()
+    sign_in(client, "ivy")
+    frame = client.get(f"/cases/CP-2026-000002/original/{inbound_id}")
+    assert frame.status_code == 200 and "crushed" in frame.text and "<script" not in frame.text
+    with world.runtime.factory() as session:
+        kept = session.get(InboundMail, inbound_id)
+        assert kept is not None and kept.safe_html and "<script" not in kept.safe_html
+    assert client.get(f"/cases/CP-2026-000001/original/{inbound_id}").status_code == 404
