@@ -4,12 +4,20 @@ It signs the survey links customers click, so it must stay the same across resta
 (old links keep working) and must never be a default everyone knows. When the
 settings leave it empty, a random key is written to ``DATA_DIR/secret_key`` (mode
 0600) on first use; installations with several machines set ``COMPLAINTS_SECRET_KEY``.
+
+The file appears whole or not at all: the key is written to a private temporary file
+first and then hard-linked into place, which fails if another process got there
+first. So a process starting at the same moment never reads a half-written (or
+empty) key, and two processes never end up signing with different keys.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
+from pathlib import Path
 
 from config.settings import Settings
 
@@ -23,15 +31,24 @@ def secret_key(settings: Settings) -> str:
         return configured
     path = settings.data_dir / KEY_FILE
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first: use theirs
-            pass
-        else:
-            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-                handle.write(secrets.token_urlsafe(48))
+        _create(path)
     key = path.read_text(encoding="ascii").strip()
     if not key:
         raise RuntimeError(f"The secret key file {path} is empty; delete it to create a new one.")
     return key
+
+
+def _create(path: Path) -> None:
+    """Write a new key to a 0600 temporary file, then link it into place (never half there)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=".secret_key.", dir=path.parent)
+    try:
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(48))
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process was first: use theirs
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)

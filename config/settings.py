@@ -119,6 +119,18 @@ class Settings(BaseSettings):
     web_port: int = Field(default=8000, ge=1, le=65535)
     session_hours: float = Field(default=12.0, gt=0)
 
+    # Hardening against hostile input (issue 11): sign-in, scans, plain-text passwords.
+    session_idle_minutes: float = Field(default=60.0, gt=0)  # a session ends this long unused
+    sign_in_user_failures: int = Field(default=5, ge=1)  # per user name, within the window
+    sign_in_address_failures: int = Field(default=20, ge=1)  # per client address
+    sign_in_window_minutes: float = Field(default=15.0, gt=0)
+    sign_in_wait_seconds: int = Field(default=60, ge=1)  # the first wait; doubles after
+    ocr_pages_per_sender_day: int = Field(default=40, ge=0)  # a customer's scans a day
+    ocr_backlog_max_pages: int = Field(default=600, ge=0)  # pages waiting for OCR, all senders
+    scanner_token: SecretStr = SecretStr("")  # X-Complaints-Scanner-Token the scanner adds
+    scanner_trusted_relays: str = ""  # comma-separated hosts/IPs in our own top Received
+    allow_plaintext_login: bool = False  # send IMAP/SMTP passwords unencrypted (not loopback)
+
     # Departments cases are routed to (empty = the built-in config/departments.toml).
     departments_file: str = ""
 

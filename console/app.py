@@ -31,8 +31,26 @@ PAGE_CSP = (
 MAX_BODY = 2 * 1024 * 1024  # forms only; nothing is uploaded through the console
 
 
+class BodyTooLarge(Exception):
+    """The request body passed ``MAX_BODY`` while it was being received."""
+
+
+async def _too_large(send: Send) -> None:
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body",
+                "body": "Request too large / 请求过大".encode()})
+
+
 class SecurityHeaders:
-    """Headers on every response; a route that sets its own CSP (framed mail) keeps it."""
+    """Headers on every response; a route that sets its own CSP (framed mail) keeps it.
+
+    It also bounds every request body. A declared ``Content-Length`` over the limit is
+    refused before anything is read; a chunked body (no length) is counted as it
+    arrives and cut with 413 the moment it passes the limit, so nothing behind this
+    middleware ever holds more than ``MAX_BODY`` of a request.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -42,13 +60,25 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         length = dict(scope.get("headers", [])).get(b"content-length", b"0")
-        if length.isdigit() and int(length) > MAX_BODY:
-            await send({"type": "http.response.start", "status": 413, "headers": []})
-            await send({"type": "http.response.body", "body": b"Request too large"})
+        if not length.isdigit() or int(length) > MAX_BODY:
+            await _too_large(send)
             return
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY:
+                    raise BodyTooLarge
+            return message
 
         async def with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 defaults = {
@@ -63,7 +93,11 @@ class SecurityHeaders:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        try:
+            await self.app(scope, counted, with_headers)
+        except BodyTooLarge:
+            if not started:
+                await _too_large(send)
 
 
 def routes() -> list[Route | Mount]:
@@ -95,6 +129,7 @@ def routes() -> list[Route | Mount]:
         Route("/quarantine", quarantine.quarantine_list),
         Route("/quarantine/{inbound_id:int}", quarantine.quarantine_mail),
         Route("/quarantine/{inbound_id:int}/reprocess", quarantine.reprocess, methods=["POST"]),
+        Route("/scans/{scan_id:int}/release", quarantine.release_scan, methods=["POST"]),
         Route("/users", users.users_page, methods=["GET"]),
         Route("/users", users.create_user, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -183,6 +183,19 @@ STRINGS.update({
 })
 
 
+STRINGS.update({  # hardening (issue 11): throttled sign-in, held scans
+    "sign_in_throttled": ("Too many failed sign-ins. Wait {seconds} seconds and try again.",
+                          "登录失败次数过多，请等待 {seconds} 秒后重试。"),
+    "sign_in_busy": ("The console is busy signing others in. Try again in a moment.",
+                     "系统正忙于处理其他登录，请稍后重试。"),
+    "held_scans": ("Scans waiting for staff (over an OCR budget)",
+                   "等待人工放行的扫描件（超出识别额度）"),
+    "release_scan": ("Release for OCR", "放行识别"),
+    "no_held_scans": ("No scan is waiting.", "没有等待放行的扫描件。"),
+    "scan_released": ("The scan is released and will be read.", "扫描件已放行，将进行识别。"),
+})
+
+
 def translator(language: str) -> Callable[[str], str]:
     """A lookup for one language; an unknown key shows itself, so it is noticed."""
     index = 1 if language == "zh" else 0

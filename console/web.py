@@ -104,12 +104,24 @@ def page(action: str | None = None) -> Callable[[Callable[[Ctx], Response]],
         async def endpoint(request: Request) -> Response:
             form = None
             if request.method == "POST":
+                # The session first: a stranger's body is never read, let alone parsed.
+                if not await run_in_threadpool(_signed_in, request):
+                    return error_page(console_of(request), "zh", "bad_csrf", 403)
                 form = await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)
             return await run_in_threadpool(_run, request, form, handler, action)
 
         return endpoint
 
     return wrap
+
+
+def _signed_in(request: Request) -> bool:
+    """Whether the request carries a current session (checked again in the transaction)."""
+    console = console_of(request)
+    with console.factory() as db:
+        return find_session(db, request.cookies.get(SESSION_COOKIE, ""), now=utcnow(),
+                            idle_minutes=console.settings.session_idle_minutes,
+                            touch=False) is not None
 
 
 def _run(request: Request, form: FormData | None,
@@ -126,7 +138,8 @@ def _run(request: Request, form: FormData | None,
 def _checked(request: Request, form: FormData | None, handler: Callable[[Ctx], Response],
              action: str | None, console: Console, db: Session,
              hooks: list[Callable[[], object]]) -> Response:
-    found = find_session(db, request.cookies.get(SESSION_COOKIE, ""), now=utcnow())
+    found = find_session(db, request.cookies.get(SESSION_COOKIE, ""), now=utcnow(),
+                         idle_minutes=console.settings.session_idle_minutes)
     if found is None:
         if request.method == "POST":
             return error_page(console, "zh", "bad_csrf", 403)

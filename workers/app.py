@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from config.plaintext import check_plaintext_login
 from config.settings import Settings
 from pipeline.db.base import make_engine, make_session_factory
 from pipeline.db.migrate import upgrade
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     """Create engine, broker, actors and transports, and install them for the actors."""
+    check_plaintext_login(settings)  # before anything starts: a clear refusal, not a leak
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     url = settings.effective_database_url
     if migrate:
@@ -65,4 +67,5 @@ def make_transport(settings: Settings) -> MailTransport:
         ssl=settings.smtp_ssl,
         timeout=settings.smtp_timeout_seconds,
         token_provider=token_provider(settings),
+        allow_plaintext_login=settings.allow_plaintext_login,
     )

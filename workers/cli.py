@@ -529,5 +529,27 @@ def letters_scans(
         typer.echo("No scanned letters.")
 
 
+@letters_app.command("release-scan")
+def letters_release_scan(
+    scan_id: Annotated[int, typer.Argument(help="The held scan's number (letters scans).")],
+    by: Annotated[str, typer.Option("--by", help="Your user name, for the record.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Stable JSON output.")] = False,
+) -> None:
+    """Let a scan held over an OCR budget be read (the running service's sweep reads it)."""
+    from pipeline.scans.budget import release_held
+
+    runtime = _runtime(_settings())
+    with runtime.factory() as session, session.begin():
+        released = release_held(session, scan_id=scan_id, by=by)
+    if as_json:
+        json.dump({"id": scan_id, "released": released, "by": by}, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        typer.echo(f"Scan #{scan_id} released for OCR by {by}. / 扫描件已放行识别。" if released
+                   else f"Scan #{scan_id} is not held. / 该扫描件不在暂停状态。")
+    if not released:
+        raise typer.Exit(code=1)
+
+
 def main() -> None:
     app()

@@ -32,6 +32,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.plaintext import refuse_plaintext
 from config.settings import Settings
 from pipeline.leases import release, try_acquire
 from pipeline.mailbox.ledger import (
@@ -276,7 +277,10 @@ class ImapPoller:
         return client
 
     def _login(self, client: IMAPClient) -> None:
-        user = self.settings.imap_user
+        settings = self.settings
+        user = settings.imap_user
+        refuse_plaintext("IMAP", settings.imap_host, allowed=settings.allow_plaintext_login,
+                         encrypted=settings.imap_ssl or settings.imap_starttls)
         if self.tokens is None:
             client.login(user, self.settings.imap_password.get_secret_value())
             return

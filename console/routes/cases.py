@@ -20,7 +20,7 @@ from pipeline.db.models import Attachment, Case
 from pipeline.intake.attachments import attachment_path
 from pipeline.review.confidence import confidence, weak_fields
 from pipeline.review.corrections import CorrectionError, correct_fields
-from pipeline.review.original import original_mails
+from pipeline.review.original import original_html, original_mails
 from pipeline.review.routing import RoutingDecision, RoutingError, decide_not_ours, route_case
 from pipeline.review.search import CaseFilter, find_cases, review_queue
 from pipeline.review.suggestions import acceptance_stats
@@ -123,17 +123,14 @@ def case_page(ctx: Ctx) -> Response:
 
 @page()
 def original(ctx: Ctx) -> Response:
-    """The sanitised HTML of a mail, alone, under a CSP that allows no request at all."""
+    """The sanitised HTML of one mail (kept at intake), under a CSP that allows no request."""
     case = _visible_case(ctx, ctx.request.path_params["reference"])
     wanted = ctx.request.path_params["inbound_id"]
-    mail = None
-    if case is not None:
-        mail = next((m for m in original_mails(ctx.db, case.id) if m.inbound_id == wanted),
-                    None)
-    if mail is None or mail.html is None:
+    html = None if case is None else original_html(ctx.db, case.id, wanted)
+    if html is None:
         return not_found(ctx)
     document = ("<!doctype html><meta charset=utf-8><style>body{font:14px sans-serif;"
-                "margin:8px}</style>" + mail.html)
+                "margin:8px}</style>" + html)
     return Response(document, media_type="text/html; charset=utf-8", headers={
         "Content-Security-Policy": STRICT_FRAME_CSP, "X-Frame-Options": "SAMEORIGIN"})
 

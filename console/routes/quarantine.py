@@ -1,4 +1,8 @@
-"""Quarantined mail: the list, one mail's reason and raw source, and reprocessing."""
+"""Quarantined mail: the list, one mail's reason and raw source, and reprocessing.
+
+The same page lists scans held over an OCR budget (``pipeline.scans.budget``) with
+their reason, and releases one (the service's sweep then reads it).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,14 @@ from starlette.responses import RedirectResponse, Response
 from console.web import Ctx, not_found, page
 from pipeline.cases.queries import list_quarantined
 from pipeline.review.quarantine import quarantined_mail, raw_source, requeue
+from pipeline.scans.budget import held_scans, release_held
 
 
 @page("quarantine")
 def quarantine_list(ctx: Ctx) -> Response:
     return ctx.render("quarantine.html", title_key="quarantine",
-                      rows=list_quarantined(ctx.db, limit=500))
+                      rows=list_quarantined(ctx.db, limit=500), held=held_scans(ctx.db),
+                      released=ctx.request.query_params.get("done") == "released")
 
 
 @page("quarantine")
@@ -31,3 +37,11 @@ def reprocess(ctx: Ctx) -> Response:
         return ctx.render("message.html", title_key="quarantine", message_key="not_quarantined")
     ctx.after_commit.append(lambda: ctx.console.dispatcher.reprocess(inbound_id))
     return RedirectResponse("/quarantine?done=reprocessed", status_code=303)
+
+
+@page("quarantine")
+def release_scan(ctx: Ctx) -> Response:
+    if not release_held(ctx.db, scan_id=ctx.request.path_params["scan_id"],
+                        by=ctx.user.username):
+        return not_found(ctx)
+    return RedirectResponse("/quarantine?done=released#held-scans", status_code=303)

@@ -25,7 +25,7 @@ from console.roles import can_see, may
 from console.web import Ctx, console_of, not_found, page, render
 from pipeline.db.base import utcnow
 from pipeline.db.models import Case, CaseDeadline, FollowUp, Notice, Resolution
-from pipeline.followup.links import SurveyLinkError, read_survey_answer
+from pipeline.followup.links import SurveyLinkError, check_round, read_survey_answer
 from pipeline.followup.surveys import awaiting_answer, record_answer
 from pipeline.resolution.closure import ClosureError, record_agreement
 from pipeline.resolution.deadlines import DeadlineError, Handler, move_deadline
@@ -220,12 +220,16 @@ async def survey(request: Request) -> Response:
     token = request.path_params["token"]
     try:
         answer = read_survey_answer(token, secret=secret_key(console.settings))
+        with console.factory() as db:
+            reopened = db.scalar(select(Case.reopen_count).where(
+                Case.reference == answer.reference))
+        check_round(answer, reopened or 0)
     except SurveyLinkError as err:
         return _survey_page(request, status_code=400, error=str(err))
     if request.method == "GET":
         return _survey_page(request, answer=answer, token=token)
     with console.factory() as db, db.begin():
         case = db.scalar(select(Case).where(Case.reference == answer.reference))
-        recorded = case is not None and record_answer(
+        recorded = case is not None and case.reopen_count == answer.round and record_answer(
             db, case=case, score=answer.score, comment="", via="link", now=utcnow())
     return _survey_page(request, answer=answer, recorded=recorded, done=True)

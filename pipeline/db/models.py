@@ -139,6 +139,8 @@ class InboundMail(Base):
     claim_token: Mapped[str | None] = mapped_column(String(32))  # fences the holder's writes
     last_error: Mapped[str] = mapped_column(Text, default="")
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The HTML part as staff may see it (sanitised once at intake); NULL = not yet, "" = none.
+    safe_html: Mapped[str | None] = mapped_column(Text)
 
 
 class MailboxItem(Base):
@@ -465,6 +467,7 @@ class StaffSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # for the idle limit
 
 
 class RecurringNote(Base):
@@ -494,7 +497,7 @@ class LetterScan(Base):
     from_address: Mapped[str] = mapped_column(String(320), default="")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
-    # received -> processed | quarantined | failed
+    # received -> processed | quarantined | failed; held (over an OCR budget) -> received
     status: Mapped[str] = mapped_column(String(16), default="received", index=True)
     quarantine_reason: Mapped[str] = mapped_column(Text, default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -506,6 +509,7 @@ class LetterScan(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    released_by: Mapped[str | None] = mapped_column(String(100))  # who let a held scan through
 
 
 class FieldConfidence(Base):
@@ -559,3 +563,16 @@ class MessageIdClaim(Base):
 
     message_id: Mapped[str] = mapped_column(String(998), primary_key=True)
     inbound_mail_id: Mapped[int] = mapped_column(ForeignKey("inbound_mail.id"))
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins per user name or client address, shared by every console process."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # "user:..." / "addr:..."
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # within the current window
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    wait_seconds: Mapped[int] = mapped_column(Integer, default=0)  # the last wait; doubles

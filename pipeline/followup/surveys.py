@@ -64,7 +64,8 @@ def send_follow_up(
         record_event(session, case=case, action="follow_up_by_phone_needed", by="system")
         return None
     base = survey_url.rstrip("/") + "/"
-    links = {score: base + sign_survey_answer(case.reference, score, secret=secret)
+    links = {score: base + sign_survey_answer(case.reference, score, secret=secret,
+                                              round=case.reopen_count)
              for score in range(1, 6)}
     letter = SurveyLetter(reference=case.reference, language=case.language,
                           customer_name=case.customer_name, closed_at=case.closed_at,

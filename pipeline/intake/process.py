@@ -25,6 +25,7 @@ from pipeline.intake.handlers import handle_bounce, handle_complaint, handle_rep
 from pipeline.intake.message import MailLimits, MailRejected, ParsedMail
 from pipeline.intake.mime import parse_mail
 from pipeline.intake.replies import strip_quoted
+from pipeline.intake.safehtml import sanitise_html
 from pipeline.intake.threads import earlier_copy, find_thread_case
 from pipeline.jobs import Claim
 from pipeline.resolution.customer_replies import opens_new_case
@@ -185,6 +186,7 @@ def _remember_headers(inbound: InboundMail, mail: ParsedMail) -> None:
     inbound.from_address = mail.from_address[:320]
     inbound.subject = mail.subject[:500]
     inbound.defects = list(mail.defects)
+    inbound.safe_html = sanitise_html(mail.html) if mail.html else ""  # shown, never re-made
 
 
 def _is_ours(session: Session, message_id: str | None, settings: Settings) -> bool:

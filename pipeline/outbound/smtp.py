@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from config.plaintext import refuse_plaintext
 from pipeline.outbound.oauth2 import TokenError, xoauth2_string
 from pipeline.outbound.transport import PermanentSendError, TransientSendError
 
@@ -58,6 +59,7 @@ class SmtpTransport:
         token_provider: TokenSource | None = None,
         local_hostname: str | None = None,
         clock: Callable[[], float] = time.monotonic,
+        allow_plaintext_login: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -69,6 +71,7 @@ class SmtpTransport:
         self._tokens = token_provider
         self.local_hostname = local_hostname
         self._clock = clock
+        self.allow_plaintext_login = allow_plaintext_login
         self._lock = threading.Lock()
         self._conn: smtplib.SMTP | None = None
         self._last_used = 0.0
@@ -182,6 +185,9 @@ class SmtpTransport:
             conn.ehlo()
 
     def _login(self, conn: smtplib.SMTP) -> None:
+        if self._tokens is not None or self.user:  # never a secret over a plain line
+            refuse_plaintext("SMTP", self.host, encrypted=self.ssl or self.starttls,
+                             allowed=self.allow_plaintext_login)
         if self._tokens is not None:
             self._xoauth2(conn, self._tokens)
         elif self.user:

@@ -20,7 +20,7 @@ from pipeline.db.models import Case
 from pipeline.reports.export import (
     HEADERS,
     department_name,
-    row_values,
+    plain_values,
     summary_lines,
     write_csv,
     write_xlsx,
@@ -90,7 +90,7 @@ def build_report(session: Session, *, settings: Settings, period: Period, fmt: s
         return write_xlsx(out, summary, table_rows(session, period), departments, zone)
     weekly = {week: {department_name(departments, d) if d else "—": n for d, n in counts.items()}
               for week, counts in figures.weekly.items()}
-    rows = [row_values(r, departments, zone)
+    rows = [plain_values(r, departments, zone)
             for r in islice(table_rows(session, period), MAX_ROWS)]
     content = ReportContent(
         title=f"客户投诉统计表 Complaint statistics {period.label}",

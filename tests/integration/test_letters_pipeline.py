@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -44,11 +45,13 @@ from workers.scan_poller import ScanFolderPoller
 pytestmark = pytest.mark.slow
 
 SCANNER = "scanner@shop.example"
+SCANNER_TOKEN = "mailroom-secret"
 
 
 @pytest.fixture
 def runtime(settings: Settings) -> Iterator[Runtime]:
-    rt = build_runtime(settings.model_copy(update={"scanner_addresses": SCANNER}))
+    rt = build_runtime(settings.model_copy(update={
+        "scanner_addresses": SCANNER, "scanner_token": SecretStr(SCANNER_TOKEN)}))
     yield rt
     rt.engine.dispose()
 
@@ -71,6 +74,7 @@ def test_scanner_pdf_without_email_goes_to_the_print_queue(
 ) -> None:
     pdf = to_image_pdf([degrade(render_page(ZH_NO_EMAIL.text))])
     raw = mail_with(f"Scanner <{SCANNER}>", "", pdf, "scan0001.pdf", "application", "pdf")
+    raw = f"X-Complaints-Scanner-Token: {SCANNER_TOKEN}\n".encode() + raw  # the scanner's proof
     result = ingest_bytes(runtime, raw, name="scan")
     assert result.outcome is not None and result.outcome.classification == "letter"
     with runtime.factory() as session:

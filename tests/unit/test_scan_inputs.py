@@ -8,6 +8,7 @@ from email.message import EmailMessage
 
 import pytest
 from PIL import Image
+from pydantic import SecretStr
 from pypdf import PdfWriter
 
 from config.settings import Settings
@@ -119,12 +120,15 @@ def test_logo_in_an_ordinary_mail_is_not_a_letter() -> None:
 
 
 def test_photo_with_little_text_or_from_the_scanner_is_a_letter() -> None:
-    settings = Settings(scanner_addresses="scanner@shop.example")
+    settings = Settings(scanner_addresses="scanner@shop.example",
+                        scanner_token=SecretStr("mailroom-secret"))
     photo = scanned_jpeg(EN_WITH_EMAIL)
     assert _pages(_mail("see photo", photo, "p.jpg", "jpeg", "a@b.example"), settings) == ["p.jpg"]
     logo = to_png(Image.new("L", (180, 60), 200))
     scanner = _mail(LONG_BODY, logo, "scan.png", "png", "Scanner <scanner@shop.example>")
-    assert _pages(scanner, settings) == ["scan.png"]
+    proven = b"X-Complaints-Scanner-Token: mailroom-secret\n" + scanner
+    assert _pages(proven, settings) == ["scan.png"]
+    assert _pages(scanner, settings) == []  # the address alone proves nothing
 
 
 def test_multi_page_tiff_gives_every_page() -> None:
