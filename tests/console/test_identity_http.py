@@ -117,7 +117,7 @@ def test_treat_as_new_complaint_opens_its_own_case(world: ConsoleWorld) -> None:
                  for p in folder.glob("*.eml")]
         return [m for m in found if new_reference in str(m["Subject"])]  # type: ignore[misc]
 
-    wait_until(lambda: ack_sent(), 20, "the new case's acknowledgment")
+    wait_until(lambda: bool(ack_sent()), 20, "the new case's acknowledgment")
     ack = ack_sent()[0]
     assert ack["To"].addresses[0].addr_spec == "mallory@evil.example"  # type: ignore[union-attr]
     assert "水壶" not in ack.get_body(("plain",)).get_content()  # type: ignore[union-attr]
