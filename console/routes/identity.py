@@ -33,7 +33,7 @@ def identity_context(ctx: Ctx, case: Case) -> dict[str, Any]:
     held = ctx.db.scalars(select(OutboundMail).where(
         OutboundMail.case_id == case.id, OutboundMail.status == HELD)).all()
     return {
-        "addresses": case_addresses(ctx.db, case.id),
+        "addresses": case_addresses(ctx.db, case),
         "held": held,
         "can_confirm": may(ctx.user, "review"),
     }

@@ -167,10 +167,7 @@ def case_detail(session: Session, reference: str) -> dict[str, Any] | None:
         phone_candidates=list(case.phone_candidates),
         email_undeliverable=case.email_undeliverable,
         forwarded_by=case.forwarded_by,
-        customer_addresses=[
-            {"address": a.address, "verified": a.verified, "source": a.source}
-            for a in case_addresses(session, case.id)
-        ],
+        customer_addresses=[a.to_json() for a in case_addresses(session, case)],
         correspondence=[_letter(c) for c in _thread(session, case.id)],
         events=[_event(e) for e in _events(session, case.id)],
     )

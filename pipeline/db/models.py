@@ -550,11 +550,12 @@ class PrintBatch(Base):
 
 
 class CaseAddress(Base):
-    """An address known for a case's customer: only mail from a verified one acts on it.
+    """An extra address of a case's customer: mail from a verified one acts on the case.
 
-    ``source`` says how it became known: ``sender`` (the customer wrote from it),
-    ``staff`` (confirmed on the case page), ``backfill`` (migration 0007). Rows with
-    ``verified`` false are contact candidates found in a mail's text, for staff to adopt.
+    The case's ``customer_email`` and its complaint's sender need no row. ``source``
+    says how a row came: ``staff`` (confirmed or adopted on the case page),
+    ``backfill`` (migration 0007). Rows with ``verified`` false are contact
+    candidates found in a mail's text (``text``), for staff to adopt.
     """
 
     __tablename__ = "case_addresses"

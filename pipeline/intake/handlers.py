@@ -12,11 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
-from pipeline.cases.customer_addresses import (
-    add_contact_candidate,
-    add_customer_address,
-    normalise_address,
-)
+from pipeline.cases.customer_addresses import add_contact_candidate, normalise_address
 from pipeline.cases.events import record_event
 from pipeline.cases.references import next_reference
 from pipeline.db.base import utcnow
@@ -26,7 +22,7 @@ from pipeline.intake.extract import extract_fields, likely_phones
 from pipeline.intake.identity import sender_identity
 from pipeline.intake.message import BounceInfo, ParsedMail
 from pipeline.intake.replies import clean_subject, strip_quoted
-from pipeline.outbound.ack_budget import hold, over_hourly_budget
+from pipeline.outbound.ack_budget import hold
 from pipeline.outbound.acknowledge import decide_acknowledgment, queue_acknowledgment
 from pipeline.resolution.customer_replies import react_to_reply
 
@@ -85,7 +81,6 @@ def handle_complaint(
         case.customer_address = case.customer_address or follows.customer_address
     session.add(case)
     session.flush()
-    add_customer_address(session, case=case, address=identity, source="sender")
     if normalise_address(fields.customer_email) != identity:
         add_contact_candidate(session, case=case, address=fields.customer_email)
     record_event(session, case=case, action="received", by="system", channel="email",
@@ -119,7 +114,6 @@ def _acknowledge(
         )
         return []
     references = tuple(r for r in (*mail.references, mail.message_id) if r)
-    over_budget = over_hourly_budget(session, settings=settings, now=utcnow())
     outbound = queue_acknowledgment(
         session,
         settings=settings,
@@ -128,7 +122,7 @@ def _acknowledge(
         in_reply_to=mail.message_id,
         references=references,
     )
-    if over_budget:
+    if decision.hold:
         hold(session, case=case, outbound=outbound, settings=settings)
         return []
     return [outbound.id]

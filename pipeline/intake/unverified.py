@@ -20,7 +20,7 @@ from pipeline.db.models import Case, Correspondence, InboundMail, OutboundMail
 from pipeline.intake.handlers import add_incoming, store_files
 from pipeline.intake.message import ParsedMail
 from pipeline.intake.replies import strip_quoted
-from pipeline.outbound.ack_budget import hold, over_hourly_budget
+from pipeline.outbound.ack_budget import hold
 from pipeline.outbound.acknowledge import decide_acknowledgment
 
 NEUTRAL_ACK = "neutral_ack"
@@ -68,7 +68,6 @@ def _neutral_ack(
         record_event(session, case=case, action="neutral_ack_suppressed", by="system",
                      reason=decision.reason)
         return []
-    over_budget = over_hourly_budget(session, settings=settings, now=now)
     rendered = render_neutral_ack(company_name=settings.company_name,
                                   service_phone=settings.service_phone)
     message_id = make_message_id(settings.from_address.rpartition("@")[2].lower()
@@ -89,7 +88,7 @@ def _neutral_ack(
     session.add(Correspondence(case_id=case.id, direction="out", kind=NEUTRAL_ACK,
                                outbound_mail_id=outbound.id, subject=rendered.subject,
                                body_text=rendered.text, from_address=""))
-    if over_budget:
+    if decision.hold:
         hold(session, case=case, outbound=outbound, settings=settings)
         return []
     return [outbound.id]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
@@ -24,16 +24,21 @@ from pipeline.db.models import Case, OutboundMail
 HELD = "held"
 
 
-def over_hourly_budget(session: Session, *, settings: Settings, now: datetime) -> bool:
-    """Whether the automatic mail of the last hour already used the budget."""
-    sent = session.scalar(
-        select(func.count(OutboundMail.id)).where(
+def sent_last_hour(now: datetime) -> ScalarSelect[int]:
+    """Automatic mail queued in the last hour (held mail not counted), as a subquery.
+
+    :func:`~pipeline.outbound.acknowledge.decide_acknowledgment` asks it in the same
+    statement as its per-address counts, so the budget costs no extra round trip.
+    """
+    return (
+        select(func.count(OutboundMail.id))
+        .where(
             OutboundMail.auto_reply.is_(True),
             OutboundMail.created_at >= now - timedelta(hours=1),
             OutboundMail.status != HELD,
         )
+        .scalar_subquery()
     )
-    return (sent or 0) >= settings.ack_limit_per_hour
 
 
 def hold(session: Session, *, case: Case, outbound: OutboundMail, settings: Settings) -> None:

@@ -17,6 +17,7 @@ from config.settings import Settings
 from letters.acknowledgment import AckLetter, render_acknowledgment
 from letters.compose import is_sendable_address
 from pipeline.db.models import Case, InboundMail, OutboundMail
+from pipeline.outbound.ack_budget import sent_last_hour
 from pipeline.outbound.case_mail import store_case_mail
 
 
@@ -26,6 +27,7 @@ class AckDecision:
 
     send: bool
     reason: str = ""
+    hold: bool = False  # the hourly budget is used up: store it for staff, do not send
 
 
 def decide_acknowledgment(
@@ -64,12 +66,15 @@ def decide_acknowledgment(
         )
         .scalar_subquery()
     )
-    counts = session.execute(select(sent_recently, received_today)).one()
+    # One round trip for all three counts: the hourly budget costs no extra query.
+    counts = session.execute(
+        select(sent_recently, received_today, sent_last_hour(now))
+    ).one()
     if counts[0] >= settings.ack_limit_per_address:
         return AckDecision(False, "Too many automatic replies to this address recently.")
     if counts[1] > settings.inbound_limit_per_address_day:
         return AckDecision(False, "This address sent more mail today than a person would.")
-    return AckDecision(True)
+    return AckDecision(True, hold=counts[2] >= settings.ack_limit_per_hour)
 
 
 def queue_acknowledgment(
