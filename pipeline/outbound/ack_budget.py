@@ -13,32 +13,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy import ScalarSelect, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from pipeline.cases.events import record_event
-from pipeline.db.base import utcnow
+from pipeline.db.base import UTCDateTime, utcnow
 from pipeline.db.models import Case, OutboundMail
 
 HELD = "held"
 
 
-def sent_last_hour(now: datetime) -> ScalarSelect[int]:
-    """Automatic mail queued in the last hour (held mail not counted), as a subquery.
-
-    :func:`~pipeline.outbound.acknowledge.decide_acknowledgment` asks it in the same
-    statement as its per-address counts, so the budget costs no extra round trip.
-    """
-    return (
-        select(func.count(OutboundMail.id))
-        .where(
-            OutboundMail.auto_reply.is_(True),
-            OutboundMail.created_at >= now - timedelta(hours=1),
-            OutboundMail.status != HELD,
-        )
-        .scalar_subquery()
+SENT_LAST_HOUR: ScalarSelect[int] = (
+    select(func.count(OutboundMail.id))
+    .where(
+        OutboundMail.auto_reply.is_(True),
+        OutboundMail.created_at >= bindparam("hour_ago", type_=UTCDateTime()),
+        OutboundMail.status != HELD,
     )
+    .scalar_subquery()
+)
+"""Automatic mail queued since ``hour_ago`` (held mail not counted), as a subquery.
+
+:func:`~pipeline.outbound.acknowledge.decide_acknowledgment` asks it in the same
+statement as its per-address counts, so the budget costs no extra round trip; it is
+built once, not per mail.
+"""
+
+
+def hour_ago(now: datetime) -> datetime:
+    return now - timedelta(hours=1)
 
 
 def hold(session: Session, *, case: Case, outbound: OutboundMail, settings: Settings) -> None:

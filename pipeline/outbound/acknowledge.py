@@ -17,7 +17,7 @@ from config.settings import Settings
 from letters.acknowledgment import AckLetter, render_acknowledgment
 from letters.compose import is_sendable_address
 from pipeline.db.models import Case, InboundMail, OutboundMail
-from pipeline.outbound.ack_budget import sent_last_hour
+from pipeline.outbound.ack_budget import SENT_LAST_HOUR, hour_ago
 from pipeline.outbound.case_mail import store_case_mail
 
 
@@ -68,7 +68,7 @@ def decide_acknowledgment(
     )
     # One round trip for all three counts: the hourly budget costs no extra query.
     counts = session.execute(
-        select(sent_recently, received_today, sent_last_hour(now))
+        select(sent_recently, received_today, SENT_LAST_HOUR), {"hour_ago": hour_ago(now)}
     ).one()
     if counts[0] >= settings.ack_limit_per_address:
         return AckDecision(False, "Too many automatic replies to this address recently.")
