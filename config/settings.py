@@ -225,6 +225,18 @@ class Settings(BaseSettings):
             return f"imap://{self.imap_user}@{self.imap_host}:{self.imap_port}/{self.imap_folder}"
         return f"folder://{self.inbox_dir.resolve()}"
 
+    # Identity (issue 11): who may act on a case, and how much automatic mail goes out.
+    # Forwards from these domains (comma-separated) are our staff passing on a customer's
+    # mail: the forwarded mail's sender is the customer. Any other forwarder is the sender.
+    forwarder_domains: str = ""
+    # Acknowledgments per hour, all senders together; above it they wait for staff.
+    ack_limit_per_hour: int = Field(default=200, ge=0)
+
+    @property
+    def forwarder_domain_set(self) -> set[str]:
+        return {d.strip().lower().lstrip("@") for d in self.forwarder_domains.split(",")
+                if d.strip()}
+
 
 def load_settings(**overrides: Any) -> Settings:
     """Build the settings from the environment (and TOML file), with explicit overrides."""

@@ -16,7 +16,7 @@ from config.departments import load_departments
 from config.settings import Settings
 from console.auth import login, login_page
 from console.dispatch import Dispatcher
-from console.routes import cases, quarantine, reports, resolution, session, users
+from console.routes import cases, identity, quarantine, reports, resolution, session, users
 from console.web import Console
 from pipeline.db.base import make_engine, make_session_factory
 from pipeline.outbound.transport import MailTransport
@@ -122,6 +122,11 @@ def routes() -> list[Route | Mount]:
         Route("/cases/{reference}/satisfaction", resolution.satisfaction, methods=["POST"]),
         Route("/cases/{reference}/deadline", resolution.deadline, methods=["POST"]),
         Route("/survey/{token}", resolution.survey, methods=["GET", "POST"]),
+        Route("/cases/{reference}/confirm-sender", identity.confirm, methods=["POST"]),
+        Route("/cases/{reference}/split", identity.split, methods=["POST"]),
+        Route("/cases/{reference}/adopt-address", identity.adopt, methods=["POST"]),
+        Route("/cases/{reference}/release", identity.release, methods=["POST"]),
+        Route("/acks/held", identity.held_list),
         Route("/reports", reports.reports_page),
         Route("/reports/file", reports.report_file),
         Route("/reports/recurring-note", reports.recurring_note, methods=["POST"]),

@@ -180,6 +180,35 @@ STRINGS.update({
     "survey_thanks": ("Thank you: your answer is recorded.", "谢谢！您的评价已记录。"),
     "survey_already": ("We already have your answer for this complaint. Thank you.",
                        "我们已收到您对此投诉的评价，谢谢。"),
+    # Identity (issue 11): unverified mail, the customer's addresses, held acknowledgments.
+    "unverified": ("Unverified sender", "发件人未核实"),
+    "unverified_explained": (
+        "This mail names the case but does not come from an address of the customer. It"
+        " changed nothing.", "此邮件提及本案，但并非来自客户的已知地址，未改动任何内容。"),
+    "confirm_sender": ("This is the customer", "确认是该客户"),
+    "split_mail": ("Treat as a new complaint", "作为新投诉处理"),
+    "sender_confirmed": (
+        "The address now belongs to the customer. The mail's content was not applied: record"
+        " a phone number, agreement or score with the usual actions.",
+        "该地址已加入客户地址。邮件内容未自动生效：如有电话、同意或评分，请按常规操作登记。"),
+    "split_ok": ("A new case was opened from the mail.", "已根据该邮件新建投诉。"),
+    "customer_addresses": ("Customer's addresses", "客户邮箱地址"),
+    "customer_addresses_explained": (
+        "Only mail from a verified address acts on this case. Addresses named in the"
+        " customer's text are candidates: we write to one only after staff adopt it.",
+        "只有来自已核实地址的邮件才会影响本案。客户正文中提到的地址仅供参考，经员工采用后才会向其发信。"),
+    "address_verified": ("verified", "已核实"),
+    "address_candidate": ("named in the text, not used", "正文中提到，未使用"),
+    "adopt_address": ("Write to this address", "改用此地址联系"),
+    "address_adopted": ("We now write to this address.", "今后将向此地址发信。"),
+    "held_mail": ("Held acknowledgments", "暂缓发送的确认邮件"),
+    "held_explained": (
+        "More automatic mail than the hourly budget allows: these wait for staff.",
+        "自动邮件超过每小时限额，以下邮件等待员工处理。"),
+    "no_held": ("No mail is held.", "没有暂缓发送的邮件。"),
+    "send_now": ("Send now", "立即发送"),
+    "ack_released": ("The mail will be sent now.", "邮件即将发送。"),
+    "to": ("To", "收件人"),
 })
 
 

@@ -283,7 +283,10 @@ def cases_show(
             typer.echo(f"{key:>20}: {value}")
     typer.echo("\nCorrespondence:")
     for item in detail["correspondence"]:
-        typer.echo(f"  {item['at'][:19]} {item['direction']:>3} {item['kind']}: {item['subject']}")
+        flag = "" if item["verified"] else (
+            f" [UNVERIFIED from {item['from_address']}, ledger #{item['ledger_id']}]")
+        typer.echo(f"  {item['at'][:19]} {item['direction']:>3} {item['kind']}{flag}:"
+                   f" {item['subject']}")
     typer.echo("\nAudit trail:")
     for event in detail["events"]:
         typer.echo(f"  {event['at'][:19]} {event['by']}: {event['action']} {event['detail'] or ''}")
@@ -549,6 +552,9 @@ def letters_release_scan(
                    else f"Scan #{scan_id} is not held. / 该扫描件不在暂停状态。")
     if not released:
         raise typer.Exit(code=1)
+from workers.identity_cli import register as _register_identity  # noqa: E402
+
+_register_identity(app, cases_app)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from config.departments import department_by_key
 from config.mailboxes import mailbox_by_key
 from config.policies import load_policies
 from console.roles import can_see, case_scope, may
+from console.routes.identity import DONE_KEYS, identity_context
 from console.routes.resolution import resolution_context, time_left
 from console.web import Ctx, not_found, page
 from pipeline.cases.queries import _events, _thread
@@ -107,7 +108,8 @@ def _case_page(ctx: Ctx, case: Case, *, message: str = "", error: str = "",
         attachments=attachments, suggestion=suggestion, mailbox=mailbox,
         can_review=may(ctx.user, "review") and case.status == "new",
         department=department_by_key(ctx.console.departments, case.department),
-        message=message, error=error, **resolution_context(ctx, case))
+        message=message, error=error, **resolution_context(ctx, case),
+        **identity_context(ctx, case))
 
 
 @page()
@@ -118,7 +120,7 @@ def case_page(ctx: Ctx) -> Response:
     saved = ctx.request.query_params.get("done", "")
     return _case_page(ctx, case, message=saved if saved in (
         "saved", "nothing_changed", "routed_ok", "closed_ok", "proposed_ok", "decided_ok",
-        "deadline_moved_ok", "agreement_ok", "satisfaction_ok") else "")
+        "deadline_moved_ok", "agreement_ok", "satisfaction_ok", *DONE_KEYS) else "")
 
 
 @page()

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.cases.customer_addresses import case_addresses
 from pipeline.db.models import Case, CaseEvent, Correspondence, InboundMail, OutboundMail
 
 
@@ -170,6 +171,7 @@ def case_detail(session: Session, reference: str) -> dict[str, Any] | None:
         phone_candidates=list(case.phone_candidates),
         email_undeliverable=case.email_undeliverable,
         forwarded_by=case.forwarded_by,
+        customer_addresses=[a.to_json() for a in case_addresses(session, case)],
         correspondence=[_letter(c) for c in _thread(session, case.id)],
         events=[_event(e) for e in _events(session, case.id)],
     )
@@ -201,6 +203,9 @@ def _letter(item: Correspondence) -> dict[str, Any]:
         "at": item.at.isoformat(),
         "subject": item.subject,
         "text": item.body_text,
+        "verified": item.verified,
+        "ledger_id": item.inbound_mail_id,
+        "from_address": item.from_address,
     }
 
 

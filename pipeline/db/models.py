@@ -210,6 +210,9 @@ class Correspondence(Base):
     subject: Mapped[str] = mapped_column(String(500), default="")
     body_text: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # False for a mail naming the case from an address not known as the customer's.
+    verified: Mapped[bool] = mapped_column(Boolean, default=True)
+    from_address: Mapped[str] = mapped_column(String(320), default="")
 
 
 class OutboundMail(Base):
@@ -219,6 +222,7 @@ class OutboundMail(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "kind", "dedupe_key", name="uq_outbound_once"),
         Index("ix_outbound_to_created", "to_address", "created_at"),
+        Index("ix_outbound_auto_created", "auto_reply", "created_at"),  # hourly ack budget
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -576,3 +580,24 @@ class SignInThrottle(Base):
     last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     wait_seconds: Mapped[int] = mapped_column(Integer, default=0)  # the last wait; doubles
+
+
+class CaseAddress(Base):
+    """An extra address of a case's customer: mail from a verified one acts on the case.
+
+    The case's ``customer_email`` and its complaint's sender need no row. ``source``
+    says how a row came: ``staff`` (confirmed or adopted on the case page),
+    ``backfill`` (migration 0007). Rows with ``verified`` false are contact
+    candidates found in a mail's text (``text``), for staff to adopt.
+    """
+
+    __tablename__ = "case_addresses"
+    __table_args__ = (UniqueConstraint("case_id", "address", name="uq_case_address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    address: Mapped[str] = mapped_column(String(320))
+    verified: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str] = mapped_column(String(16), default="sender")
+    added_by: Mapped[str] = mapped_column(String(100), default="system")
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -13,14 +13,17 @@ from sqlalchemy.orm import Session
 
 from config.mailboxes import mailbox_by_key
 from config.settings import Settings
+from pipeline.cases.customer_addresses import add_contact_candidate, normalise_address
 from pipeline.cases.events import record_event
 from pipeline.cases.references import next_reference
 from pipeline.db.base import utcnow
 from pipeline.db.models import Case, Correspondence, InboundMail, OutboundMail
 from pipeline.intake.attachments import store_attachments
 from pipeline.intake.extract import extract_fields, likely_phones
+from pipeline.intake.identity import sender_identity
 from pipeline.intake.message import BounceInfo, ParsedMail
 from pipeline.intake.replies import clean_subject, strip_quoted
+from pipeline.outbound.ack_budget import hold
 from pipeline.outbound.acknowledge import decide_acknowledgment, queue_acknowledgment
 from pipeline.resolution.customer_replies import react_to_reply
 
@@ -35,9 +38,15 @@ def handle_complaint(
 ) -> tuple[int, list[int]]:
     """Open a case from a new complaint and queue its acknowledgment.
 
-    ``follows`` is a long-closed case the customer wrote back about: the new case
-    links to it and takes only the new text of the reply.
+    ``follows`` is a long-closed case its own customer wrote back about (the caller
+    checked the sender): the new case links to it, takes only the new text of the
+    reply, and copies the contact data the customer gave us there.
+
+    The case's address is the sender's (:func:`sender_identity`): we write only to
+    whoever wrote. An address the text names ("My email: ...") is only a candidate
+    that staff may adopt, or anyone could make us mail anyone.
     """
+    identity = sender_identity(mail, settings)
     text = strip_quoted(mail.text) if follows is not None else mail.text
     mailbox = mailbox_by_key(settings, inbound.mailbox)
     fields = extract_fields(
@@ -57,7 +66,7 @@ def handle_complaint(
         language=fields.language,
         received_at=received,
         customer_name=fields.customer_name,
-        customer_email=fields.customer_email,
+        customer_email=identity,
         customer_phone=fields.phones[0] if fields.phones else "",
         phone_candidates=list(fields.phones),
         subject=clean_subject(mail.subject)[:500],
@@ -72,12 +81,17 @@ def handle_complaint(
     if follows is not None:
         case.follows_case_id = follows.id
         case.customer_phone = case.customer_phone or follows.customer_phone
+        case.customer_name = case.customer_name or follows.customer_name
+        case.customer_address = case.customer_address or follows.customer_address
     session.add(case)
     session.flush()
+    if normalise_address(fields.customer_email) != identity:
+        add_contact_candidate(session, case=case, address=fields.customer_email)
     record_event(session, case=case, action="received", by="system", channel="email",
                  follows=follows.reference if follows is not None else None)
-    _add_incoming(session, case=case, inbound=inbound, mail=mail, kind="complaint", text=text)
-    _store(session, inbound=inbound, mail=mail, case=case, settings=settings)
+    add_incoming(session, case=case, inbound=inbound, mail=mail, kind="complaint", text=text,
+                 from_address=identity)
+    store_files(session, inbound=inbound, mail=mail, case=case, settings=settings)
     outbound_ids = _acknowledge(
         session, case=case, mail=mail, summary=fields.summary, settings=settings
     )
@@ -112,6 +126,9 @@ def _acknowledge(
         in_reply_to=mail.message_id,
         references=references,
     )
+    if decision.hold:
+        hold(session, case=case, outbound=outbound, settings=settings)
+        return []
     return [outbound.id]
 
 
@@ -124,11 +141,13 @@ def handle_reply(
     robot: str | None,
     settings: Settings,
 ) -> None:
-    """Thread a reply into its case; a phone number in a human reply fills the case."""
+    """Thread the customer's reply into its case; a phone number in a human reply fills
+    the case. The caller checked that the sender is the case's customer."""
     text = strip_quoted(mail.text)
     kind = "auto_reply" if robot else "reply"
-    _add_incoming(session, case=case, inbound=inbound, mail=mail, kind=kind, text=text)
-    _store(session, inbound=inbound, mail=mail, case=case, settings=settings)
+    add_incoming(session, case=case, inbound=inbound, mail=mail, kind=kind, text=text,
+                 from_address=sender_identity(mail, settings))
+    store_files(session, inbound=inbound, mail=mail, case=case, settings=settings)
     record_event(session, case=case, action=f"{kind}_received", by="system")
     if robot:
         inbound.detail = robot
@@ -160,7 +179,7 @@ def handle_bounce(
         return None
     case = session.get(Case, case_id)
     assert case is not None
-    _add_incoming(session, case=case, inbound=inbound, mail=mail, kind="bounce", text=mail.text)
+    add_incoming(session, case=case, inbound=inbound, mail=mail, kind="bounce", text=mail.text)
     if bounce.permanent:
         case.email_undeliverable = True
         case.attention = "Our mail to the customer bounced; the address does not work."
@@ -170,9 +189,11 @@ def handle_bounce(
     return case.id
 
 
-def _add_incoming(
-    session: Session, *, case: Case, inbound: InboundMail, mail: ParsedMail, kind: str, text: str
+def add_incoming(
+    session: Session, *, case: Case, inbound: InboundMail, mail: ParsedMail, kind: str, text: str,
+    verified: bool = True, from_address: str = "",
 ) -> None:
+    """Put an incoming mail on the case's thread (``verified`` False: not the customer's)."""
     session.add(
         Correspondence(
             case_id=case.id,
@@ -182,11 +203,13 @@ def _add_incoming(
             subject=mail.subject[:500],
             body_text=text,
             at=inbound.received_at,
+            verified=verified,
+            from_address=from_address or mail.from_address[:320],
         )
     )
 
 
-def _store(
+def store_files(
     session: Session, *, inbound: InboundMail, mail: ParsedMail, case: Case, settings: Settings
 ) -> None:
     store_attachments(

@@ -16,17 +16,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.mailboxes import our_addresses, our_domains
 from config.settings import Settings
 from pipeline import jobs
+from pipeline.cases.customer_addresses import is_customer_address
 from pipeline.db.base import utcnow
 from pipeline.db.models import InboundMail, OutboundMail
 from pipeline.intake.automatic import automatic_reason
 from pipeline.intake.bounce import is_read_receipt, parse_bounce
 from pipeline.intake.copies import claim_message_id
 from pipeline.intake.handlers import handle_bounce, handle_complaint, handle_reply
+from pipeline.intake.identity import sender_identity
 from pipeline.intake.message import MailLimits, MailRejected, ParsedMail
 from pipeline.intake.mime import parse_mail
 from pipeline.intake.replies import strip_quoted
 from pipeline.intake.safehtml import sanitise_html
 from pipeline.intake.threads import earlier_copy, find_thread_case
+from pipeline.intake.unverified import handle_unverified
 from pipeline.jobs import Claim
 from pipeline.resolution.customer_replies import opens_new_case
 from pipeline.scans.detect import letter_pages
@@ -150,6 +153,12 @@ def _route(session: Session, inbound: InboundMail, mail: ParsedMail, settings: S
     if robot is None and is_read_receipt(inbound.raw):
         robot = "Read receipt"
     case = find_thread_case(session, mail=mail, prefix=settings.reference_prefix)
+    identity = sender_identity(mail, settings) if case is not None else ""
+    if case is not None and not is_customer_address(session, case=case, address=identity):
+        outbound_ids = handle_unverified(session, inbound=inbound, mail=mail, case=case,
+                                         identity=identity, robot=robot, settings=settings)
+        classification = "auto-reply" if robot else "unverified-reply"
+        return Outcome(classification=classification, case_id=case.id, outbound_ids=outbound_ids)
     if case is not None and robot is None and opens_new_case(
         session, case=case, text=strip_quoted(mail.text), settings=settings, now=utcnow()
     ):

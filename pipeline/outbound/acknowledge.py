@@ -18,6 +18,7 @@ from config.settings import Settings
 from letters.acknowledgment import AckLetter, render_acknowledgment
 from letters.compose import is_sendable_address
 from pipeline.db.models import Case, InboundMail, OutboundMail
+from pipeline.outbound.ack_budget import SENT_LAST_HOUR, hour_ago
 from pipeline.outbound.case_mail import store_case_mail
 
 
@@ -27,6 +28,7 @@ class AckDecision:
 
     send: bool
     reason: str = ""
+    hold: bool = False  # the hourly budget is used up: store it for staff, do not send
 
 
 def decide_acknowledgment(
@@ -65,12 +67,15 @@ def decide_acknowledgment(
         )
         .scalar_subquery()
     )
-    counts = session.execute(select(sent_recently, received_today)).one()
+    # One round trip for all three counts: the hourly budget costs no extra query.
+    counts = session.execute(
+        select(sent_recently, received_today, SENT_LAST_HOUR), {"hour_ago": hour_ago(now)}
+    ).one()
     if counts[0] >= settings.ack_limit_per_address:
         return AckDecision(False, "Too many automatic replies to this address recently.")
     if counts[1] > settings.inbound_limit_per_address_day:
         return AckDecision(False, "This address sent more mail today than a person would.")
-    return AckDecision(True)
+    return AckDecision(True, hold=counts[2] >= settings.ack_limit_per_hour)
 
 
 def queue_acknowledgment(
