@@ -160,7 +160,12 @@ _EN_STREET = re.compile(
     re.IGNORECASE,
 )
 _EN_LABEL = re.compile(r"^\s*(?:my\s+)?(?:postal\s+)?address\s*(?:is)?\s*[:：]?\s*(.+)$", re.I)
-_PLACE_LINE = re.compile(r"^[A-Z][A-Za-z .'-]{1,40}(?:,\s*[A-Z][A-Za-z .'-]{1,40})*$")
+# A town or country line, which may end in a postcode (UK "M1 5QA", US "NY 10001",
+# Singapore "049315").
+_PLACE_LINE = re.compile(
+    r"^[A-Z][A-Za-z .'-]{1,40}(?:,\s*[A-Z][A-Za-z .'-]{1,40})*"
+    r"(?:,?\s+(?:[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}|[A-Z]{2} \d{5}(?:-\d{4})?|\d{5,6}))?$"
+)
 
 
 def address(lines: list[str]) -> Field:
