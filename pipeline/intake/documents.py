@@ -151,7 +151,7 @@ def read_document_text(item: MailAttachment, limits: DocumentLimits) -> Document
                 f"读取 {name} 超过 {limits.seconds:g} 秒，已停止。",
             ),
         )
-    text = text.replace("\x00", "")[: limits.max_chars].strip()
+    text = text.replace("\x00", "").replace("\r\n", "\n")[: limits.max_chars].strip()
     if not text:
         return DocumentReading(
             name, problem=both(f"{name} contains no text.", f"{name} 中没有任何文字。")
