@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pipeline.intake.phones import (
     MAX_SCAN,
     PhoneMatch,
+    cluster_matches,
     fold_fullwidth,
-    phone_matches,
+    labelled_not_phone,
     phone_rank,
     worth_matching_clusters,
 )
@@ -30,6 +31,7 @@ __all__ = ["PhoneReading", "ReadNumber", "read_phones"]
 # Regions tried only to notice a number that is valid somewhere else: it is then kept
 # as written and flagged, never converted.
 ELSEWHERE = ("GB", "US", "HK", "TW", "SG", "CN")
+MAX_ELSEWHERE = 3  # digit runs looked up there per text: a wall of digits costs no more
 
 
 @dataclass(frozen=True)
@@ -78,28 +80,41 @@ class PhoneReading:
 
 
 def read_phones(text: str, context: RegionContext) -> PhoneReading:
-    """The numbers in ``text``, each read in the first region tier that makes it valid."""
+    """The numbers in ``text``, each read in the first region tier that makes it valid.
+
+    Digit run by digit run, tier by tier: a run settled by a tier costs no look-up in
+    the tiers after it, so a Chinese mail with the fallback region costs one pass.
+    """
     folded = fold_fullwidth(text[:MAX_SCAN])
-    tried = {region: phone_matches(text, region, lenient=True) for region in context.places}
-    for tier in context.tiers:
-        for region in tier:
-            tried.setdefault(region, phone_matches(text, region))
-    if not context.points_somewhere and _uncovered(folded, tried):
-        for region in ELSEWHERE:
-            tried.setdefault(region, phone_matches(text, region))
-    groups = _overlapping([match for matches in tried.values() for match in matches])
+    groups: list[list[PhoneMatch]] = []
+    elsewhere_left = MAX_ELSEWHERE
+    for span in worth_matching_clusters(folded):
+        for regions in (*context.tiers, () if context.points_somewhere else ELSEWHERE):
+            if regions is ELSEWHERE:
+                if elsewhere_left == 0 or labelled_not_phone(folded, span):
+                    break
+                elsewhere_left -= 1
+            found = [
+                match
+                for region in regions
+                for match in cluster_matches(
+                    folded, span, region, lenient=region in context.places
+                )
+            ]
+            if found:
+                groups += _overlapping(found)
+                break
     ranked = sorted(groups, key=lambda group: phone_rank(folded, group[0]))
     numbers = [_decide(group, context) for group in ranked]
-    return PhoneReading(numbers=tuple(numbers))
+    return PhoneReading(numbers=_unique(numbers))
 
 
-def _uncovered(folded: str, tried: dict[str, list[PhoneMatch]]) -> bool:
-    """Whether some digit run that could be a phone number matched in no region yet."""
-    spans = [(m.start, m.end) for matches in tried.values() for m in matches]
-    return any(
-        not any(start < cluster_end and cluster_start < end for start, end in spans)
-        for cluster_start, cluster_end in worth_matching_clusters(folded)
-    )
+def _unique(numbers: list[ReadNumber]) -> tuple[ReadNumber, ...]:
+    """One entry per number: the same number written twice is one number."""
+    seen: dict[str, ReadNumber] = {}
+    for number in numbers:
+        seen.setdefault(number.e164 or number.written, number)
+    return tuple(seen.values())
 
 
 def _overlapping(matches: list[PhoneMatch]) -> list[list[PhoneMatch]]:

@@ -23,8 +23,10 @@ from phonenumbers import PhoneNumberType
 
 __all__ = [
     "PhoneMatch",
+    "cluster_matches",
     "find_phones",
     "fold_fullwidth",
+    "labelled_not_phone",
     "likely_phones",
     "phone_matches",
     "phone_rank",
@@ -122,6 +124,21 @@ def worth_matching_clusters(folded: str) -> list[tuple[int, int]]:
         if _worth_matching(folded, cluster):
             spans.append((cluster.start(), cluster.end()))
     return spans
+
+
+def labelled_not_phone(folded: str, span: tuple[int, int]) -> bool:
+    """A digit run right after an order/waybill label, or a date: never a phone number."""
+    return bool(
+        _ORDER_LABEL.search(folded[max(0, span[0] - 20) : span[0]])
+        or _DATE.fullmatch(folded[span[0] : span[1]])
+    )
+
+
+def cluster_matches(
+    folded: str, span: tuple[int, int], region: str, *, lenient: bool = False
+) -> list[PhoneMatch]:
+    """The numbers in one digit run (a span from ``worth_matching_clusters``)."""
+    return _matches_in(folded, span[0], span[1], region, lenient)
 
 
 def _rank(folded: str, match: PhoneMatch) -> tuple[int, int, int, int]:
