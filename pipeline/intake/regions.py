@@ -34,7 +34,7 @@ _ADDRESS_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(?:united kingdom|great britain|england|scotland|wales|northern ireland|u\.?k\.?|"
         r"london|manchester|birmingham|leeds|glasgow|edinburgh|liverpool|bristol|cardiff)\b|英国",
         re.IGNORECASE)),
-    ("GB", re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[ABD-HJLNP-UW-Z]{2}\b")),  # a UK postcode
+    ("GB", re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}\b")),  # a UK postcode
     ("HK", re.compile(r"\b(?:hong kong|kowloon|new territories|hksar)\b|香港|九龍|九龙|新界",
                       re.IGNORECASE)),
     ("TW", re.compile(r"\b(?:taiwan|taipei|kaohsiung|taichung|tainan)\b"

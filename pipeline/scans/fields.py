@@ -164,8 +164,10 @@ _EN_LABEL = re.compile(r"^\s*(?:my\s+)?(?:postal\s+)?address\s*(?:is)?\s*[:：]?
 # Singapore "049315").
 _PLACE_LINE = re.compile(
     r"^[A-Z][A-Za-z .'-]{1,40}(?:,\s*[A-Z][A-Za-z .'-]{1,40})*"
-    r"(?:,?\s+(?:[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}|[A-Z]{2} \d{5}(?:-\d{4})?|\d{5,6}))?$"
+    r"(?:,?\s+(?:[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|[A-Z]{2} \d{5}(?:-\d{4})?|\d{5,6}))?$"
 )
+# A UK postcode, whose space OCR often drops ("M15QA" is "M1 5QA").
+_UK_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?) ?(\d[ABD-HJLNP-UW-Z]{2})$")
 
 
 def address(lines: list[str]) -> Field:
@@ -184,7 +186,7 @@ def address(lines: list[str]) -> Field:
             for following in lines[index + 1 : index + 3]:
                 if not _PLACE_LINE.match(following.strip()) or parse_date(following):
                     break
-                block.append(following.strip().rstrip(","))
+                block.append(_UK_POSTCODE.sub(r"\1 \2", following.strip().rstrip(",")))
             return Field(", ".join(block), 0.7 if len(block) > 1 else 0.5)
     return Field("", 0.0)
 

@@ -108,3 +108,12 @@ def test_order_join_only_where_the_joined_value_is_an_order(
     text: str, orders: tuple[str, ...]
 ) -> None:
     assert extract_letter_fields(text).orders == orders
+
+
+def test_uk_postcode_without_its_space_is_read_and_points_to_the_uk() -> None:
+    """OCR drops the space of "M1 5QA"; the address keeps the postcode, written properly,
+    and the phone number is read as a UK one."""
+    text = "Dear Sir,\nThe jug cracked.\nCall me on 07700 900461.\nJames Carter\n14 Oxford Road\n"
+    fields = extract_letter_fields(text + "Manchester M15QA")
+    assert fields.address.value == "14 Oxford Road, Manchester M1 5QA"
+    assert fields.phone.value == "+447700900461"
