@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 
 from config.settings import Settings
 from pipeline.intake.boilerplate import says_nothing
-from pipeline.intake.documents import has_text_layer
+from pipeline.intake.documents import has_text_layer, is_document
 from pipeline.intake.message import MailAttachment, ParsedMail
 from pipeline.intake.replies import strip_quoted
 from pipeline.scans.images import open_image
@@ -46,8 +46,8 @@ def letter_pages(mail: ParsedMail, settings: Settings) -> list[MailAttachment]:
         return files
     if len(strip_quoted(mail.text).strip()) > settings.letter_body_max_chars:
         return []
-    if not says_nothing(mail.text):
-        return []
+    if not says_nothing(mail.text) or any(is_document(a) for a in mail.attachments):
+        return []  # its own words, or a written document, are the complaint
     return [a for a in files if _page_sized(a, settings) and not has_text_layer(a)]
 
 
