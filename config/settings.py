@@ -150,6 +150,11 @@ class Settings(BaseSettings):
     ocr_max_pages: int = Field(default=30, ge=1)
     ocr_claim_seconds: float = Field(default=600.0, gt=0)
     ocr_threads: int = Field(default=1, ge=1)
+    # Complaints written in an attached document (.docx/.odt/.txt/PDF with text).
+    document_max_bytes: int = Field(default=10_000_000, ge=1)
+    document_max_unzipped_bytes: int = Field(default=30_000_000, ge=1)
+    document_max_pages: int = Field(default=50, ge=1)
+    document_seconds: float = Field(default=10.0, gt=0)
     scan_poll_seconds: float = Field(default=2.0, gt=0)
 
     log_level: str = "INFO"

@@ -19,6 +19,7 @@ from letters.formatting import (
     local_time,
     quote_lines,
     readable_phone,
+    shown_phone,
 )
 from letters.render import render_pair
 
@@ -45,6 +46,7 @@ class AckLetter:
     company_name: str
     service_phone: str
     time_zone: str = ""  # IANA name for the date shown (e.g. "Asia/Shanghai"); "" = as given
+    phone_written: str = ""  # the number as the customer wrote it, repeated as it is
 
 
 @dataclass(frozen=True)
@@ -78,12 +80,12 @@ def render_acknowledgment(letter: AckLetter) -> RenderedMail:
 
 
 def _context(letter: AckLetter, language: str) -> dict[str, Any]:
-    phone = letter.phone_on_file.strip()
+    phone = shown_phone(letter.phone_on_file, letter.phone_written)
     return {
         "reference": clean_line(letter.reference, limit=64),
         "name": salutation_name(letter.customer_name),
         "summary_lines": quote_lines(letter.summary),
-        "phone": readable_phone(phone) if phone else "",
+        "phone": phone,
         "received": format_date(local_time(letter.received_at, letter.time_zone), language),
         "review_days": max(1, letter.review_days),
         "company": clean_line(letter.company_name),

@@ -43,6 +43,28 @@ def readable_phone(e164: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def shown_phone(stored: str, written: str = "") -> str:
+    """The number to repeat to the customer: as they wrote it, when that is the stored one.
+
+    Re-formatting a number in a region we guessed is how "07700 900461" became
+    "0770 090 0461" in Guangxi; the customer's own form cannot be wrong that way. The
+    written form counts only while its digits still end with the stored number's
+    (staff may have corrected the number since); otherwise the stored one is shown.
+    """
+    written = clean_line(written, limit=60)
+    stored = stored.strip()
+    if not written:
+        return readable_phone(stored) if stored else ""
+    digits = re.sub(r"\D", "", written)
+    try:
+        national = str(phonenumbers.parse(stored, None).national_number)
+    except phonenumbers.NumberParseException:
+        national = re.sub(r"\D", "", stored)
+    if stored == written or (national and digits.endswith(national)):
+        return written
+    return readable_phone(stored) if stored else ""
+
+
 def local_time(moment: datetime, time_zone: str) -> datetime:
     """Convert an aware datetime to ``time_zone`` (IANA name); otherwise leave it as it is."""
     if not time_zone or moment.tzinfo is None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from letters.acknowledgment import letter_language, salutation_name
-from letters.formatting import clean_line, format_date, local_time, readable_phone
+from letters.formatting import clean_line, format_date, local_time, shown_phone
 from letters.pdf.layout import Sender
 from letters.pdf.letter import LetterContent
 
@@ -29,6 +29,7 @@ class PostalAck:
     company_address: str
     service_phone: str
     time_zone: str = ""
+    phone_written: str = ""  # the number as the customer wrote it
 
 
 def recipient_lines(name: str, address: str) -> tuple[str, ...]:
@@ -45,7 +46,7 @@ def acknowledgment_content(ack: PostalAck) -> LetterContent:
     name = salutation_name(ack.customer_name)
     received = format_date(local_time(ack.received_at, ack.time_zone), language)
     today = format_date(local_time(datetime.now(ack.received_at.tzinfo), ack.time_zone), language)
-    phone = readable_phone(ack.phone_on_file) if ack.phone_on_file else ""
+    phone = shown_phone(ack.phone_on_file, ack.phone_written)
     company = clean_line(ack.company_name)
     sender = Sender(company=company, department="", address=clean_line(ack.company_address),
                     phone=clean_line(ack.service_phone, limit=40), email="")

@@ -48,6 +48,8 @@ class Case(Base):
     customer_address: Mapped[str] = mapped_column(Text, default="")
     customer_email: Mapped[str] = mapped_column(String(320), default="", index=True)
     customer_phone: Mapped[str] = mapped_column(String(40), default="")
+    # The phone as the customer wrote it ("07700 900461"), repeated in acknowledgments.
+    customer_phone_written: Mapped[str] = mapped_column(String(60), default="", server_default="")
     email_undeliverable: Mapped[bool] = mapped_column(Boolean, default=False)
 
     subject: Mapped[str] = mapped_column(String(500), default="")

@@ -16,7 +16,9 @@ import phonenumbers
 from pipeline.intake.demands import find_demands
 from pipeline.intake.language import detect_language
 from pipeline.intake.message import ExtractedFields
-from pipeline.intake.phones import MAX_SCAN, find_phones, fold_fullwidth, likely_phones
+from pipeline.intake.phone_reading import read_phones
+from pipeline.intake.phones import MAX_SCAN, find_phones, fold_fullwidth
+from pipeline.intake.regions import phone_context
 from pipeline.intake.replies import clean_subject
 
 __all__ = [
@@ -414,20 +416,45 @@ def extract_fields(
     """All record-form fields we can read from one complaint mail.
 
     ``default_language`` (the mailbox's) is the language when the text is too short
-    to tell.
+    to tell. Phone numbers are read in the customer's region: the sender's country
+    domain, the address in the signature block, the language (see ``regions``).
     """
     text = text[:MAX_SCAN]
-    phones = likely_phones(text, default_region)
     language = detect_language(f"{subject}\n{text}", default_language)
+    context = phone_context(
+        from_address=from_address,
+        address_text=signature_block(text),
+        text=text,
+        language=language,
+        fallback=default_region,
+    )
+    reading = read_phones(text, context)
+    phones = reading.phones
     name = customer_name(text, from_name)
     happened = what_happened(text, name)
     return ExtractedFields(
         customer_name=name,
         customer_email=customer_email(text, from_address),
         phones=phones,
-        order_numbers=find_order_numbers(f"{subject}\n{text}", order_pattern, phones),
+        order_numbers=find_order_numbers(
+            f"{subject}\n{text}", order_pattern, reading.candidates
+        ),
         language=language,
         what_happened=happened,
         demands=find_demands(f"{subject}\n{text}"),
         summary=summarise(subject, happened, language),
+        phone=reading.best,
+        phone_written=reading.best_written,
+        phones_unsure=reading.unsure,
+        phone_candidates=reading.candidates,
     )
+
+
+def signature_block(text: str) -> str:
+    """The last lines of a mail, where a customer's address and sign-off usually are.
+
+    Only these count as an address for the phone region: "I bought it in Hong Kong"
+    in the story says nothing about where the customer lives.
+    """
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return "\n".join(lines[-8:])

@@ -6,6 +6,8 @@ commits once, so a crash anywhere leaves either all of it or none of it.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,15 +19,19 @@ from pipeline.cases.customer_addresses import add_contact_candidate, normalise_a
 from pipeline.cases.events import record_event
 from pipeline.cases.references import next_reference
 from pipeline.db.base import utcnow
-from pipeline.db.models import Case, Correspondence, InboundMail, OutboundMail
+from pipeline.db.models import Attachment, Case, Correspondence, InboundMail, OutboundMail
 from pipeline.intake.attachments import store_attachments
-from pipeline.intake.extract import extract_fields, likely_phones
+from pipeline.intake.documents import DocumentLimits, complaint_text
+from pipeline.intake.extract import extract_fields, signature_block
 from pipeline.intake.identity import sender_identity
-from pipeline.intake.message import BounceInfo, ParsedMail
+from pipeline.intake.message import BounceInfo, ExtractedFields, ParsedMail
+from pipeline.intake.phone_reading import read_phones
+from pipeline.intake.regions import phone_context
 from pipeline.intake.replies import clean_subject, strip_quoted
 from pipeline.outbound.ack_budget import hold
 from pipeline.outbound.acknowledge import decide_acknowledgment, queue_acknowledgment
 from pipeline.resolution.customer_replies import react_to_reply
+from pipeline.scans.reasons import both
 
 
 def handle_complaint(
@@ -35,12 +41,18 @@ def handle_complaint(
     mail: ParsedMail,
     settings: Settings,
     follows: Case | None = None,
+    note: str = "",
+    stored: Sequence[Attachment] = (),
 ) -> tuple[int, list[int]]:
     """Open a case from a new complaint and queue its acknowledgment.
 
     ``follows`` is a long-closed case its own customer wrote back about (the caller
     checked the sender): the new case links to it, takes only the new text of the
-    reply, and copies the contact data the customer gave us there.
+    reply, and copies the contact data the customer gave us there. When the mail's
+    text says only "see the attachment", an attached document's text is the
+    complaint. ``note`` tells staff why to look (a photo without writing); ``stored``
+    are attachment rows already written for this mail (its scan pages), linked
+    instead of written again.
 
     The case's address is the sender's (:func:`sender_identity`): we write only to
     whoever wrote. An address the text names ("My email: ...") is only a candidate
@@ -49,8 +61,9 @@ def handle_complaint(
     identity = sender_identity(mail, settings)
     text = strip_quoted(mail.text) if follows is not None else mail.text
     mailbox = mailbox_by_key(settings, inbound.mailbox)
+    complaint = complaint_text(text, mail.attachments, document_limits(settings))
     fields = extract_fields(
-        text=text,
+        text=complaint.text,
         subject=mail.subject,
         from_name=mail.from_name,
         from_address=mail.from_address,
@@ -67,20 +80,23 @@ def handle_complaint(
         received_at=received,
         customer_name=fields.customer_name,
         customer_email=identity,
-        customer_phone=fields.phones[0] if fields.phones else "",
-        phone_candidates=list(fields.phones),
+        customer_phone=fields.phone,
+        customer_phone_written=fields.phone_written,
+        phone_candidates=list(fields.phone_candidates),
         subject=clean_subject(mail.subject)[:500],
         what_happened=fields.what_happened,
         demands=list(fields.demands),
         order_numbers=list(fields.order_numbers),
         source_message_id=inbound.message_id,
         forwarded_by=mail.forwarded_by or "",
-        attention=_defect_note(mail),
+        attention=_attention(_defect_note(mail), complaint.note, note, _phone_note(fields)),
         mailbox=mailbox.key,  # every letter about the case goes out from this mailbox
     )
     if follows is not None:
         case.follows_case_id = follows.id
-        case.customer_phone = case.customer_phone or follows.customer_phone
+        if not case.customer_phone:
+            case.customer_phone = follows.customer_phone
+            case.customer_phone_written = follows.customer_phone_written
         case.customer_name = case.customer_name or follows.customer_name
         case.customer_address = case.customer_address or follows.customer_address
     session.add(case)
@@ -91,7 +107,10 @@ def handle_complaint(
                  follows=follows.reference if follows is not None else None)
     add_incoming(session, case=case, inbound=inbound, mail=mail, kind="complaint", text=text,
                  from_address=identity)
-    store_files(session, inbound=inbound, mail=mail, case=case, settings=settings)
+    store_files(session, inbound=inbound, mail=mail, case=case, settings=settings, stored=stored)
+    if complaint.from_documents:
+        record_event(session, case=case, action="document_read", by="system",
+                     documents=list(complaint.from_documents))
     outbound_ids = _acknowledge(
         session, case=case, mail=mail, summary=fields.summary, settings=settings
     )
@@ -152,10 +171,21 @@ def handle_reply(
     if robot:
         inbound.detail = robot
         return
-    phones = likely_phones(text, settings.phone_region)
+    context = phone_context(
+        from_address=mail.from_address,
+        address_text=f"{case.customer_address}\n{signature_block(text)}",
+        text=text,
+        language=case.language,
+        fallback=settings.phone_region,
+    )
+    reading = read_phones(text, context)
+    phones = reading.phones
     if phones and phones[0] != case.customer_phone:
         previous = case.customer_phone
         case.customer_phone = phones[0]
+        case.customer_phone_written = next(
+            (n.written for n in reading.numbers if n.e164 == phones[0]), ""
+        )[:60]
         case.phone_candidates = list(dict.fromkeys([*phones, *case.phone_candidates]))
         record_event(
             session, case=case, action="phone_captured", by="system", replaced=bool(previous)
@@ -210,14 +240,53 @@ def add_incoming(
 
 
 def store_files(
-    session: Session, *, inbound: InboundMail, mail: ParsedMail, case: Case, settings: Settings
+    session: Session,
+    *,
+    inbound: InboundMail,
+    mail: ParsedMail,
+    case: Case,
+    settings: Settings,
+    stored: Sequence[Attachment] = (),
 ) -> None:
+    """Write the mail's files for the case; rows already written are linked, not copied."""
+    for row in stored:
+        row.case_id = case.id
+    written = {row.sha256 for row in stored}
     store_attachments(
         session,
         root=Path(settings.storage_dir),
-        attachments=mail.attachments,
+        attachments=tuple(
+            item
+            for item in mail.attachments
+            if hashlib.sha256(item.payload).hexdigest() not in written
+        ),
         inbound_mail_id=inbound.id,
         case_id=case.id,
+    )
+
+
+def document_limits(settings: Settings) -> DocumentLimits:
+    return DocumentLimits(
+        max_bytes=settings.document_max_bytes,
+        max_unzipped_bytes=settings.document_max_unzipped_bytes,
+        max_pages=settings.document_max_pages,
+        seconds=settings.document_seconds,
+    )
+
+
+def _attention(*notes: str) -> str:
+    return "; ".join(note for note in notes if note)
+
+
+def _phone_note(fields: ExtractedFields) -> str:
+    """Numbers whose country the context does not settle: kept as written, for staff."""
+    if not fields.phones_unsure:
+        return ""
+    shown = ", ".join(fields.phones_unsure[:3])
+    return both(
+        f"Phone number kept as the customer wrote it, its country is unclear: {shown}; "
+        "check it with the customer",
+        f"电话号码所属国家或地区不明，已按客户原样保留：{shown}，请与客户核实",
     )
 
 

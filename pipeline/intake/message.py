@@ -82,6 +82,10 @@ class ExtractedFields:
         str, ...
     ]  # refund, return, replacement, repair, compensation, apology, explanation
     summary: str  # one or two sentences restating the complaint, for the acknowledgment
+    phone: str = ""  # the case's phone: E.164, or as written when its country is unclear
+    phone_written: str = ""  # that number as the customer wrote it
+    phones_unsure: tuple[str, ...] = ()  # numbers kept as written: country unclear
+    phone_candidates: tuple[str, ...] = ()  # every E.164 reading, for staff to choose from
 
 
 @dataclass(frozen=True)

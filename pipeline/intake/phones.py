@@ -21,7 +21,17 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
-__all__ = ["PhoneMatch", "find_phones", "fold_fullwidth", "likely_phones", "phone_matches"]
+__all__ = [
+    "PhoneMatch",
+    "cluster_matches",
+    "find_phones",
+    "fold_fullwidth",
+    "labelled_not_phone",
+    "likely_phones",
+    "phone_matches",
+    "phone_rank",
+    "worth_matching_clusters",
+]
 
 MAX_SCAN = 20_000  # characters of a mail searched for numbers
 MAX_CLUSTERS = 60  # digit clusters handed to the matcher, at most
@@ -36,6 +46,8 @@ _FULLWIDTH_RUN = re.compile("[\uff01-\uff5e\u3000]+")
 # A run that could hold a phone number: digits with the separators people type. Its
 # length is bounded so that a wall of digits is cut into many small, cheap clusters.
 _CLUSTER = re.compile(r"[+(]?\d[\d \t\r\n().\-/]{0,40}\d\)?")
+# Written like a phone number: a "+", "00" or trunk "0" first, and digit groups.
+_PHONE_SHAPE = re.compile(r"(?:\+|0)\d[\d().\-]*(?:[ \-.]+[\d()]+)+")
 _BREAK = re.compile(r"[ \t]*\r?\n[ \t]*")
 _DATE = re.compile(r"\s*(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})\s*")
 # The number right after one of these is an order or waybill number, not a phone.
@@ -64,6 +76,9 @@ class PhoneMatch:
     start: int
     e164: str
     number_type: int
+    raw: str = ""  # as the customer wrote it, whitespace tidied
+    end: int = 0
+    region: str = ""
 
 
 @lru_cache(maxsize=8)
@@ -95,6 +110,37 @@ def likely_phones(text: str, region: str = "CN") -> tuple[str, ...]:
     return tuple(dict.fromkeys(match.e164 for match in ranked))
 
 
+def phone_rank(folded: str, match: PhoneMatch) -> tuple[int, int, int, int]:
+    """Sort key: the customer's own numbers first (see ``likely_phones``)."""
+    return _rank(folded, match)
+
+
+def worth_matching_clusters(folded: str) -> list[tuple[int, int]]:
+    """Spans of the digit runs that could be a phone number, as ``phone_matches`` sees them."""
+    spans = []
+    for count, cluster in enumerate(_CLUSTER.finditer(folded)):
+        if count >= MAX_CLUSTERS:
+            break
+        if _worth_matching(folded, cluster):
+            spans.append((cluster.start(), cluster.end()))
+    return spans
+
+
+def labelled_not_phone(folded: str, span: tuple[int, int]) -> bool:
+    """A digit run right after an order/waybill label, or a date: never a phone number."""
+    return bool(
+        _ORDER_LABEL.search(folded[max(0, span[0] - 20) : span[0]])
+        or _DATE.fullmatch(folded[span[0] : span[1]])
+    )
+
+
+def cluster_matches(
+    folded: str, span: tuple[int, int], region: str, *, lenient: bool = False
+) -> list[PhoneMatch]:
+    """The numbers in one digit run (a span from ``worth_matching_clusters``)."""
+    return _matches_in(folded, span[0], span[1], region, lenient)
+
+
 def _rank(folded: str, match: PhoneMatch) -> tuple[int, int, int, int]:
     before = folded[max(0, match.start - 16) : match.start]
     service = match.number_type in _SERVICE_TYPES or bool(_SERVICE_LABEL.search(before))
@@ -103,15 +149,20 @@ def _rank(folded: str, match: PhoneMatch) -> tuple[int, int, int, int]:
     return (int(service), int(not personal), int(not mobile), match.start)
 
 
-def phone_matches(text: str, region: str = "CN") -> list[PhoneMatch]:
-    """Every valid number in the first ``MAX_SCAN`` characters, in order of appearance."""
+def phone_matches(text: str, region: str = "CN", *, lenient: bool = False) -> list[PhoneMatch]:
+    """Every valid number in the first ``MAX_SCAN`` characters, in order of appearance.
+
+    ``lenient`` (for a region the customer is known to be in) also takes a number that
+    is only *possible* there, when it is written like a phone number: with a trunk "0"
+    or "+" and separators ("07700 900461" is reserved for drama, yet written by people).
+    """
     folded = fold_fullwidth(text[:MAX_SCAN])
     found: dict[int, PhoneMatch] = {}
     for count, cluster in enumerate(_CLUSTER.finditer(folded)):
         if count >= MAX_CLUSTERS:
             break
         if _worth_matching(folded, cluster):
-            for match in _matches_in(folded, cluster.start(), cluster.end(), region):
+            for match in _matches_in(folded, cluster.start(), cluster.end(), region, lenient):
                 found.setdefault(match.start, match)
     return [found[start] for start in sorted(found)]
 
@@ -132,31 +183,55 @@ def _worth_matching(folded: str, cluster: re.Match[str]) -> bool:
     return not re.search(r"[A-Za-z]-?$", before)
 
 
-def _matches_in(folded: str, start: int, end: int, region: str) -> list[PhoneMatch]:
+def _matches_in(
+    folded: str, start: int, end: int, region: str, lenient: bool = False
+) -> list[PhoneMatch]:
     """Numbers in one cluster; a line break inside it is tried as a space as well."""
     lo, hi = max(0, start - _CONTEXT), min(len(folded), end + _CONTEXT)
     snippet = folded[lo:hi]
-    found = _match_snippet(folded, snippet, lo, region)
+    found = _match_snippet(folded, snippet, lo, region, lenient)
     if "\n" in snippet[start - lo : end - lo]:
         # Mail clients wrap long lines; "138 0013\n8000" is one number. The break and
         # its indentation become as many spaces, so offsets stay those of the text.
         joined = _BREAK.sub(lambda m: " " * len(m.group()), snippet)
         known = {match.e164 for match in found}
-        found += [m for m in _match_snippet(folded, joined, lo, region) if m.e164 not in known]
+        found += [
+            m for m in _match_snippet(folded, joined, lo, region, lenient) if m.e164 not in known
+        ]
     return found
 
 
-def _match_snippet(folded: str, snippet: str, offset: int, region: str) -> list[PhoneMatch]:
+def _match_snippet(
+    folded: str, snippet: str, offset: int, region: str, lenient: bool = False
+) -> list[PhoneMatch]:
     found = []
+    leniency = phonenumbers.Leniency.POSSIBLE if lenient else phonenumbers.Leniency.VALID
     matcher = phonenumbers.PhoneNumberMatcher(
-        snippet, region, leniency=phonenumbers.Leniency.VALID, max_tries=_MAX_TRIES
+        snippet, region, leniency=leniency, max_tries=_MAX_TRIES
     )
     for match in matcher:
         start = offset + match.start
+        if lenient and not (
+            phonenumbers.is_valid_number(match.number)
+            or (
+                _PHONE_SHAPE.fullmatch(match.raw_string)
+                and match.number.country_code == phonenumbers.country_code_for_region(region)
+            )
+        ):
+            continue
         if _DATE.fullmatch(match.raw_string) or _ORDER_LABEL.search(
             folded[max(0, start - 20) : start]
         ):
             continue
         e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-        found.append(PhoneMatch(start, e164, phonenumbers.number_type(match.number)))
+        found.append(
+            PhoneMatch(
+                start,
+                e164,
+                phonenumbers.number_type(match.number),
+                raw=" ".join(match.raw_string.split()),
+                end=offset + match.end,
+                region=region,
+            )
+        )
     return found

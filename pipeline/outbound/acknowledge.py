@@ -94,6 +94,7 @@ def queue_acknowledgment(
         customer_name=case.customer_name,
         summary=summary,
         phone_on_file=case.customer_phone,
+        phone_written=case.customer_phone_written,
         received_at=case.received_at,
         review_days=settings.review_days,
         company_name=settings.company_name,

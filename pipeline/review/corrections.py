@@ -125,6 +125,8 @@ def correct_fields(
                if getattr(case, name) != new}
     for name, (_, new) in changed.items():
         setattr(case, name, new)
+    if "customer_phone" in changed:
+        case.customer_phone_written = ""  # staff's number is shown as they entered it
     if "customer_phone" in changed and case.customer_phone:
         case.phone_candidates = list(dict.fromkeys([case.customer_phone, *case.phone_candidates]))
     if changed:

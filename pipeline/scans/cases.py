@@ -67,12 +67,13 @@ def open_letter_case(
         customer_address=fields.address.value,
         customer_email=email[:320],
         customer_phone=fields.phone.value,
-        phone_candidates=list(fields.phones),
+        customer_phone_written=fields.phone_written,
+        phone_candidates=list(fields.phone_candidates),
         subject=_subject(fields)[:500],
         what_happened=fields.what_happened.value or document.text[:4000],
         demands=list(fields.demands),
         order_numbers=list(fields.orders),
-        attention=_attention(weak, document),
+        attention=_attention(weak, document, fields),
         mailbox=_mailbox(session, scan),
     )
     session.add(case)
@@ -100,8 +101,14 @@ def _subject(fields: LetterFields) -> str:
     return ("来信：" if fields.language == "zh" else "Letter: ") + fields.summary[:120]
 
 
-def _attention(weak: list[str], document: DocumentText) -> str:
+def _attention(weak: list[str], document: DocumentText, fields: LetterFields) -> str:
     notes = []
+    if fields.phones_unsure:
+        shown = ", ".join(fields.phones_unsure[:3])
+        notes.append(
+            f"Phone number kept as the letter writes it, its country is unclear: {shown} / "
+            f"电话号码所属国家或地区不明，已按信中原样保留：{shown}"
+        )
     if weak:
         notes.append("Check these fields against the scan / 请对照扫描件核对: " + ", ".join(weak))
     if any(page.timed_out for page in document.pages):
@@ -175,6 +182,7 @@ def queue_postal_acknowledgment(
         letter_date=letter_date,
         received_at=case.received_at,
         phone_on_file=case.customer_phone,
+        phone_written=case.customer_phone_written,
         review_days=settings.review_days,
         company_name=settings.company_name,
         company_address=settings.company_postal_address,

@@ -1,9 +1,13 @@
 """Is this mail a scanned letter? Which of its files are the letter's pages?
 
-Mail from the mailroom scanner always is. A customer's mail is one when it carries a
-PDF or a page-sized photo and says little itself: a logo or a signature image in an
-ordinary mail is small (bytes and pixels) and comes with text, so it stays an
-ordinary e-mail complaint.
+Mail from the mailroom scanner always is. A customer's mail is one only when its own
+text is empty or boilerplate ("see attached", a greeting, a signature, "详见附件") and
+it carries a PDF or a page-sized photo: a mail with its own words ("See photo. The
+bowl arrived cracked. Refund please.") is an e-mail complaint and its photos are
+attachments, however short it is. Whether the picture holds writing is known only
+after OCR; when it holds none, the mail still becomes an e-mail case (see
+``pipeline.scans.fallback``). A PDF with a text layer sent by a customer is a
+document, read like the mail's body (see ``pipeline.intake.documents``).
 
 Anyone can write the scanner's address in From, so the address alone proves nothing.
 Mail counts as the scanner's only with proof a stranger cannot forge: the secret
@@ -21,6 +25,8 @@ import re
 from pathlib import PurePosixPath
 
 from config.settings import Settings
+from pipeline.intake.boilerplate import says_nothing
+from pipeline.intake.documents import has_text_layer, is_document
 from pipeline.intake.message import MailAttachment, ParsedMail
 from pipeline.intake.replies import strip_quoted
 from pipeline.scans.images import open_image
@@ -74,7 +80,9 @@ def letter_pages(mail: ParsedMail, settings: Settings) -> list[MailAttachment]:
         return files
     if len(strip_quoted(mail.text).strip()) > settings.letter_body_max_chars:
         return []
-    return [a for a in files if _page_sized(a, settings)]
+    if not says_nothing(mail.text) or any(is_document(a) for a in mail.attachments):
+        return []  # its own words, or a written document, are the complaint
+    return [a for a in files if _page_sized(a, settings) and not has_text_layer(a)]
 
 
 def _page_sized(item: MailAttachment, settings: Settings) -> bool:

@@ -23,7 +23,9 @@ from pipeline.intake.extract import (
     what_happened,
 )
 from pipeline.intake.language import detect_language
-from pipeline.intake.phones import fold_fullwidth, likely_phones
+from pipeline.intake.phone_reading import read_phones
+from pipeline.intake.phones import find_phones, fold_fullwidth
+from pipeline.intake.regions import phone_context
 
 WEAK_BELOW = 0.6
 MAX_TEXT = 20_000
@@ -58,6 +60,9 @@ class LetterFields:
     demands: tuple[str, ...] = ()
     summary: str = ""
     extra: dict[str, Field] = field(default_factory=dict)
+    phone_written: str = ""  # the phone as the letter writes it
+    phones_unsure: tuple[str, ...] = ()  # numbers kept as written: country unclear
+    phone_candidates: tuple[str, ...] = ()  # every E.164 reading, for staff
 
     def confidences(self) -> dict[str, dict[str, object]]:
         """Per field: value, confidence and weak flag, as stored for the review screen."""
@@ -155,7 +160,14 @@ _EN_STREET = re.compile(
     re.IGNORECASE,
 )
 _EN_LABEL = re.compile(r"^\s*(?:my\s+)?(?:postal\s+)?address\s*(?:is)?\s*[:：]?\s*(.+)$", re.I)
-_PLACE_LINE = re.compile(r"^[A-Z][A-Za-z .'-]{1,40}(?:,\s*[A-Z][A-Za-z .'-]{1,40})*$")
+# A town or country line, which may end in a postcode (UK "M1 5QA", US "NY 10001",
+# Singapore "049315").
+_PLACE_LINE = re.compile(
+    r"^[A-Z][A-Za-z .'-]{1,40}(?:,\s*[A-Z][A-Za-z .'-]{1,40})*"
+    r"(?:,?\s+(?:[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|[A-Z]{2} \d{5}(?:-\d{4})?|\d{5,6}))?$"
+)
+# A UK postcode, whose space OCR often drops ("M15QA" is "M1 5QA").
+_UK_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?) ?(\d[ABD-HJLNP-UW-Z]{2})$")
 
 
 def address(lines: list[str]) -> Field:
@@ -174,7 +186,7 @@ def address(lines: list[str]) -> Field:
             for following in lines[index + 1 : index + 3]:
                 if not _PLACE_LINE.match(following.strip()) or parse_date(following):
                     break
-                block.append(following.strip().rstrip(","))
+                block.append(_UK_POSTCODE.sub(r"\1 \2", following.strip().rstrip(",")))
             return Field(", ".join(block), 0.7 if len(block) > 1 else 0.5)
     return Field("", 0.0)
 
@@ -223,15 +235,35 @@ def extract_letter_fields(
     ocr_confidence: float = 1.0,
     region: str = "CN",
     order_pattern: str = DEFAULT_ORDER_PATTERN,
+    from_address: str = "",
 ) -> LetterFields:
-    """All record-form fields of one letter; confidences are scaled by OCR's."""
-    text = text[:MAX_TEXT].replace("\u3000", " ")
+    """All record-form fields of one letter; confidences are scaled by OCR's.
+
+    Phone numbers are read in the writer's region: the country or postcode of the
+    letter's address, the sender's domain when it came by mail, the language; a
+    number whose country stays unclear is kept as written, with a weak confidence.
+    """
+    text = join_broken_orders(text[:MAX_TEXT].replace("\u3000", " "), order_pattern)
     folded = fold_fullwidth(text)
     lines = [line.strip() for line in folded.splitlines() if line.strip()]
     scale = max(0.0, min(1.0, ocr_confidence))
     language = detect_language(text)
+    found_address = address(lines)
+    context = phone_context(
+        from_address=from_address,
+        address_text="\n".join([found_address.value, *lines[:6], *lines[-8:]]),
+        text=text,
+        language=language,
+        fallback=region,
+    )
     # OCR glues words to numbers ("5678or"); a phone must stand apart from letters.
-    phones = likely_phones(re.sub(r"(?<=\d)(?=[A-Za-z])|(?<=[A-Za-z])(?=\d)", " ", text), region)
+    reading = read_phones(
+        re.sub(r"(?<=\d)(?=[A-Za-z])|(?<=[A-Za-z])(?=\d)", " ", text), context
+    )
+    phones = reading.phones
+    phone_confidence = 0.5 if reading.numbers and reading.numbers[0].unsure else (
+        0.9 if len(phones) == 1 else 0.7
+    )
     # "My name is Peter Wong. On 2026-…": a name ends at its sentence.
     name = re.split(r"\.\s", customer_name(text, ""))[0]
     original = [line.strip() for line in text.splitlines() if line.strip()]
@@ -245,17 +277,46 @@ def extract_letter_fields(
     return LetterFields(
         language=language,
         name=scaled(Field(name, 0.8 if name else 0.0)),
-        address=scaled(address(lines)),
-        phone=scaled(Field(phones[0] if phones else "", (0.9 if len(phones) == 1 else 0.7))),
+        address=scaled(found_address),
+        phone=scaled(Field(reading.best, phone_confidence)),
         email=scaled(letter_email(folded)),
         letter_date=scaled(letter_date(lines)),
         what_happened=scaled(Field(happened, 0.8 if happened else 0.0)),
         phones=phones,
-        orders=find_order_numbers(text, order_pattern, phones),
+        orders=find_order_numbers(text, order_pattern, reading.candidates),
         amounts=find_amounts(folded),
         demands=find_demands(text),
         summary=summarise("", happened, language),
+        phone_written=reading.best_written,
+        phones_unsure=reading.unsure,
+        phone_candidates=reading.candidates,
     )
+
+
+# An order number's head at a line's end ("HW20261") and its digits on the next line.
+_BROKEN_ORDER = re.compile(
+    r"(?<![A-Za-z0-9])([A-Za-z]{0,4}-?\d{2,})[ \t]*\r?\n[ \t]*(\d{2,})(?![A-Za-z0-9])"
+)
+
+
+def join_broken_orders(text: str, pattern: str = DEFAULT_ORDER_PATTERN) -> str:
+    """Join an order number a line break cut in two ("HW20261" / "008114").
+
+    Only when the joined value is an order number and the head alone is not, and the
+    tail is a whole digit run that is not itself a phone number: a phone number on
+    the next line is never glued to the line above. (Phone numbers across lines are
+    joined by the phone reader.)
+    """
+    rx = re.compile(pattern, re.ASCII)
+
+    def join(found: re.Match[str]) -> str:
+        head, tail = found.group(1), found.group(2)
+        joined = head + tail
+        if rx.fullmatch(joined) and not rx.fullmatch(head) and not find_phones(tail):
+            return joined
+        return found.group()
+
+    return _BROKEN_ORDER.sub(join, text)
 
 
 def _without_contact_lines(happened: str) -> str:

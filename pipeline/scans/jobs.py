@@ -22,6 +22,7 @@ from pipeline.jobs import Claim
 from pipeline.recovery import GRACE
 from pipeline.scans.cases import open_letter_case
 from pipeline.scans.document import DocumentText, ScanFile, read_document
+from pipeline.scans.fallback import open_mail_case
 from pipeline.scans.fields import extract_letter_fields
 from pipeline.scans.reasons import Unreadable, both
 
@@ -58,20 +59,29 @@ def process_scan(factory: sessionmaker[Session], *, held: Claim, settings: Setti
 
     The OCR runs outside any transaction; the case is opened only if the scan is still
     ours (fenced), so a worker whose claim was taken over while it read changes nothing.
+    A customer's own mail whose pictures hold no writing still becomes an e-mail case.
     """
     scan_id = held.ids[0]
-    files = _load_files(factory, scan_id, settings)
+    files, from_address = _load_files(factory, scan_id, settings)
     try:
         document = read_document(
             files, max_pages=settings.ocr_max_pages, page_seconds=settings.ocr_page_seconds
         )
     except Unreadable as err:
+        if from_address:  # a customer's own mail: it still becomes a case
+            outcome = open_mail_case(factory, held=held, reason=err.reason, settings=settings)
+            if outcome is not None:
+                return ScanOutcome(
+                    status=outcome.status, case_id=outcome.case_id,
+                    outbound_ids=outcome.outbound_ids,
+                )
         return _quarantine(factory, held, err.reason)
     fields = extract_letter_fields(
         document.text,
         ocr_confidence=document.confidence,
         region=settings.phone_region,
         order_pattern=settings.order_number_pattern,
+        from_address=from_address,
     )
     with factory() as session, session.begin():
         scans = jobs.lock_held(session, held)
@@ -96,18 +106,22 @@ def _finish(scan: LetterScan, document: DocumentText, *, status: str, case_id: i
     scan.processed_at = utcnow()
 
 
-def _load_files(factory: sessionmaker[Session], scan_id: int, settings: Settings) -> list[ScanFile]:
+def _load_files(
+    factory: sessionmaker[Session], scan_id: int, settings: Settings
+) -> tuple[list[ScanFile], str]:
+    """The scan's files in page order, and the customer's address when a customer mailed it."""
     with factory() as session:
         scan = session.get(LetterScan, scan_id)
         if scan is None:
-            return []
+            return [], ""
+        from_address = scan.from_address if scan.inbound_mail_id is not None else ""
         rows = {
             row.id: row
             for row in session.scalars(select(Attachment).where(Attachment.id.in_(scan.files)))
         }
         ordered = [rows[i] for i in scan.files if i in rows]
     root = Path(settings.storage_dir)
-    return [
+    files = [
         ScanFile(
             name=row.display_name,
             content_type=row.content_type,
@@ -115,6 +129,7 @@ def _load_files(factory: sessionmaker[Session], scan_id: int, settings: Settings
         )
         for row in ordered
     ]
+    return files, from_address
 
 
 def _quarantine(factory: sessionmaker[Session], held: Claim, reason: str) -> ScanOutcome:

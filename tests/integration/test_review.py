@@ -42,12 +42,15 @@ def test_corrections_are_checked_together_and_recorded(runtime: Runtime) -> None
                        changes={"customer_name": "王小伟", "customer_phone": "123"})
     with runtime.factory() as session, session.begin():
         assert _case(session).customer_name == "王伟"  # nothing applied from the bad form
+        _case(session).customer_phone_written = "0771 000 0000"  # as a customer wrote it
         changed = correct_fields(
             session, case=_case(session), by="alice", region="CN",
             changes={"customer_name": "王小伟", "customer_phone": "138 0013 8000",
                      "customer_address": "上海市浦东新区世纪大道100号", "severity": "high",
                      "quantity": "2", "demands": ["replacement", "replacement"]})
     assert changed["customer_phone"] == ("", "+8613800138000")
+    with runtime.factory() as session:
+        assert _case(session).customer_phone_written == ""  # staff's number, not the old one
     with runtime.factory() as session:
         case = _case(session)
         assert (case.quantity, case.demands, case.severity) == (2, ["replacement"], "high")

@@ -198,3 +198,86 @@ def to_image_pdf(pages: list[Image.Image], dpi: int = 150) -> bytes:
 
 def scanned_jpeg(letter: LetterTruth, **degrade_args: float) -> bytes:
     return to_jpeg(degrade(render_page(letter.text), **degrade_args))  # type: ignore[arg-type]
+
+
+def product_photo(seed: int = 3, size: tuple[int, int] = (1600, 1200)) -> bytes:
+    """A photo of a cracked bowl on a table: shapes and shading, no writing at all."""
+    rng = random.Random(seed)
+    width, height = size
+    photo = Image.new("RGB", size, (182, 150, 112))
+    draw = ImageDraw.Draw(photo)
+    for y in range(0, height, 4):  # a wooden table: soft horizontal grain
+        shade = 150 + int(20 * ((y * 7919 + seed) % 97) / 97)
+        draw.rectangle((0, y, width, y + 3), fill=(shade + 30, shade, shade - 40))
+    box = (width // 4, height // 4, 3 * width // 4, 3 * height // 4)
+    draw.ellipse(box, fill=(236, 236, 228), outline=(120, 120, 130), width=12)
+    inner = (box[0] + 80, box[1] + 60, box[2] - 80, box[3] - 60)
+    draw.ellipse(inner, fill=(214, 214, 205))
+    x, y = width // 2, box[1] + 10
+    for _ in range(12):  # the crack
+        nx, ny = x + rng.randint(-40, 40), y + rng.randint(20, 45)
+        draw.line((x, y, nx, ny), fill=(60, 55, 50), width=5)
+        x, y = nx, ny
+    return to_jpeg(photo.filter(ImageFilter.GaussianBlur(1.5)), quality=85)
+
+
+def chat_screenshot() -> bytes:
+    """A phone screenshot of a chat with customer service: writing, but not a letter."""
+    text = (
+        "Customer service 14:02\n"
+        "Your order will arrive tomorrow.\n"
+        "Me 14:05\n"
+        "It is already a week late!\n"
+        "Customer service 14:06\n"
+        "Sorry, we will check with the courier."
+    )
+    return to_png(render_page(text, size=(900, 1600), font_px=40))
+
+
+# Letters whose order number and phone number break across lines, as OCR of a narrow
+# column or a hand-wrapped letter gives them.
+ZH_BROKEN_LINES = LetterTruth(
+    key="zh-broken",
+    language="zh",
+    text=(
+        "尊敬的客服：\n"
+        "我在贵公司网店买的微波炉（订单号 HW20261\n"
+        "008114）收到时门已经变形，无法关闭。\n"
+        "请给我换一台新的。联系电话 139 1234\n"
+        "5678\n"
+        "地址：江苏省南京市鼓楼区中山路 18 号\n"
+        "赵敏\n"
+        "2026年11月25日\n"
+    ),
+    name="赵敏",
+    phone="+8613912345678",
+    address="江苏省南京市鼓楼区中山路18号",
+    date="2026-11-25",
+    orders=("HW20261008114",),
+    demands=("replacement",),
+)
+
+EN_UK_BROKEN_LINES = LetterTruth(
+    key="en-uk",
+    language="en",
+    text=(
+        "28 November 2026\n"
+        "Dear Sir or Madam,\n"
+        "The blender I ordered, order number HW20261\n"
+        "008115, arrived with a cracked jug.\n"
+        "I would like a refund. Please call me on 07700\n"
+        "900461.\n"
+        "Yours faithfully,\n"
+        "James Carter\n"
+        "14 Oxford Road\n"
+        "Manchester M1 5QA\n"
+    ),
+    name="James Carter",
+    phone="+447700900461",
+    address="14 Oxford Road, Manchester M1 5QA",
+    date="2026-11-28",
+    orders=("HW20261008115",),
+    demands=("refund",),
+)
+
+BROKEN_LINE_LETTERS = (ZH_BROKEN_LINES, EN_UK_BROKEN_LINES)

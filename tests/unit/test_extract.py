@@ -118,6 +118,9 @@ def test_damaged_goods_in_chinese() -> None:
             "电视机屏幕破裂：我是张三，于2026年11月20日在贵公司网店购买了一台55寸电视机，"
             "订单号：202611200001234。11月25日收到货时发现屏幕已经破裂，外包装也有明显的挤压痕迹…"
         ),
+        phone="+8613800138000",
+        phone_written="138 0013 8000",
+        phone_candidates=("+8613800138000", "+864008208820"),
     )
 
 
@@ -167,6 +170,9 @@ def test_late_delivery_by_a_carrier_in_english() -> None:
             "AB-12345678, which I placed on 20 November 2026. The parcel was due on 22 November "
             "but the courier only delivered it on 30 November, and the kettle inside was dented…"
         ),
+        phone="+442079460958",
+        phone_written="+44 20 7946 0958",
+        phone_candidates=("+442079460958",),
     )
 
 

@@ -11,10 +11,12 @@ from pipeline.scans.fields import (
     letter_date,
     parse_date,
 )
-from tests.support.scans import LETTERS, LetterTruth
+from tests.support.scans import BROKEN_LINE_LETTERS, LETTERS, LetterTruth
 
 
-@pytest.mark.parametrize("letter", LETTERS, ids=lambda letter: letter.key)
+@pytest.mark.parametrize(
+    "letter", (*LETTERS, *BROKEN_LINE_LETTERS), ids=lambda letter: letter.key
+)
 def test_every_field_matches_the_truth(letter: LetterTruth) -> None:
     fields = extract_letter_fields(letter.text)
     assert fields.language == letter.language
@@ -90,3 +92,28 @@ def test_english_street_block_stops_at_the_date() -> None:
 def test_empty_text_gives_weak_empty_fields() -> None:
     fields = extract_letter_fields("")
     assert all(value["weak"] for key, value in fields.confidences().items())
+
+
+@pytest.mark.parametrize(
+    ("text", "orders"),
+    [
+        ("订单号 HW20261\n008114\n", ("HW20261008114",)),
+        ("order HW20261\n008114, which broke", ("HW20261008114",)),
+        # A whole order number is not glued to a year or a phone number below it.
+        ("订单号 JD-20261102555\n2026年11月20日\n", ("JD-20261102555",)),
+        ("订单号：HW2026\n13800138000\n", ("HW2026",)),
+    ],
+)
+def test_order_join_only_where_the_joined_value_is_an_order(
+    text: str, orders: tuple[str, ...]
+) -> None:
+    assert extract_letter_fields(text).orders == orders
+
+
+def test_uk_postcode_without_its_space_is_read_and_points_to_the_uk() -> None:
+    """OCR drops the space of "M1 5QA"; the address keeps the postcode, written properly,
+    and the phone number is read as a UK one."""
+    text = "Dear Sir,\nThe jug cracked.\nCall me on 07700 900461.\nJames Carter\n14 Oxford Road\n"
+    fields = extract_letter_fields(text + "Manchester M15QA")
+    assert fields.address.value == "14 Oxford Road, Manchester M1 5QA"
+    assert fields.phone.value == "+447700900461"

@@ -95,3 +95,16 @@ def test_every_kind_previews_in_both_languages(kind: str, language: str, tmp_pat
     text = pdftotext(render_letters([KINDS[kind].sample(language)]), tmp_path)
     assert "CP-2026-000123" in text
     assert ("案件编号" in text) == (language == "zh")
+
+
+def test_printed_acknowledgment_repeats_the_phone_as_the_letter_wrote_it() -> None:
+    from dataclasses import replace
+
+    from letters.pdf.acknowledgment import acknowledgment_content
+
+    letter = replace(
+        ack("en", "James Carter", "14 Oxford Road, Manchester M1 5QA", "+447700900461"),
+        phone_written="07700 900461",
+    )
+    text = " ".join(acknowledgment_content(letter).paragraphs)
+    assert "07700 900461" in text and "+44 7700 900461" not in text

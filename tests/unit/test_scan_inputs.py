@@ -21,6 +21,7 @@ from pipeline.scans.document import ScanFile, read_document
 from pipeline.scans.images import image_pages
 from pipeline.scans.pdftext import pdf_pages
 from pipeline.scans.reasons import Unreadable
+from tests.support.documents import docx_bytes, text_pdf
 from tests.support.scans import EN_WITH_EMAIL, render_page, scanned_jpeg, to_image_pdf, to_png
 
 
@@ -129,6 +130,33 @@ def test_photo_with_little_text_or_from_the_scanner_is_a_letter() -> None:
     proven = b"X-Complaints-Scanner-Token: mailroom-secret\n" + scanner
     assert _pages(proven, settings) == ["scan.png"]
     assert _pages(scanner, settings) == []  # the address alone proves nothing
+
+
+def test_a_short_mail_with_its_own_words_is_not_a_letter() -> None:
+    """The issue's mail: 70 characters of complaint and a photo is an e-mail complaint."""
+    settings = Settings()
+    photo = scanned_jpeg(EN_WITH_EMAIL)
+    body = "See photo. The bowl arrived cracked. Order AB-20261201. Refund please."
+    assert _pages(_mail(body, photo, "p.jpg", "jpeg", "a@b.example"), settings) == []
+    for boilerplate in ("", "详见附件。", "Please see attached.\n\nSent from my iPhone"):
+        raw = _mail(boilerplate, photo, "p.jpg", "jpeg", "a@b.example")
+        assert _pages(raw, settings) == ["p.jpg"], boilerplate
+
+
+def test_typed_pdf_or_word_document_is_read_as_a_document_not_a_letter() -> None:
+    settings = Settings()
+    photo = scanned_jpeg(EN_WITH_EMAIL)
+    typed = text_pdf("The kettle I bought stopped working after two days. Refund please.")
+    msg = EmailMessage()
+    msg["From"] = "a@b.example"
+    msg["To"] = "complaints@shop.example"
+    msg.set_content("see attached")
+    msg.add_attachment(typed, maintype="application", subtype="pdf", filename="c.pdf")
+    assert _pages(bytes(msg), settings) == []
+    msg.add_attachment(photo, maintype="image", subtype="jpeg", filename="p.jpg")
+    msg.add_attachment(docx_bytes("My complaint"), maintype="application",
+                       subtype="octet-stream", filename="c.docx")
+    assert _pages(bytes(msg), settings) == []
 
 
 def test_multi_page_tiff_gives_every_page() -> None:
