@@ -8,7 +8,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.db.models import Case, CaseEvent, Correspondence, InboundMail, OutboundMail
+from pipeline.db.models import (
+    Case,
+    CaseEvent,
+    Correspondence,
+    InboundMail,
+    LetterScan,
+    OutboundMail,
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,9 @@ class CaseSummary:
 
 @dataclass(frozen=True)
 class QuarantinedMail:
-    ledger_id: int
+    """Something kept without a case: a mail, or a scanned letter that could not be read."""
+
+    ledger_id: int | None  # the mail's ledger id; a scan from the scan folder has none
     status: str  # quarantined / failed
     received_at: str
     from_address: str
@@ -41,6 +50,9 @@ class QuarantinedMail:
     quarantine_reason: str
     size: int
     sha256: str
+    kind: str = "mail"  # mail / scan
+    scan_id: int | None = None
+    source: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -83,7 +95,42 @@ def list_cases(
 
 
 def list_quarantined(session: Session, *, limit: int = 200) -> list[QuarantinedMail]:
-    """Mail kept but not turned into work, with the reason in plain words."""
+    """Everything kept but not turned into work, mail and scans, oldest first.
+
+    The one quarantine view: a scanned letter OCR could not read (or gave up on) is
+    listed here with its reason, not only among the scans.
+    """
+    found = _quarantined_mail(session, limit) + _quarantined_scans(session, limit)
+    return sorted(found, key=lambda row: row.received_at)[:limit]
+
+
+def _quarantined_scans(session: Session, limit: int) -> list[QuarantinedMail]:
+    rows = session.execute(
+        select(LetterScan, InboundMail.subject, InboundMail.size)
+        .outerjoin(InboundMail, InboundMail.id == LetterScan.inbound_mail_id)
+        .where(LetterScan.status.in_(["quarantined", "failed"]), LetterScan.case_id.is_(None))
+        .order_by(LetterScan.id)
+        .limit(limit)
+    )
+    return [
+        QuarantinedMail(
+            ledger_id=scan.inbound_mail_id,
+            status=scan.status,
+            received_at=scan.received_at.isoformat(),
+            from_address=scan.from_address,
+            subject=subject or "",
+            quarantine_reason=scan.quarantine_reason,
+            size=size or 0,
+            sha256=scan.sha256,
+            kind="scan",
+            scan_id=scan.id,
+            source=scan.source,
+        )
+        for scan, subject, size in rows
+    ]
+
+
+def _quarantined_mail(session: Session, limit: int) -> list[QuarantinedMail]:
     rows = session.scalars(
         select(InboundMail)
         .where(InboundMail.status.in_(["quarantined", "failed"]))

@@ -21,6 +21,7 @@ from pipeline.recovery import GRACE
 from pipeline.scans.cases import open_letter_case
 from pipeline.scans.document import DocumentText, ScanFile, read_document
 from pipeline.scans.fields import extract_letter_fields
+from pipeline.scans.pages import store_pages
 from pipeline.scans.reasons import Unreadable, both
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def process_scan(
     factory: sessionmaker[Session], *, scan_id: int, settings: Settings
 ) -> ScanOutcome:
     """OCR a claimed scan and open its case, or quarantine it with a reason."""
-    files = _load_files(factory, scan_id, settings)
+    file_ids, files = _load_files(factory, scan_id, settings)
     try:
         document = read_document(
             files, max_pages=settings.ocr_max_pages, page_seconds=settings.ocr_page_seconds
@@ -81,6 +82,14 @@ def process_scan(
         case, outbound_ids = open_letter_case(
             session, scan=scan, document=document, fields=fields, settings=settings
         )
+        store_pages(
+            session,
+            scan=scan,
+            case_id=case.id,
+            document=document,
+            fields=fields,
+            file_ids=file_ids,
+        )
         _finish(scan, document, status="processed", case_id=case.id)
     log.info("letter read", extra={"scan_id": scan_id, "case_id": case.id})
     return ScanOutcome(status="processed", case_id=case.id, outbound_ids=outbound_ids)
@@ -96,18 +105,21 @@ def _finish(scan: LetterScan, document: DocumentText, *, status: str, case_id: i
     scan.processed_at = utcnow()
 
 
-def _load_files(factory: sessionmaker[Session], scan_id: int, settings: Settings) -> list[ScanFile]:
+def _load_files(
+    factory: sessionmaker[Session], scan_id: int, settings: Settings
+) -> tuple[list[int], list[ScanFile]]:
+    """The scan's stored files in page order, with their attachment ids."""
     with factory() as session:
         scan = session.get(LetterScan, scan_id)
         if scan is None:
-            return []
+            return [], []
         rows = {
             row.id: row
             for row in session.scalars(select(Attachment).where(Attachment.id.in_(scan.files)))
         }
         ordered = [rows[i] for i in scan.files if i in rows]
     root = Path(settings.storage_dir)
-    return [
+    return [row.id for row in ordered], [
         ScanFile(
             name=row.display_name,
             content_type=row.content_type,
