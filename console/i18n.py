@@ -191,6 +191,7 @@ STRINGS.update({
     "ocr_text": ("Text read by OCR", "识别出的文字"),
     "ocr_confidence": ("OCR confidence", "识别可信度"),
     "read_confidence": ("read", "识别"),
+    "not_in_letter": ("not found in the letter", "信中未找到"),
     "letter_date": ("Letter date", "来信日期"),
     "amounts": ("Amounts", "金额"),
     "kind": ("Kind", "类型"),

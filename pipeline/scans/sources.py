@@ -162,10 +162,18 @@ def _rects(document: DocumentText, chars: list[_Char]) -> Rects:
     return rects
 
 
+def _width(char: str) -> float:
+    """A character's width relative to a CJK one, as printed and read back (measured)."""
+    if unicodedata.east_asian_width(char) in "WF":
+        return 1.0
+    if char.isspace():
+        return 0.35
+    return 0.7 if char.isalnum() else 0.4
+
+
 def _part(line: OcrLine, box_index: int, first: int, last: int, page: int) -> dict[str, float]:
     box = line.boxes[box_index]
-    # A CJK character is about twice as wide as a digit or a Latin letter.
-    widths = [2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in box.text]
+    widths = [_width(c) for c in box.text]
     total = max(sum(widths), 1)
     left = box.x + box.w * sum(widths[:first]) / total
     right = box.x + box.w * sum(widths[: last + 1]) / total

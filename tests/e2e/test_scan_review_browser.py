@@ -96,10 +96,13 @@ def test_scan_beside_the_form_with_outlines_in_place_and_no_outside_request(
     outline = page.locator("figure#page-1 rect.f-customer_phone").first
     box = outline.bounding_box()
     assert box is not None
+    # (Centres compared: Chromium's box of an SVG rect includes half its 3 px stroke.)
     scale = img_box["width"] / page_row.width
-    assert abs(box["x"] - (img_box["x"] + phone_rect["x"] * scale)) < 3
-    assert abs(box["y"] - (img_box["y"] + phone_rect["y"] * scale)) < 3
-    assert abs(box["width"] - phone_rect["w"] * scale) < 3
+    centre_x = img_box["x"] + (phone_rect["x"] + phone_rect["w"] / 2) * scale
+    centre_y = img_box["y"] + (phone_rect["y"] + phone_rect["h"] / 2) * scale
+    assert abs(box["x"] + box["width"] / 2 - centre_x) < 2
+    assert abs(box["y"] + box["height"] / 2 - centre_y) < 2
+    assert abs(box["width"] - phone_rect["w"] * scale) < 6
     for field in ("customer_name", "customer_address", "order_numbers"):
         assert page.locator(f"figure#page-1 rect.f-{field}").count() >= 1, field
     assert "王建国" in page.inner_text("figure#page-1 pre.ocr-text")
