@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.db.models import (
+    Attachment,
     Case,
     CaseEvent,
     Correspondence,
@@ -106,12 +107,15 @@ def list_quarantined(session: Session, *, limit: int = 200) -> list[QuarantinedM
 
 def _quarantined_scans(session: Session, limit: int) -> list[QuarantinedMail]:
     rows = session.execute(
-        select(LetterScan, InboundMail.subject, InboundMail.size)
+        select(LetterScan, InboundMail.subject)
         .outerjoin(InboundMail, InboundMail.id == LetterScan.inbound_mail_id)
         .where(LetterScan.status.in_(["quarantined", "failed"]), LetterScan.case_id.is_(None))
         .order_by(LetterScan.id)
         .limit(limit)
-    )
+    ).all()
+    wanted = [file_id for scan, _ in rows for file_id in scan.files]
+    found = session.execute(select(Attachment.id, Attachment.size).where(Attachment.id.in_(wanted)))
+    sizes = {file_id: size for file_id, size in found}
     return [
         QuarantinedMail(
             ledger_id=scan.inbound_mail_id,
@@ -120,13 +124,13 @@ def _quarantined_scans(session: Session, limit: int) -> list[QuarantinedMail]:
             from_address=scan.from_address,
             subject=subject or "",
             quarantine_reason=scan.quarantine_reason,
-            size=size or 0,
+            size=sum(sizes.get(file_id, 0) for file_id in scan.files),
             sha256=scan.sha256,
             kind="scan",
             scan_id=scan.id,
             source=scan.source,
         )
-        for scan, subject, size in rows
+        for scan, subject in rows
     ]
 
 

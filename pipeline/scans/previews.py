@@ -27,13 +27,19 @@ PREVIEW_SIDE = 1400
 CACHE_VERSION = 1  # bump when the drawing changes, so old cache files are not served
 
 
-def preview_path(data_dir: Path, page: ScanPage) -> Path:
-    return data_dir / "page-previews" / f"v{CACHE_VERSION}-scan{page.scan_id}-p{page.number}.png"
+def preview_path(data_dir: Path, page: ScanPage, file: Attachment) -> Path:
+    """Named after the stored file (a random name, never reused), its page and turn.
+
+    Not after the scan's id: a database restored or recreated over the same data
+    directory must never be shown another letter's page.
+    """
+    name = f"v{CACHE_VERSION}-{file.storage_name}-f{page.frame}-a{page.angle}.png"
+    return data_dir / "page-previews" / name
 
 
 def page_preview(*, data_dir: Path, storage_dir: Path, page: ScanPage, file: Attachment) -> bytes:
     """The page's PNG, from the disk cache or drawn now from the stored file."""
-    target = preview_path(data_dir, page)
+    target = preview_path(data_dir, page, file)
     if target.exists():
         return target.read_bytes()
     item = ScanFile(
@@ -41,7 +47,7 @@ def page_preview(*, data_dir: Path, storage_dir: Path, page: ScanPage, file: Att
         content_type=file.content_type,
         payload=attachment_path(storage_dir, file.storage_name).read_bytes(),
     )
-    png = _encode(_page_image(item, page.frame, page.angle))
+    png = _encode(page_image(item, page.frame, page.angle))
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".tmp", delete=False) as tmp:
         tmp.write(png)
@@ -49,7 +55,7 @@ def page_preview(*, data_dir: Path, storage_dir: Path, page: ScanPage, file: Att
     return png
 
 
-def _page_image(item: ScanFile, frame: int, angle: int) -> Image.Image:
+def page_image(item: ScanFile, frame: int, angle: int) -> Image.Image:
     """The page as OCR saw it: grey, bounded, turned by ``angle``."""
     if is_pdf(item):
         # The letter was read already, so its page count passed the limit then.

@@ -142,6 +142,21 @@ def test_case_page_shows_each_page_beside_the_form_with_outlines(
     assert "data:image" not in html
     assert not re.search(r'(?:src|href)="(?:https?:)?//', html)
 
+    # A field OCR read with low confidence is marked in the form and on the scan.
+    with letter_world.runtime.factory() as session:
+        case = session.scalars(select(Case)).one()
+        stored = session.get(FieldConfidence, case.id)
+        assert stored is not None
+        scored = dict(stored.fields)
+        scored["fields"] = {**scored["fields"],
+                            "customer_phone": {"confidence": 0.41, "weak": True}}
+        stored.fields = scored
+        session.commit()
+    html = client.get(f"/cases/{letter_world.reference}").text
+    assert '<rect class="outline f-customer_phone weak"' in html
+    assert re.search(r'<label class="weak">Phone <em>\(please check\)</em> '
+                     r'<small class="read-conf low"[^>]*>.*?read 41%', html)
+
 
 def test_page_image_is_a_png_drawn_by_us_under_a_strict_csp(
     letter_world: LetterWorld,

@@ -2,7 +2,8 @@
 
 A photographed letter goes through the real OCR; the reviewer opens its case and sees
 the page image beside the record form, the outline of each field on the words it was
-read from, and every request the page makes stays on the console's own origin.
+read from, and every request the page makes stays on the console's own origin. A
+blank photo dropped in the scan folder then shows on the quarantine page.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from config.settings import Settings
 from console.server import make_server, start_in_thread
 from pipeline.db.models import Case, FieldConfidence, ScanPage
+from tests.console.test_scan_review_http import drop_in_scan_folder
 from tests.e2e.test_console_browser import CHROMIUM, _require_chromium, _sign_in
 from tests.integration.test_letters_pipeline import mail_with
 from tests.support.console import add_staff
-from tests.support.scans import ZH_NO_EMAIL, scanned_jpeg
+from tests.support.scans import ZH_NO_EMAIL, scanned_jpeg, to_png
 from tests.support.smtp_sink import free_port
 from tests.support.waiting import wait_until
 from workers.app import build_runtime
@@ -112,4 +115,11 @@ def test_scan_beside_the_form_with_outlines_in_place_and_no_outside_request(
     page.screenshot(path=str(tmp_path / "scan-review.png"), full_page=False)
     assert requests and all(url.startswith(base) for url in requests), requests
     assert f"{base}/cases/{case.reference}/scan/1.png" in requests
+
+    # A photo with no writing on it is kept without a case, in the one quarantine view.
+    blank = drop_in_scan_folder(runtime, "blank.png", to_png(Image.new("L", (900, 1200), 255)))
+    page.goto(f"{base}/quarantine")
+    row = page.locator(f'tr[data-href="/quarantine/scans/{blank}"]')
+    assert "未能从信件中识别出任何文字" in row.inner_text()
+    page.screenshot(path=str(tmp_path / "quarantine.png"))
     context.close()
