@@ -18,7 +18,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "review_queue": ("Review queue", "待审核"),
     "department_queue": ("My department", "本部门"),
     "search": ("Search", "搜索"),
-    "quarantine": ("Quarantined mail", "隔离邮件"),
+    "quarantine": ("Quarantine", "隔离区"),
     "users": ("Staff accounts", "员工账号"),
     "reference": ("Reference", "编号"),
     "received": ("Received", "收到时间"),
@@ -82,7 +82,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "reprocess": ("Reprocess", "重新处理"),
     "reprocessed": ("Sent through intake again.", "已重新处理。"),
     "not_quarantined": ("This mail is no longer quarantined.", "该邮件已不在隔离区。"),
-    "no_quarantine": ("No quarantined mail.", "没有隔离邮件。"),
+    "no_quarantine": ("Nothing in quarantine.", "隔离区为空。"),
     "from": ("From", "发件人"),
     "size": ("Size", "大小"),
     "role": ("Role", "角色"),
@@ -222,6 +222,27 @@ STRINGS.update({  # hardening (issue 11): throttled sign-in, held scans
     "release_scan": ("Release for OCR", "放行识别"),
     "no_held_scans": ("No scan is waiting.", "没有等待放行的扫描件。"),
     "scan_released": ("The scan is released and will be read.", "扫描件已放行，将进行识别。"),
+})
+
+
+# A scanned letter beside its scan, and scans in the one quarantine view.
+STRINGS.update({
+    "scan_pages": ("The scanned letter", "来信扫描件"),
+    "scan_legend": ("Outlined: where each field was read; red: please check.",
+                    "框出的是各字段的识别位置；红框请核对。"),
+    "page_n": ("Page {n} of {total}", "第 {n} 页，共 {total} 页"),
+    "ocr_text": ("Text read by OCR", "识别出的文字"),
+    "ocr_confidence": ("OCR confidence", "识别可信度"),
+    "read_confidence": ("read", "识别"),
+    "not_in_letter": ("not found in the letter", "信中未找到"),
+    "letter_date": ("Letter date", "来信日期"),
+    "amounts": ("Amounts", "金额"),
+    "kind": ("Kind", "类型"),
+    "kind_mail": ("Mail", "邮件"),
+    "kind_scan": ("Scanned letter", "扫描来信"),
+    "source": ("Source", "来源"),
+    "files": ("Files", "文件"),
+    "quarantined_scan": ("Quarantined scanned letter", "隔离的扫描来信"),
 })
 
 

@@ -221,7 +221,9 @@ def cases_list(
         bool, typer.Option("--json", help="Stable JSON output (see README).")
     ] = False,
     status: Annotated[str | None, typer.Option(help="Only cases with this status.")] = None,
-    quarantined: Annotated[bool, typer.Option(help="List quarantined mail instead.")] = False,
+    quarantined: Annotated[
+        bool, typer.Option(help="List what is kept without a case: mail and unreadable scans.")
+    ] = False,
     limit: int = 200,
 ) -> None:
     """List cases oldest first, or quarantined mail."""
@@ -241,14 +243,15 @@ def cases_list(
     for row in rows:
         typer.echo(_line(row.to_json(), quarantined))
     if not rows:
-        typer.echo("No quarantined mail." if quarantined else "No cases.")
+        typer.echo("Nothing in quarantine." if quarantined else "No cases.")
 
 
 def _line(row: dict, quarantined: bool) -> str:  # type: ignore[type-arg]
     if quarantined:
+        what = f"scan #{row['scan_id']}" if row["kind"] == "scan" else f"#{row['ledger_id']}"
         return (
-            f"#{row['ledger_id']:<6} {row['received_at'][:19]}  "
-            f"{row['from_address']}  {row['quarantine_reason']}"
+            f"{what:<11} {row['received_at'][:19]}  "
+            f"{row['from_address'] or row['source']}  {row['quarantine_reason']}"
         )
     return (
         f"{row['reference']}  {row['status']:<8} {row['channel']:<6} {row['language']}  "

@@ -17,7 +17,7 @@ from console.routes.resolution import resolution_context, time_left
 from console.web import Ctx, not_found, page
 from pipeline.cases.queries import _events, _thread
 from pipeline.db.base import utcnow
-from pipeline.db.models import Attachment, Case
+from pipeline.db.models import Attachment, Case, LetterScan, ScanPage
 from pipeline.intake.attachments import attachment_path
 from pipeline.review.confidence import confidence, weak_fields
 from pipeline.review.corrections import CorrectionError, correct_fields
@@ -26,6 +26,9 @@ from pipeline.review.routing import RoutingDecision, RoutingError, decide_not_ou
 from pipeline.review.search import CaseFilter, find_cases, review_queue
 from pipeline.review.suggestions import acceptance_stats
 from pipeline.routing.suggest import Suggestion, case_text, suggest
+from pipeline.scans.previews import page_preview
+from pipeline.scans.reasons import Unreadable
+from pipeline.scans.review import scan_review
 
 STRICT_FRAME_CSP = (
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
@@ -101,8 +104,11 @@ def _case_page(ctx: Ctx, case: Case, *, message: str = "", error: str = "",
                              ctx.console.departments, model, (mailbox.key, mailbox.department))
     attachments = ctx.db.scalars(select(Attachment).where(Attachment.case_id == case.id)
                                  .order_by(Attachment.id)).all()
+    scan = scan_review(ctx.db, case.id)
+    weak = weak_fields(case) + [key for key in (scan.weak if scan else [])
+                                if key not in weak_fields(case)]
     return ctx.render(
-        "case.html", status_code=status_code, case=case, weak=weak_fields(case),
+        "case.html", status_code=status_code, case=case, weak=weak, scan=scan,
         level=confidence(case), originals=original_mails(ctx.db, case.id),
         thread=_thread(ctx.db, case.id), events=_events(ctx.db, case.id),
         attachments=attachments, suggestion=suggestion, mailbox=mailbox,
@@ -157,6 +163,31 @@ def attachment(ctx: Ctx) -> Response:
     data = attachment_path(ctx.console.settings.storage_dir, row.storage_name).read_bytes()
     return Response(data, media_type="application/octet-stream", headers={
         "Content-Disposition": _content_disposition(row.display_name),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox"})
+
+
+@page()
+def scan_page_image(ctx: Ctx) -> Response:
+    """One page of the case's letter as a PNG we drew, for staff who may see the case."""
+    case = _visible_case(ctx, ctx.request.path_params["reference"])
+    found = None
+    if case is not None:
+        found = ctx.db.execute(
+            select(ScanPage, Attachment)
+            .join(LetterScan, LetterScan.id == ScanPage.scan_id)
+            .join(Attachment, Attachment.id == ScanPage.file_id)
+            .where(LetterScan.case_id == case.id,
+                   ScanPage.number == ctx.request.path_params["number"])).first()
+    if found is None:
+        return not_found(ctx)
+    settings = ctx.console.settings
+    try:
+        png = page_preview(data_dir=settings.data_dir, storage_dir=settings.storage_dir,
+                           page=found[0], file=found[1])
+    except (Unreadable, OSError):
+        return not_found(ctx)
+    return Response(png, media_type="image/png", headers={
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox"})
 

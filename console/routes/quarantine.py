@@ -1,17 +1,22 @@
-"""Quarantined mail: the list, one mail's reason and raw source, and reprocessing.
+"""The quarantine: mail and unreadable scans kept without a case, each with its reason.
 
-The same page lists scans held over an OCR budget (``pipeline.scans.budget``) with
-their reason, and releases one (the service's sweep then reads it).
+Mail can be looked at raw and reprocessed; a scan's files can be downloaded (as
+attachments are: never shown inline) to be entered by hand. The same page lists scans
+held over an OCR budget (``pipeline.scans.budget``) with their reason, and releases
+one (the service's sweep then reads it).
 """
 
 from __future__ import annotations
 
 from starlette.responses import RedirectResponse, Response
 
+from console.routes.cases import _content_disposition
 from console.web import Ctx, not_found, page
 from pipeline.cases.queries import list_quarantined
+from pipeline.intake.attachments import attachment_path
 from pipeline.review.quarantine import quarantined_mail, raw_source, requeue
 from pipeline.scans.budget import held_scans, release_held
+from pipeline.scans.queries import quarantined_scan
 
 
 @page("quarantine")
@@ -45,3 +50,27 @@ def release_scan(ctx: Ctx) -> Response:
                         by=ctx.user.username):
         return not_found(ctx)
     return RedirectResponse("/quarantine?done=released#held-scans", status_code=303)
+
+
+@page("quarantine")
+def quarantine_scan(ctx: Ctx) -> Response:
+    found = quarantined_scan(ctx.db, ctx.request.path_params["scan_id"])
+    if found is None:
+        return not_found(ctx)
+    scan, files = found
+    return ctx.render("quarantine_scan.html", title_key="quarantine", scan=scan, files=files)
+
+
+@page("quarantine")
+def quarantine_scan_file(ctx: Ctx) -> Response:
+    """One file of a quarantined scan, as a download under a no-request CSP."""
+    found = quarantined_scan(ctx.db, ctx.request.path_params["scan_id"])
+    wanted = ctx.request.path_params["attachment_id"]
+    row = next((f for f in found[1] if f.id == wanted), None) if found else None
+    if row is None:
+        return not_found(ctx)
+    data = attachment_path(ctx.console.settings.storage_dir, row.storage_name).read_bytes()
+    return Response(data, media_type="application/octet-stream", headers={
+        "Content-Disposition": _content_disposition(row.display_name),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox"})

@@ -9,7 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.cases.customer_addresses import case_addresses
-from pipeline.db.models import Case, CaseEvent, Correspondence, InboundMail, OutboundMail
+from pipeline.db.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    Correspondence,
+    InboundMail,
+    LetterScan,
+    OutboundMail,
+)
 
 
 @dataclass(frozen=True)
@@ -35,7 +43,9 @@ class CaseSummary:
 
 @dataclass(frozen=True)
 class QuarantinedMail:
-    ledger_id: int
+    """Something kept without a case: a mail, or a scanned letter that could not be read."""
+
+    ledger_id: int | None  # the mail's ledger id; a scan from the scan folder has none
     status: str  # quarantined / failed
     received_at: str
     from_address: str
@@ -43,6 +53,9 @@ class QuarantinedMail:
     quarantine_reason: str
     size: int
     sha256: str
+    kind: str = "mail"  # mail / scan
+    scan_id: int | None = None
+    source: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,7 +99,45 @@ def list_cases(
 
 
 def list_quarantined(session: Session, *, limit: int = 200) -> list[QuarantinedMail]:
-    """Mail kept but not turned into work, with the reason in plain words."""
+    """Everything kept but not turned into work, mail and scans, oldest first.
+
+    The one quarantine view: a scanned letter OCR could not read (or gave up on) is
+    listed here with its reason, not only among the scans.
+    """
+    found = _quarantined_mail(session, limit) + _quarantined_scans(session, limit)
+    return sorted(found, key=lambda row: row.received_at)[:limit]
+
+
+def _quarantined_scans(session: Session, limit: int) -> list[QuarantinedMail]:
+    rows = session.execute(
+        select(LetterScan, InboundMail.subject)
+        .outerjoin(InboundMail, InboundMail.id == LetterScan.inbound_mail_id)
+        .where(LetterScan.status.in_(["quarantined", "failed"]), LetterScan.case_id.is_(None))
+        .order_by(LetterScan.id)
+        .limit(limit)
+    ).all()
+    wanted = [file_id for scan, _ in rows for file_id in scan.files]
+    found = session.execute(select(Attachment.id, Attachment.size).where(Attachment.id.in_(wanted)))
+    sizes = {file_id: size for file_id, size in found}
+    return [
+        QuarantinedMail(
+            ledger_id=scan.inbound_mail_id,
+            status=scan.status,
+            received_at=scan.received_at.isoformat(),
+            from_address=scan.from_address,
+            subject=subject or "",
+            quarantine_reason=scan.quarantine_reason,
+            size=sum(sizes.get(file_id, 0) for file_id in scan.files),
+            sha256=scan.sha256,
+            kind="scan",
+            scan_id=scan.id,
+            source=scan.source,
+        )
+        for scan, subject in rows
+    ]
+
+
+def _quarantined_mail(session: Session, limit: int) -> list[QuarantinedMail]:
     rows = session.scalars(
         select(InboundMail)
         .where(InboundMail.status.in_(["quarantined", "failed"]))

@@ -525,6 +525,34 @@ class FieldConfidence(Base):
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Per field key, the rectangles on the scan its value was read from (see
+    # pipeline/scans/sources.py); null for cases read before boxes were kept.
+    sources: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ScanPage(Base):
+    """One page of a read letter: its OCR text and boxes, and where its pixels come from.
+
+    ``file_id``/``frame`` name the stored file and its page, ``angle`` the turn OCR
+    applied; re-rendering those gives the image the boxes (in ``lines``, pixels of a
+    ``width`` x ``height`` page) were measured on.
+    """
+
+    __tablename__ = "scan_pages"
+    __table_args__ = (UniqueConstraint("scan_id", "number", name="uq_scan_page"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scan_id: Mapped[int] = mapped_column(ForeignKey("letter_scans.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1-based, in the letter's page order
+    file_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"))
+    frame: Mapped[int] = mapped_column(Integer, default=0)
+    angle: Mapped[int] = mapped_column(Integer, default=0)
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    text: Mapped[str] = mapped_column(Text, default="")
+    # [{"text": line, "boxes": [{"text", "score", "x", "y", "w", "h"}, ...]}, ...]
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
 class PrintLetter(Base):

@@ -29,6 +29,8 @@ from pipeline.outbound.acknowledge import decide_acknowledgment, queue_acknowled
 from pipeline.outbound.printing import queue_print_letter
 from pipeline.scans.document import DocumentText
 from pipeline.scans.fields import LetterFields
+from pipeline.scans.labels import field_label
+from pipeline.scans.review import doubtful
 
 
 def _mailbox(session: Session, scan: LetterScan) -> str:
@@ -52,11 +54,7 @@ def open_letter_case(
     email = fields.email.value or scan.from_address
     # A letter need not give an e-mail or an amount: only a doubtful value, or a missing
     # name or phone (which staff must find), is worth a look.
-    weak = [
-        key
-        for key, value in fields.confidences().items()
-        if value["weak"] and (value["confidence"] or key in ("customer_name", "customer_phone"))
-    ]
+    weak = doubtful(fields.confidences())
     case = Case(
         reference=next_reference(session, prefix=settings.reference_prefix, year=received.year),
         status="new",
@@ -110,7 +108,8 @@ def _attention(weak: list[str], document: DocumentText, fields: LetterFields) ->
             f"电话号码所属国家或地区不明，已按信中原样保留：{shown}"
         )
     if weak:
-        notes.append("Check these fields against the scan / 请对照扫描件核对: " + ", ".join(weak))
+        labels = "; ".join(field_label(key) for key in weak)
+        notes.append(f"Check these fields against the scan / 请对照扫描件核对: {labels}")
     if any(page.timed_out for page in document.pages):
         notes.append("OCR ran out of time on a page / 有页面识别超时")
     return "; ".join(notes)

@@ -25,6 +25,8 @@ class DocumentText:
     """All pages' text; ``confidence`` is the pages' mean (a text-layer page counts as 1)."""
 
     pages: list[PageText] = field(default_factory=list)
+    # Per page: which file (index in the letter's files) and which page of that file.
+    origins: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -55,8 +57,8 @@ def read_document(
 ) -> DocumentText:
     """Read every page of every file; refuse the whole letter if any file is unreadable."""
     document = DocumentText()
-    for item in files:
-        for page in page_images(item, max_pages):
+    for file_index, item in enumerate(files):
+        for frame, page in enumerate(page_images(item, max_pages)):
             if len(document.pages) >= max_pages:
                 raise Unreadable(
                     both(
@@ -68,6 +70,7 @@ def read_document(
                 document.pages.append(PageText(text=page, confidence=1.0, angle=0, seconds=0.0))
             else:
                 document.pages.append(ocr_page(page, time_limit=page_seconds))
+            document.origins.append((file_index, frame))
     if not document.text.strip():
         raise Unreadable(
             both("No text could be read from the letter.", "未能从信件中识别出任何文字。")

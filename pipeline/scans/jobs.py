@@ -24,6 +24,7 @@ from pipeline.scans.cases import open_letter_case
 from pipeline.scans.document import DocumentText, ScanFile, read_document
 from pipeline.scans.fallback import open_mail_case
 from pipeline.scans.fields import extract_letter_fields
+from pipeline.scans.pages import store_pages
 from pipeline.scans.reasons import Unreadable, both
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def process_scan(factory: sessionmaker[Session], *, held: Claim, settings: Setti
     A customer's own mail whose pictures hold no writing still becomes an e-mail case.
     """
     scan_id = held.ids[0]
-    files, from_address = _load_files(factory, scan_id, settings)
+    file_ids, files, from_address = _load_files(factory, scan_id, settings)
     try:
         document = read_document(
             files, max_pages=settings.ocr_max_pages, page_seconds=settings.ocr_page_seconds
@@ -90,6 +91,14 @@ def process_scan(factory: sessionmaker[Session], *, held: Claim, settings: Setti
         case, outbound_ids = open_letter_case(
             session, scan=scans[0], document=document, fields=fields, settings=settings
         )
+        store_pages(
+            session,
+            scan=scans[0],
+            case_id=case.id,
+            document=document,
+            fields=fields,
+            file_ids=file_ids,
+        )
         _finish(scans[0], document, status="processed", case_id=case.id)
     log.info("letter read", extra={"scan_id": scan_id, "case_id": case.id})
     return ScanOutcome(status="processed", case_id=case.id, outbound_ids=outbound_ids)
@@ -108,12 +117,13 @@ def _finish(scan: LetterScan, document: DocumentText, *, status: str, case_id: i
 
 def _load_files(
     factory: sessionmaker[Session], scan_id: int, settings: Settings
-) -> tuple[list[ScanFile], str]:
-    """The scan's files in page order, and the customer's address when a customer mailed it."""
+) -> tuple[list[int], list[ScanFile], str]:
+    """The scan's stored files in page order with their attachment ids, and the
+    customer's address when a customer mailed it."""
     with factory() as session:
         scan = session.get(LetterScan, scan_id)
         if scan is None:
-            return [], ""
+            return [], [], ""
         from_address = scan.from_address if scan.inbound_mail_id is not None else ""
         rows = {
             row.id: row
@@ -129,7 +139,7 @@ def _load_files(
         )
         for row in ordered
     ]
-    return files, from_address
+    return [row.id for row in ordered], files, from_address
 
 
 def _quarantine(factory: sessionmaker[Session], held: Claim, reason: str) -> ScanOutcome:

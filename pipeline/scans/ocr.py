@@ -25,21 +25,57 @@ _LOCK = threading.Lock()  # one page at a time per process: the engine uses ever
 
 
 @dataclass(frozen=True)
+class WordBox:
+    """One box RapidOCR found: its text, score and upright rectangle in page pixels."""
+
+    text: str
+    score: float
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """A line of the page's text and the boxes it was glued from, left to right.
+
+    ``starts`` holds where each box's text begins in ``text``, so a span of the
+    text (a phone number, a name) leads back to the boxes it was read from.
+    """
+
+    text: str
+    boxes: tuple[WordBox, ...] = ()
+    starts: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class PageText:
-    """A page's text (lines in reading order), mean confidence and the turn applied."""
+    """A page's text (lines in reading order), mean confidence and the turn applied.
+
+    ``width``/``height`` are those of the image OCR read (after the turn), the frame
+    the boxes in ``lines`` are measured in; a PDF text-layer page has none.
+    """
 
     text: str
     confidence: float
     angle: int
     seconds: float
     timed_out: bool = False
+    width: int = 0
+    height: int = 0
+    lines: tuple[OcrLine, ...] = ()
 
 
 @dataclass(frozen=True)
 class _Read:
-    lines: list[str]
+    rows: list[OcrLine]
     confidence: float
     wide: float  # share of text boxes wider than tall
+
+    @property
+    def lines(self) -> list[str]:
+        return [row.text for row in self.rows]
 
 
 @cache
@@ -54,11 +90,12 @@ def ocr_page(image: Image.Image, *, time_limit: float = 30.0) -> PageText:
     """Read one page; turn it when it reads badly upright. Never raises on odd pixels."""
     started = time.monotonic()
     upright = _read(image)
-    angle, best = 0, upright
+    angle, best, size = 0, upright, image.size
     if upright.lines and not _good(upright):
         angle = _best_turn(image, upright, started, time_limit)
         if angle:
-            best = _read(image.rotate(angle, expand=True, fillcolor=255))
+            turned = image.rotate(angle, expand=True, fillcolor=255)
+            best, size = _read(turned), turned.size
     elapsed = time.monotonic() - started
     return PageText(
         text="\n".join(best.lines),
@@ -66,6 +103,9 @@ def ocr_page(image: Image.Image, *, time_limit: float = 30.0) -> PageText:
         angle=angle,
         seconds=round(elapsed, 3),
         timed_out=elapsed > time_limit,
+        width=size[0],
+        height=size[1],
+        lines=tuple(best.rows),
     )
 
 
@@ -103,32 +143,38 @@ def _read(image: Image.Image) -> _Read:
     texts = list(result.txts or ())
     scores = list(result.scores or ())
     if not texts:
-        return _Read(lines=[], confidence=0.0, wide=0.0)
+        return _Read(rows=[], confidence=0.0, wide=0.0)
     items = []
     wide = 0
     for box, text, score in zip(boxes, texts, scores, strict=False):
-        xs, ys = [p[0] for p in box], [p[1] for p in box]
+        xs, ys = [float(p[0]) for p in box], [float(p[1]) for p in box]
         width, height = max(xs) - min(xs), max(ys) - min(ys)
         wide += width > height
-        items.append((min(xs), (min(ys) + max(ys)) / 2, max(height, 1.0), str(text), float(score)))
-    chars = sum(len(t) for *_, t, _ in items) or 1
-    confidence = sum(len(t) * s for *_, t, s in items) / chars
-    return _Read(lines=_lines(items), confidence=confidence, wide=wide / len(items))
+        items.append(WordBox(str(text), float(score), min(xs), min(ys), width, height))
+    chars = sum(len(item.text) for item in items) or 1
+    confidence = sum(len(item.text) * item.score for item in items) / chars
+    return _Read(rows=_lines(items), confidence=confidence, wide=wide / len(items))
 
 
-def _lines(items: list[tuple[float, float, float, str, float]]) -> list[str]:
+def _lines(items: list[WordBox]) -> list[OcrLine]:
     """Group boxes into lines by their vertical centre, then read each line left to right."""
-    rows: list[list[tuple[float, float, float, str, float]]] = []
-    for item in sorted(items, key=lambda i: i[1]):
-        if rows and abs(item[1] - rows[-1][0][1]) < 0.5 * rows[-1][0][2]:
+    rows: list[list[WordBox]] = []
+    for item in sorted(items, key=_middle):
+        if rows and abs(_middle(item) - _middle(rows[-1][0])) < 0.5 * max(rows[-1][0].h, 1.0):
             rows[-1].append(item)
         else:
             rows.append([item])
     lines = []
     for row in rows:
-        line = ""
-        for _, _, _, text, _ in sorted(row, key=lambda i: i[0]):
-            glue = " " if line and (line[-1].isascii() or text[:1].isascii()) else ""
-            line = f"{line}{glue}{text}"
-        lines.append(line)
+        line, starts = "", []
+        ordered = tuple(sorted(row, key=lambda i: i.x))
+        for item in ordered:
+            glue = " " if line and (line[-1].isascii() or item.text[:1].isascii()) else ""
+            starts.append(len(line) + len(glue))
+            line = f"{line}{glue}{item.text}"
+        lines.append(OcrLine(text=line, boxes=ordered, starts=tuple(starts)))
     return lines
+
+
+def _middle(item: WordBox) -> float:
+    return item.y + item.h / 2

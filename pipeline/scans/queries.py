@@ -1,4 +1,4 @@
-"""Read-only views of the scanned letters for the CLI (and later the console)."""
+"""Read-only views of the scanned letters for the CLI and the console."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.db.models import Case, LetterScan
+from pipeline.db.models import Attachment, Case, LetterScan
 
 
 def list_scans(session: Session, limit: int = 200) -> list[dict[str, Any]]:
@@ -29,3 +29,21 @@ def list_scans(session: Session, limit: int = 200) -> list[dict[str, Any]]:
         }
         for scan, reference in rows
     ]
+
+
+def quarantined_scan(session: Session, scan_id: int) -> tuple[LetterScan, list[Attachment]] | None:
+    """A scan kept without a case (unreadable, or given up on), with its stored files."""
+    scan = session.scalar(
+        select(LetterScan).where(
+            LetterScan.id == scan_id,
+            LetterScan.status.in_(["quarantined", "failed"]),
+            LetterScan.case_id.is_(None),
+        )
+    )
+    if scan is None:
+        return None
+    rows = {
+        row.id: row
+        for row in session.scalars(select(Attachment).where(Attachment.id.in_(scan.files)))
+    }
+    return scan, [rows[i] for i in scan.files if i in rows]
