@@ -69,10 +69,9 @@ def demo() -> None:
         raise typer.Exit(2)
     seeded = seed_inbox(settings.inbox_dir)
     typer.echo(f"Seeded {len(seeded)} demo mails into {settings.inbox_dir}/")
-    from workers.demo_letters import seed_scans
+    from workers.demo_letters import seed_demo_scans
 
-    scans = seed_scans(settings.scans_dir)
-    typer.echo(f"Seeded {len(scans)} scanned letters into {settings.scans_dir}/")
+    seed_demo_scans(settings, typer.echo)
     stop = threading.Event()
     reply_with_phone_later(runtime.factory, settings.inbox_dir, stop)
     note = _start_console(runtime, demo=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from reportlab.platypus import Flowable
 
-from letters.pdf.fonts import letter_font
+from letters.pdf.fonts import FontSource, letter_font
 from letters.pdf.layout import LetterFrame, Sender, para, styles
 from letters.pdf.layout import render_letters as render_pages
 
@@ -53,8 +53,8 @@ def _story(letter: LetterContent, font: str) -> list[Flowable]:
     return [para(text, style[kind]) for text, kind in texts if text]
 
 
-def render_letters(letters: Sequence[LetterContent], *, font_path: str = "") -> bytes:
+def render_letters(letters: Sequence[LetterContent], *, fonts: FontSource | str = "") -> bytes:
     """Render letters into one PDF, each starting on a new page."""
-    font = letter_font(font_path).name
+    font = letter_font(fonts).name
     return render_pages([(_frame(letter), _story(letter, font)) for letter in letters],
                         font=font, title="Letters")

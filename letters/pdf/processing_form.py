@@ -21,7 +21,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from letters.pdf.fonts import letter_font
+from letters.pdf.fonts import FontSource, letter_font
 
 CHANNELS = {
     "email": "电子邮件 Email",
@@ -116,9 +116,9 @@ WIDE_ROWS = (3, 4, 5, 6, 7, 10, 11, 12, 13)
 """Rows whose value spans the three right-hand columns."""
 
 
-def render_processing_form(data: ProcessingFormData, *, font_path: str = "") -> bytes:
+def render_processing_form(data: ProcessingFormData, *, fonts: FontSource | str = "") -> bytes:
     """Draw the form on A4 and return the PDF bytes."""
-    font = letter_font(font_path).name
+    font = letter_font(fonts).name
     body, label, title = _styles(font)
     table = Table(
         _rows(data, body, label),

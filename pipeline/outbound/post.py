@@ -14,6 +14,7 @@ from config.settings import Settings
 from letters.acknowledgment import RenderedMail, letter_language
 from letters.formatting import clean_line, format_date, local_time
 from letters.pdf.acknowledgment import recipient_lines
+from letters.pdf.fonts import FontSource
 from letters.pdf.layout import Sender
 from letters.pdf.letter import LetterContent, render_letters
 from pipeline.cases.events import record_event
@@ -54,7 +55,7 @@ def queue_post(
     if pdf is None:
         assert rendered is not None
         pdf = render_letters([_content(case, settings, rendered)],
-                             font_path=settings.pdf_font_path)
+                             fonts=FontSource.from_settings(settings))
     letter = queue_print_letter(
         session, case=case, kind=kind, language=letter_language(case.language),
         recipient="\n".join(recipient_lines(case.customer_name, case.customer_address)),
