@@ -469,20 +469,24 @@ def letters_print_batch(
 
 @letters_app.command("preview")
 def letters_preview(
-    kind: Annotated[str, typer.Argument(help="Letter kind, e.g. acknowledgment.")],
-    out: Annotated[Path, typer.Option("--out", help="PDF file to write.")],
+    kind: Annotated[str, typer.Argument(
+        help="acknowledgment, deadline, moved-deadline, not-ours, resolution-notice,"
+             " processing-form, survey, statistics-report.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="PDF file to write (default: preview-KIND-LANG.pdf here).")] = None,
     lang: Annotated[str, typer.Option("--lang", help="zh or en.")] = "zh",
 ) -> None:
-    """Render a letter kind with sample data, to check the template."""
-    from letters.pdf.kinds import KINDS
-    from letters.pdf.letter import render_letters
+    """Render a letter, form or report with sample data, to check its layout."""
+    from letters.pdf.fonts import FontSource
+    from letters.pdf.previews import PREVIEWS
 
     settings = _settings()
-    if kind not in KINDS or lang not in ("zh", "en"):
-        typer.echo(f"Kinds: {', '.join(KINDS)}; languages: zh, en.", err=True)
+    if kind not in PREVIEWS or lang not in ("zh", "en"):
+        typer.echo(f"Kinds: {', '.join(PREVIEWS)}; languages: zh, en.", err=True)
         raise typer.Exit(2)
-    out.write_bytes(render_letters([KINDS[kind].sample(lang)], font_path=settings.pdf_font_path))
-    typer.echo(f"Wrote {out}")
+    target = out or Path(f"preview-{kind}-{lang}.pdf")
+    target.write_bytes(PREVIEWS[kind].render(lang, FontSource.from_settings(settings)))
+    typer.echo(f"Wrote {target}")
 
 
 @letters_app.command("scans")
