@@ -339,7 +339,8 @@ def _start_console(runtime, *, demo: bool) -> str:  # type: ignore[no-untyped-de
     from console.server import console_address, make_server, start_in_thread
 
     settings = runtime.settings
-    server = make_server(settings, factory=runtime.factory, make_transport=runtime.make_transport)
+    server = make_server(settings, factory=runtime.factory,
+                         send_outbound=runtime.enqueue_outbound_ids)
     start_in_thread(server)
     lines = [f"Staff console: {console_address(settings)}"]
     created = create_demo_users(runtime.factory, load_departments(settings)) if demo else None
@@ -368,11 +369,11 @@ def web(
 ) -> None:
     """Serve the staff console (review, correct, route) until Ctrl-C."""
     from console.server import console_address, make_server
-    from pipeline.db.migrate import upgrade
 
     settings = _settings()
-    upgrade(settings.effective_database_url)
-    server = make_server(settings, host=host, port=port)
+    runtime = _runtime(settings)  # migrates; its outbox queue takes the console's mail
+    server = make_server(settings, host=host, port=port, factory=runtime.factory,
+                         send_outbound=runtime.enqueue_outbound_ids)
     typer.echo(f"Staff console: {console_address(settings, host, port)} (Ctrl-C stops it)")
     server.run()
 
@@ -510,6 +511,53 @@ def letters_scans(
         )
     if not rows:
         typer.echo("No scanned letters.")
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Stable JSON output.")] = False,
+) -> None:
+    """Is it healthy? Database, Redis, mailboxes, queues, unsent mail, and the metrics.
+
+    The same as the console's /healthz and /metrics; exits 1 when something fails.
+    """
+    from pipeline.ops.health import check_health
+    from pipeline.ops.metrics import metric_samples, metrics_registry
+
+    settings = _settings()
+    runtime = _runtime(settings)
+    health = check_health(runtime.factory, settings)
+    samples = metric_samples(metrics_registry(runtime.factory, settings)) if health.database[
+        "ok"] else {}
+    if as_json:
+        json.dump({**health.to_json(), "metrics": samples}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print_status(health, samples)
+    if not health.ok:
+        raise typer.Exit(1)
+
+
+def _print_status(health, samples: dict[str, float]) -> None:  # type: ignore[no-untyped-def]
+    def mark(ok: bool) -> str:
+        return "ok  " if ok else "FAIL"
+
+    typer.echo(f"{mark(health.ok)} overall / 总体 ({health.checked_at[:19]})")
+    typer.echo(f"{mark(health.database['ok'])} database / 数据库")
+    used = "" if health.redis.get("used") else " (not used: embedded queue / 未使用)"
+    typer.echo(f"{mark(health.redis['ok'])} redis{used}")
+    for box in health.mailboxes:
+        age = "never / 从未" if box.seconds_since_success is None else (
+            f"{box.seconds_since_success:.0f} s ago / 秒前")
+        typer.echo(f"{mark(box.ok)} mailbox / 邮箱 {box.name}: last read / 上次读取 {age}")
+    depths = ", ".join(f"{q} {n}" for q, n in health.queues.items())
+    typer.echo(f"     queues / 队列: {depths}")
+    oldest = health.oldest_unsent_mail_seconds
+    typer.echo(f"     oldest unsent mail / 最早未发邮件: "
+               f"{'none / 无' if oldest is None else f'{oldest:.0f} s'}")
+    for name, value in samples.items():
+        if not name.endswith(("_bucket", "_created")) and "_bucket{" not in name:
+            typer.echo(f"     {name} {value:g}")
 
 
 def main() -> None:

@@ -57,6 +57,7 @@ KNOWN_NAMES = frozenset(Path(c).name for c in CANDIDATES)
 PACKAGE = "justmytype_intl_cjk"
 PACKAGED_FONT = "fonts/ofl/notosanssc/NotoSansSC[wght].ttf"
 REGULAR, BOLD = 400, 700
+INSTANCE_RECIPE = "static-named-1"  # change it when instantiate() changes what it makes
 
 _instancing = threading.Lock()
 
@@ -150,7 +151,8 @@ def instantiate(variable: Path, cache_dir: Path, weight: int) -> Path:
     reads half a font.
     """
     stat = variable.stat()
-    digest = hashlib.sha256(f"{variable.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    key = f"{INSTANCE_RECIPE}:{variable.name}:{stat.st_size}:{stat.st_mtime_ns}"
+    digest = hashlib.sha256(key.encode())
     target = cache_dir / f"{variable.stem.split('[')[0]}-{weight}-{digest.hexdigest()[:10]}.ttf"
     with _instancing:
         if target.is_file() and target.stat().st_size > 0:
@@ -162,7 +164,7 @@ def instantiate(variable: Path, cache_dir: Path, weight: int) -> Path:
         cache_dir.mkdir(parents=True, exist_ok=True)
         static = instancer.instantiateVariableFont(
             ToolsFont(str(variable)), {"wght": weight}, optimize=False,
-            overlap=instancer.OverlapMode.KEEP_AND_DONT_SET_FLAGS, updateFontNames=False,
+            overlap=instancer.OverlapMode.KEEP_AND_DONT_SET_FLAGS, updateFontNames=True,
         )
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         static.save(str(temporary))

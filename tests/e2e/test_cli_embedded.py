@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import mails
+from tests.support.fonts import TEST_FONT_CACHE
 from tests.support.smtp_sink import free_port
 from tests.support.waiting import wait_until
 
@@ -38,7 +39,37 @@ def clean_env() -> dict[str, str]:
 
 
 def test_demo_turns_every_complaint_into_an_acknowledged_case(tmp_path: Path) -> None:
+    run_demo_to_the_end(tmp_path, clean_env())
+
+
+@pytest.mark.timeout(900)
+def test_demo_runs_with_every_system_font_hidden(tmp_path: Path) -> None:
+    """Python is all it needs: the packaged Noto Sans SC prints letters and draws the scans."""
     env = clean_env()
+    hidden = tmp_path / "no-system-fonts"
+    hidden.mkdir()
+    env["COMPLAINTS_PDF_FONT_SEARCH_PATH"] = str(hidden)
+    env["COMPLAINTS_PDF_FONT_CACHE_DIR"] = str(TEST_FONT_CACHE)  # instanced once per machine
+    output = run_demo_to_the_end(tmp_path, env, timeout=600)  # the first run instances the font
+    assert "font: NotoSansSC-400-" in output and "packaged" in output
+    assert "WenQuanYi" not in output
+    preview = tmp_path / "ack.pdf"
+    complaints("letters", "preview", "acknowledgment", "--out", str(preview), cwd=tmp_path,
+               env=env)
+    pdf = preview.read_bytes()
+    assert b"NotoSansSC-Regular" in pdf and b"WenQuanYi" not in pdf
+    assert "我们已收到您的来信" in pdf_text(pdf, tmp_path)
+
+
+def pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "text.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def run_demo_to_the_end(tmp_path: Path, env: dict[str, str], timeout: float = 150) -> str:
+    """Run ``complaints demo`` until every demo case is acknowledged; return its output."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "workers", "demo"],
         cwd=tmp_path,
@@ -66,7 +97,7 @@ def test_demo_turns_every_complaint_into_an_acknowledged_case(tmp_path: Path) ->
                 and zhang[0]["customer_phone"] == "+8613912345678"
             )
 
-        wait_until(all_acknowledged_and_phone_captured, 150, "four mail and two letter cases")
+        wait_until(all_acknowledged_and_phone_captured, timeout, "four mail and two letter cases")
     finally:
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=60)
@@ -83,6 +114,7 @@ def test_demo_turns_every_complaint_into_an_acknowledged_case(tmp_path: Path) ->
     assert len(list((tmp_path / "var/scans/done").iterdir())) == 2
     assert not list((tmp_path / "var/mail/inbox").glob("*.eml"))
     assert len(list((tmp_path / "var/mail/recorded").glob("*.eml"))) == 6
+    return output
 
 
 def test_ingest_then_list_and_show_as_json(tmp_path: Path) -> None:
