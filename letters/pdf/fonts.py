@@ -83,10 +83,13 @@ class FontSource:
 
 @dataclass(frozen=True)
 class FontFiles:
-    """The TrueType files to use, and where they came from (configured, system, packaged)."""
+    """The TrueType files to use, and where they came from (configured, system, packaged).
+
+    ``bold`` is None when it was not asked for (the demo's scans need only Regular).
+    """
 
     regular: Path
-    bold: Path
+    bold: Path | None
     origin: str
 
 
@@ -100,8 +103,11 @@ class LetterFont:
     bold_name: str = ""
 
 
-def find_font_files(source: FontSource) -> FontFiles | None:
-    """The CJK TrueType font for letters, reports and scans; None when there is none."""
+def find_font_files(source: FontSource, *, bold: bool = True) -> FontFiles | None:
+    """The CJK TrueType font for letters, reports and scans; None when there is none.
+
+    A one-weight font (configured or system) serves as its own bold.
+    """
     if source.configured_path:
         configured = Path(source.configured_path)
         if _usable(configured):
@@ -114,7 +120,8 @@ def find_font_files(source: FontSource) -> FontFiles | None:
     if variable is None:
         return None
     regular = instantiate(variable, source.cache_dir, REGULAR)
-    return FontFiles(regular, instantiate(variable, source.cache_dir, BOLD), "packaged")
+    heavy = instantiate(variable, source.cache_dir, BOLD) if bold else None
+    return FontFiles(regular, heavy, "packaged")
 
 
 def _usable(path: Path) -> bool:
@@ -209,9 +216,10 @@ def letter_font(source: FontSource | str = "") -> LetterFont:
         source = FontSource(configured_path=source)
     files = find_font_files(source)
     if files is not None:
-        name, bold = _font_name(files.regular), _font_name(files.bold)
+        bold_file = files.bold or files.regular
+        name, bold = _font_name(files.regular), _font_name(bold_file)
         if _register_truetype(name, files.regular) and (
-            bold == name or _register_truetype(bold, files.bold)
+            bold == name or _register_truetype(bold, bold_file)
         ):
             _map_family(name, bold)
             return LetterFont(name=name, embedded=True, path=str(files.regular), bold_name=bold)

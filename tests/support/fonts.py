@@ -7,12 +7,11 @@ system CJK font.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from letters.pdf.fonts import FontSource
 
-TEST_FONT_CACHE = Path(tempfile.gettempdir()) / "complaints-test-fonts"
+TEST_FONT_CACHE = Path(__file__).resolve().parents[2] / ".cache" / "test-fonts"
 
 
 def fonts_for_tests(*, hide_system: bool = False) -> FontSource:

@@ -47,7 +47,8 @@ def test_packaged_font_is_instanced_regular_and_bold_and_renders_chinese(tmp_pat
     source = fonts_for_tests(hide_system=True)
     files = fonts.find_font_files(source)
     assert files is not None and files.origin == "packaged"
-    assert files.regular.parent == TEST_FONT_CACHE and files.regular != files.bold
+    assert files.bold is not None and files.regular.parent == TEST_FONT_CACHE
+    assert files.regular != files.bold
     for path, weight in ((files.regular, 400), (files.bold, 700)):
         static = ToolsFont(str(path))
         assert "fvar" not in static and static["OS/2"].usWeightClass == weight
