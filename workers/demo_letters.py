@@ -83,6 +83,10 @@ def seed_demo_scans(settings: Settings, say: Callable[[str], None]) -> None:
     A missing font is an optional part for the demo: mail cases and acknowledgments
     still run, so the demo reports it instead of stopping.
     """
+    missing = _missing_ocr()
+    if missing:
+        say(f"Missing: {missing}. The demo runs without its scanned letters.")
+        return
     source = FontSource.from_settings(settings)
     if not _system_or_cached(source):
         say("Preparing the Chinese letter font once (Noto Sans SC, about a minute)...")
@@ -98,6 +102,17 @@ def seed_demo_scans(settings: Settings, say: Callable[[str], None]) -> None:
     scans = seed_scans(settings.scans_dir, files.regular)
     say(f"Seeded {len(scans)} scanned letters into {settings.scans_dir}/"
         f" (font: {files.regular.name}, {files.origin})")
+
+
+def _missing_ocr() -> str:
+    """What reading scans needs and this machine lacks ("" when nothing is missing)."""
+    import importlib.util
+
+    for module, package in (("rapidocr", "rapidocr"), ("onnxruntime", "onnxruntime"),
+                            ("pypdfium2", "pypdfium2")):
+        if importlib.util.find_spec(module) is None:
+            return f"the OCR package {package} (pip install {package})"
+    return ""
 
 
 def _system_or_cached(source: FontSource) -> bool:

@@ -40,6 +40,7 @@ def test_finds_and_embeds_a_truetype_cjk_font() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # about a minute of CPU the first time: slow on a shared machine
 def test_packaged_font_is_instanced_regular_and_bold_and_renders_chinese(tmp_path: Path) -> None:
     """Without any system font, Noto Sans SC from the Python package prints Chinese."""
     if shutil.which("pdftotext") is None:
