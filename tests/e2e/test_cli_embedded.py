@@ -194,6 +194,10 @@ def test_letters_print_batch_and_preview(tmp_path: Path) -> None:
     )
     assert shown.returncode == 0, shown.stderr
     assert preview.read_bytes().startswith(b"%PDF") and b"/FontFile2" in preview.read_bytes()
+    report = complaints("letters", "preview", "statistics-report", "--lang", "en", cwd=tmp_path,
+                        env=env)
+    assert report.returncode == 0, report.stderr
+    assert (tmp_path / "preview-statistics-report-en.pdf").read_bytes().startswith(b"%PDF")
     unknown = complaints("letters", "preview", "nope", "--out", "x.pdf", cwd=tmp_path, env=env)
     assert unknown.returncode == 2 and "acknowledgment" in unknown.stderr
     empty = complaints("letters", "print-batch", cwd=tmp_path, env=env)
