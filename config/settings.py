@@ -139,6 +139,11 @@ class Settings(BaseSettings):
 
     # Printed letters: a CJK TrueType font to embed (empty = find one on this machine).
     pdf_font_path: str = ""
+    # Font files or folders to look in for a system CJK font (os.pathsep-separated;
+    # empty = the usual places), and where the packaged font's instances are kept
+    # (empty = data_dir/fonts).
+    pdf_font_search_path: str = ""
+    pdf_font_cache_dir: str = ""
 
     # Scanned paper letters (OCR).
     scanner_addresses: str = ""  # comma-separated: mail from these is always a scanned letter

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,11 +14,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from config.departments import load_departments
 from config.settings import Settings
 from console.auth import login, login_page
-from console.dispatch import Dispatcher
-from console.routes import cases, identity, quarantine, reports, resolution, session, users
+from console.dispatch import Dispatcher, SendOutbound
+from console.routes import cases, identity, ops, quarantine, reports, resolution, session, users
 from console.web import Console
 from pipeline.db.base import make_engine, make_session_factory
-from pipeline.outbound.transport import MailTransport
+from pipeline.ops.metrics import metrics_registry
 from pipeline.review.model_keeper import ModelKeeper
 
 STATIC = Path(__file__).with_name("static")
@@ -141,6 +140,8 @@ def routes() -> list[Route | Mount]:
               quarantine.quarantine_scan_file),
         Route("/users", users.users_page, methods=["GET"]),
         Route("/users", users.create_user, methods=["POST"]),
+        Route("/healthz", ops.healthz),
+        Route("/metrics", ops.metrics),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 
@@ -149,19 +150,19 @@ def create_app(
     settings: Settings,
     *,
     factory: sessionmaker[Session] | None = None,
-    make_transport: Callable[[], MailTransport] | None = None,
+    send_outbound: SendOutbound | None = None,
 ) -> Starlette:
-    """The console for these settings; the database schema must already be migrated."""
+    """The console for these settings; the database schema must already be migrated.
+
+    ``send_outbound`` hands mail ids to the senders (the composition root passes the
+    workers' outbox queue); without it pending mail waits for the sweep.
+    """
     if factory is None:
         factory = make_session_factory(make_engine(settings.effective_database_url))
-    if make_transport is None:
-        from workers.app import make_transport as default_transport
-
-        def make_transport() -> MailTransport:
-            return default_transport(settings)
 
     app = Starlette(routes=routes(), middleware=[Middleware(SecurityHeaders)])
     app.state.console = Console(
         settings=settings, factory=factory, departments=load_departments(settings),
-        dispatcher=Dispatcher(factory, settings, make_transport), models=ModelKeeper(factory))
+        dispatcher=Dispatcher(factory, settings, send_outbound), models=ModelKeeper(factory))
+    app.state.metrics = metrics_registry(factory, settings)
     return app

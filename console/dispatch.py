@@ -1,16 +1,17 @@
 """Work a console action hands on after its transaction commits.
 
-Mail queued by a decision (department notice, customer letters) is sent at once in a
-background thread over the configured transport; if that fails the outbox row stays
-``pending`` and the sweep of ``complaints run``/``poll`` sends it later. Reprocessed
-mail goes through the same intake function the workers use.
+Mail queued by a decision (department notice, customer letters) is handed by id to
+whoever sends mail: the composition root (``workers/cli.py``) gives the console a
+``send_outbound`` function that enqueues the ids on the workers' outbox queue. The
+console itself never talks SMTP and never imports ``workers``; if the nudge is lost,
+the outbox row stays ``pending`` and the sweep sends it. Reprocessed mail goes through
+the same intake function the workers use.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,43 +20,36 @@ from config.settings import Settings
 from pipeline import jobs
 from pipeline.db.models import OutboundMail
 from pipeline.intake.process import process_inbound
-from pipeline.outbound.send import send_many
-from pipeline.outbound.transport import MailTransport
 
 log = logging.getLogger(__name__)
+
+SendOutbound = Callable[[Sequence[int]], None]
+"""Hand outbound mail ids on to be sent (the workers' outbox queue)."""
+
+
+def leave_for_the_sweep(outbound_ids: Sequence[int]) -> None:
+    """Without a queue to hand mail to, the sweep of ``complaints run``/``poll`` sends it."""
+    log.info("%d mail(s) pending; the sweep will send them", len(outbound_ids))
 
 
 class Dispatcher:
     def __init__(self, factory: sessionmaker[Session], settings: Settings,
-                 make_transport: Callable[[], MailTransport]) -> None:
+                 send_outbound: SendOutbound | None = None) -> None:
         self._factory = factory
         self._settings = settings
-        self._make_transport = make_transport
-        self._lock = threading.Lock()
+        self._send_outbound = send_outbound or leave_for_the_sweep
 
-    def send_pending(self, case_id: int) -> threading.Thread:
-        """Send the case's pending mail in the background; the sweep covers a failure."""
-        thread = threading.Thread(target=self._send, args=(case_id,), daemon=True,
-                                  name="console-send")
-        thread.start()
-        return thread
-
-    def _send(self, case_id: int) -> None:
-        try:
-            with self._factory() as session:
-                ids = list(session.scalars(select(OutboundMail.id).where(
-                    OutboundMail.case_id == case_id, OutboundMail.status == "pending")))
-            if not ids:
-                return
-            with self._lock:  # one SMTP conversation at a time from the console
-                transport = self._make_transport()
-                try:
-                    send_many(self._factory, outbound_ids=ids, transport=transport,
-                              settings=self._settings)
-                finally:
-                    transport.close()
-        except Exception:
-            log.warning("console could not send; the sweep will", exc_info=True)
+    def send_pending(self, case_id: int) -> list[int]:
+        """Hand the case's pending mail on by id; returns the ids. A lost nudge is swept."""
+        with self._factory() as session:
+            ids = list(session.scalars(select(OutboundMail.id).where(
+                OutboundMail.case_id == case_id, OutboundMail.status == "pending")))
+        if ids:
+            try:
+                self._send_outbound(ids)
+            except Exception:  # the sweep sends what was not handed on
+                log.warning("console could not hand mail on; the sweep will", exc_info=True)
+        return ids
 
     def reprocess(self, inbound_id: int) -> int | None:
         """Run intake on a re-queued mail now; returns the case it opened or joined."""

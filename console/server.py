@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from console.app import create_app
-from pipeline.outbound.transport import MailTransport
+from console.dispatch import SendOutbound
 
 
 def console_address(settings: Settings, host: str | None = None, port: int | None = None) -> str:
@@ -22,8 +21,8 @@ def console_address(settings: Settings, host: str | None = None, port: int | Non
 
 def make_server(settings: Settings, *, host: str | None = None, port: int | None = None,
                 factory: sessionmaker[Session] | None = None,
-                make_transport: Callable[[], MailTransport] | None = None) -> uvicorn.Server:
-    app = create_app(settings, factory=factory, make_transport=make_transport)
+                send_outbound: SendOutbound | None = None) -> uvicorn.Server:
+    app = create_app(settings, factory=factory, send_outbound=send_outbound)
     config = uvicorn.Config(app, host=host or settings.web_host, port=port or settings.web_port,
                             log_level="warning", access_log=False, proxy_headers=False)
     return uvicorn.Server(config)

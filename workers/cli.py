@@ -72,10 +72,9 @@ def demo() -> None:
         raise typer.Exit(2)
     seeded = seed_inbox(settings.inbox_dir)
     typer.echo(f"Seeded {len(seeded)} demo mails into {settings.inbox_dir}/")
-    from workers.demo_letters import seed_scans
+    from workers.demo_letters import seed_demo_scans
 
-    scans = seed_scans(settings.scans_dir)
-    typer.echo(f"Seeded {len(scans)} scanned letters into {settings.scans_dir}/")
+    seed_demo_scans(settings, typer.echo)
     stop = threading.Event()
     reply_with_phone_later(runtime.factory, settings.inbox_dir, stop)
     note = _start_console(runtime, demo=True)
@@ -366,7 +365,8 @@ def _start_console(runtime, *, demo: bool) -> str:  # type: ignore[no-untyped-de
     from console.server import console_address, make_server, start_in_thread
 
     settings = runtime.settings
-    server = make_server(settings, factory=runtime.factory, make_transport=runtime.make_transport)
+    server = make_server(settings, factory=runtime.factory,
+                         send_outbound=runtime.enqueue_outbound_ids)
     start_in_thread(server)
     lines = [f"Staff console: {console_address(settings)}"]
     created = create_demo_users(runtime.factory, load_departments(settings)) if demo else None
@@ -395,11 +395,11 @@ def web(
 ) -> None:
     """Serve the staff console (review, correct, route) until Ctrl-C."""
     from console.server import console_address, make_server
-    from pipeline.db.migrate import upgrade
 
     settings = _settings()
-    upgrade(settings.effective_database_url)
-    server = make_server(settings, host=host, port=port)
+    runtime = _runtime(settings)  # migrates; its outbox queue takes the console's mail
+    server = make_server(settings, host=host, port=port, factory=runtime.factory,
+                         send_outbound=runtime.enqueue_outbound_ids)
     typer.echo(f"Staff console: {console_address(settings, host, port)} (Ctrl-C stops it)")
     server.run()
 
@@ -496,20 +496,24 @@ def letters_print_batch(
 
 @letters_app.command("preview")
 def letters_preview(
-    kind: Annotated[str, typer.Argument(help="Letter kind, e.g. acknowledgment.")],
-    out: Annotated[Path, typer.Option("--out", help="PDF file to write.")],
+    kind: Annotated[str, typer.Argument(
+        help="acknowledgment, deadline, moved-deadline, not-ours, resolution-notice,"
+             " processing-form, survey, statistics-report.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="PDF file to write (default: preview-KIND-LANG.pdf here).")] = None,
     lang: Annotated[str, typer.Option("--lang", help="zh or en.")] = "zh",
 ) -> None:
-    """Render a letter kind with sample data, to check the template."""
-    from letters.pdf.kinds import KINDS
-    from letters.pdf.letter import render_letters
+    """Render a letter, form or report with sample data, to check its layout."""
+    from letters.pdf.fonts import FontSource
+    from letters.pdf.previews import PREVIEWS
 
     settings = _settings()
-    if kind not in KINDS or lang not in ("zh", "en"):
-        typer.echo(f"Kinds: {', '.join(KINDS)}; languages: zh, en.", err=True)
+    if kind not in PREVIEWS or lang not in ("zh", "en"):
+        typer.echo(f"Kinds: {', '.join(PREVIEWS)}; languages: zh, en.", err=True)
         raise typer.Exit(2)
-    out.write_bytes(render_letters([KINDS[kind].sample(lang)], font_path=settings.pdf_font_path))
-    typer.echo(f"Wrote {out}")
+    target = out or Path(f"preview-{kind}-{lang}.pdf")
+    target.write_bytes(PREVIEWS[kind].render(lang, FontSource.from_settings(settings)))
+    typer.echo(f"Wrote {target}")
 
 
 @letters_app.command("scans")
@@ -535,6 +539,53 @@ def letters_scans(
         typer.echo("No scanned letters.")
 
 
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Stable JSON output.")] = False,
+) -> None:
+    """Is it healthy? Database, Redis, mailboxes, queues, unsent mail, and the metrics.
+
+    The same as the console's /healthz and /metrics; exits 1 when something fails.
+    """
+    from pipeline.ops.health import check_health
+    from pipeline.ops.metrics import metric_samples, metrics_registry
+
+    settings = _settings()
+    runtime = _runtime(settings)
+    health = check_health(runtime.factory, settings)
+    samples = metric_samples(metrics_registry(runtime.factory, settings)) if health.database[
+        "ok"] else {}
+    if as_json:
+        json.dump({**health.to_json(), "metrics": samples}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print_status(health, samples)
+    if not health.ok:
+        raise typer.Exit(1)
+
+
+def _print_status(health, samples: dict[str, float]) -> None:  # type: ignore[no-untyped-def]
+    def mark(ok: bool) -> str:
+        return "ok  " if ok else "FAIL"
+
+    typer.echo(f"{mark(health.ok)} overall / 总体 ({health.checked_at[:19]})")
+    typer.echo(f"{mark(health.database['ok'])} database / 数据库")
+    used = "" if health.redis.get("used") else " (not used: embedded queue / 未使用)"
+    typer.echo(f"{mark(health.redis['ok'])} redis{used}")
+    for box in health.mailboxes:
+        age = "never / 从未" if box.seconds_since_success is None else (
+            f"{box.seconds_since_success:.0f} s ago / 秒前")
+        typer.echo(f"{mark(box.ok)} mailbox / 邮箱 {box.name}: last read / 上次读取 {age}")
+    depths = ", ".join(f"{q} {n}" for q, n in health.queues.items())
+    typer.echo(f"     queues / 队列: {depths}")
+    oldest = health.oldest_unsent_mail_seconds
+    typer.echo(f"     oldest unsent mail / 最早未发邮件: "
+               f"{'none / 无' if oldest is None else f'{oldest:.0f} s'}")
+    for name, value in samples.items():
+        if not name.endswith(("_bucket", "_created")) and "_bucket{" not in name:
+            typer.echo(f"     {name} {value:g}")
+
+
 @letters_app.command("release-scan")
 def letters_release_scan(
     scan_id: Annotated[int, typer.Argument(help="The held scan's number (letters scans).")],
@@ -555,6 +606,8 @@ def letters_release_scan(
                    else f"Scan #{scan_id} is not held. / 该扫描件不在暂停状态。")
     if not released:
         raise typer.Exit(code=1)
+
+
 from workers.identity_cli import register as _register_identity  # noqa: E402
 
 _register_identity(app, cases_app)

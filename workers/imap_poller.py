@@ -43,6 +43,7 @@ from pipeline.mailbox.ledger import (
     set_watermark,
     unsettled_uids,
 )
+from pipeline.ops.polls import PollRecorder
 from workers.backoff import Backoff
 from workers.imap_mail import (
     BROKEN_CONNECTION,
@@ -125,6 +126,7 @@ class ImapPoller:
         self._renewed_at: float | None = None
         self._fetcher = MailFetcher(max_mail_bytes=settings.max_mail_bytes)
         self._marker = ServerMarker(done_folder=settings.imap_done_folder)
+        self._polls = PollRecorder(session_factory, self.mailbox)
 
     @property
     def status(self) -> Status:
@@ -161,6 +163,7 @@ class ImapPoller:
         """Back off (jittered, doubling) before reconnecting; ``stop`` cuts the wait short."""
         delay = self._backoff.next()
         self._status = "backoff"
+        self._polls.failure(type(err).__name__)
         fields = {"retry_in_s": round(delay, 2), **error_fields(err)}
         if isinstance(err, LoginError):
             # The server's refusal text is safe to show; our password or token never is.
@@ -186,6 +189,7 @@ class ImapPoller:
             can_idle = client.has_capability("IDLE")
             while not stop.is_set():
                 self._catch_up(client, stop)
+                self._polls.success()
                 self._backoff.reset()
                 if stop.is_set():
                     break

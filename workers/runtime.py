@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +88,11 @@ class Runtime:
     def enqueue_outbound(self, outbound_id: int) -> None:
         assert self.actors is not None
         self.enqueue(self.actors.send_outbound, outbound_id)
+
+    def enqueue_outbound_ids(self, outbound_ids: Sequence[int]) -> None:
+        """The console's ``send_outbound``: each mail to the outbox queue, by id."""
+        for outbound_id in outbound_ids:
+            self.enqueue_outbound(outbound_id)
 
 
 _current: Runtime | None = None

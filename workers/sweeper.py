@@ -6,6 +6,7 @@ import logging
 import threading
 
 from pipeline.db.base import utcnow
+from pipeline.ops.counters import SWEEP_PREFIX, add_counts
 from pipeline.recovery import find_unfinished
 from pipeline.scans.jobs import unfinished_scans
 from workers.runtime import Runtime
@@ -23,6 +24,11 @@ def sweep_once(runtime: Runtime) -> tuple[int, int]:
     for outbound_id in work.outbound_ids:
         runtime.enqueue_outbound(outbound_id)
     if work.inbound_ids or work.outbound_ids or scans:
+        add_counts(runtime.factory, {
+            f"{SWEEP_PREFIX}inbound": len(work.inbound_ids),
+            f"{SWEEP_PREFIX}outbound": len(work.outbound_ids),
+            f"{SWEEP_PREFIX}scans": len(scans),
+        })
         log.info(
             "sweep re-sent work",
             extra={

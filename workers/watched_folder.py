@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.leases import release, try_acquire
+from pipeline.ops.polls import PollRecorder
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class WatchedFolder(ABC):
         self.holder = holder
         self.interval = interval
         self.lease_seconds = lease_seconds
+        self._polls = PollRecorder(session_factory, lease_name)
 
     @abstractmethod
     def record(self, payload: bytes, name: str) -> int | None:
@@ -98,8 +100,10 @@ class WatchedFolder(ABC):
                     if try_acquire(self.factory, name=self.lease_name, holder=self.holder,
                                    seconds=self.lease_seconds):
                         self.poll_once()
-                except Exception:
+                        self._polls.success()
+                except Exception as exc:
                     log.exception("folder poll failed", extra={"folder": str(self.folder)})
+                    self._polls.failure(type(exc).__name__)
                 stop.wait(self.interval)
         finally:
             try:

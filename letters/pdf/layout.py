@@ -30,8 +30,9 @@ from reportlab.platypus import (
     NextPageTemplate,
     PageBreak,
     PageTemplate,
-    Paragraph,
 )
+
+from letters.pdf.linebreak import KinsokuParagraph
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_LEFT = 25 * mm
@@ -68,9 +69,9 @@ class LetterFrame:
     footer: str  # small print on each page; "{page}" becomes the page number
 
 
-def para(text: str, style: ParagraphStyle) -> Paragraph:
-    """A paragraph of plain text: escaped, line breaks kept."""
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+def para(text: str, style: ParagraphStyle) -> KinsokuParagraph:
+    """A paragraph of plain text: escaped, line breaks kept, Chinese line-breaking rules."""
+    return KinsokuParagraph(escape(text).replace("\n", "<br/>"), style)
 
 
 def styles(font: str) -> dict[str, ParagraphStyle]:

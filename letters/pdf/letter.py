@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from reportlab.platypus import Flowable
 
-from letters.pdf.fonts import letter_font
+from letters.pdf.fonts import FontSource, letter_font
 from letters.pdf.layout import LetterFrame, Sender, para, styles
 from letters.pdf.layout import render_letters as render_pages
 
@@ -38,6 +38,25 @@ class LetterContent:
     signature: str
 
 
+def text_letter(*, language: str, sender: Sender, recipient: tuple[str, ...], reference: str,
+                date: str, subject: str, text: str) -> LetterContent:
+    """A letter written as an email's plain text, on paper: salutation, paragraphs, signature.
+
+    The subject loses its "[reference] " prefix (the reference has its own line).
+    """
+    blocks = [b.strip() for b in text.strip().split("\n\n") if b.strip()]
+    reference_label, date_label = TEXT_LABELS.get(language, TEXT_LABELS["en"])
+    return LetterContent(
+        language=language, sender=sender, recipient=recipient, reference_label=reference_label,
+        reference=reference, date_label=date_label, date=date,
+        subject=subject.split("] ", 1)[-1], salutation=blocks[0] if blocks else "",
+        paragraphs=tuple(blocks[1:-1]), closing="", signature=blocks[-1] if len(blocks) > 1 else "",
+    )
+
+
+TEXT_LABELS = {"zh": ("案件编号", "日期"), "en": ("Reference", "Date")}
+
+
 def _frame(letter: LetterContent) -> LetterFrame:
     return LetterFrame(sender=letter.sender, recipient_lines=letter.recipient,
                        reference_label=letter.reference_label, reference=letter.reference,
@@ -53,8 +72,8 @@ def _story(letter: LetterContent, font: str) -> list[Flowable]:
     return [para(text, style[kind]) for text, kind in texts if text]
 
 
-def render_letters(letters: Sequence[LetterContent], *, font_path: str = "") -> bytes:
+def render_letters(letters: Sequence[LetterContent], *, fonts: FontSource | str = "") -> bytes:
     """Render letters into one PDF, each starting on a new page."""
-    font = letter_font(font_path).name
+    font = letter_font(fonts).name
     return render_pages([(_frame(letter), _story(letter, font)) for letter in letters],
                         font=font, title="Letters")

@@ -19,9 +19,10 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
-from letters.pdf.fonts import letter_font
+from letters.pdf.fonts import FontSource, letter_font
+from letters.pdf.linebreak import KinsokuParagraph
 
 CHANNELS = {
     "email": "电子邮件 Email",
@@ -82,11 +83,11 @@ def _styles(font: str) -> tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle]:
 
 
 def _rows(data: ProcessingFormData, body: ParagraphStyle, label: ParagraphStyle) -> list[list]:
-    def cell(text: str) -> Paragraph:
-        return Paragraph(_text(text), body)
+    def cell(text: str) -> KinsokuParagraph:
+        return KinsokuParagraph(_text(text), body)
 
-    def name(text: str) -> Paragraph:
-        return Paragraph(escape(text), label)
+    def name(text: str) -> KinsokuParagraph:
+        return KinsokuParagraph(escape(text), label)
 
     return [
         [name("处理单编号 Form number"), cell(data.reference),
@@ -116,9 +117,9 @@ WIDE_ROWS = (3, 4, 5, 6, 7, 10, 11, 12, 13)
 """Rows whose value spans the three right-hand columns."""
 
 
-def render_processing_form(data: ProcessingFormData, *, font_path: str = "") -> bytes:
+def render_processing_form(data: ProcessingFormData, *, fonts: FontSource | str = "") -> bytes:
     """Draw the form on A4 and return the PDF bytes."""
-    font = letter_font(font_path).name
+    font = letter_font(fonts).name
     body, label, title = _styles(font)
     table = Table(
         _rows(data, body, label),
@@ -140,6 +141,6 @@ def render_processing_form(data: ProcessingFormData, *, font_path: str = "") -> 
         buffer, pagesize=A4, leftMargin=17 * mm, rightMargin=17 * mm, topMargin=18 * mm,
         bottomMargin=18 * mm, title=f"客户投诉处理单 {data.reference}", author="Customer Service",
     )
-    doc.build([Paragraph("客户投诉处理单<br/>Complaint processing form", title),
+    doc.build([KinsokuParagraph("客户投诉处理单<br/>Complaint processing form", title),
                Spacer(1, 6 * mm), table])
     return buffer.getvalue()

@@ -24,12 +24,13 @@ from reportlab.platypus import (
     Flowable,
     KeepTogether,
     PageBreak,
-    Paragraph,
     SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
 )
+
+from letters.pdf.linebreak import KinsokuParagraph
 
 MAX_ROWS = 500
 MAX_CLUSTERS = 50
@@ -97,8 +98,8 @@ def _simple_bars(title: str, values: Mapping[str, int], font: str, *, horizontal
     return drawing
 
 
-def _cell(value: object, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(str(value)).replace("\n", " "), style)
+def _cell(value: object, style: ParagraphStyle) -> KinsokuParagraph:
+    return KinsokuParagraph(escape(str(value)).replace("\n", " "), style)
 
 
 def render_report(content: ReportContent, *, font: str) -> bytes:
@@ -108,8 +109,8 @@ def render_report(content: ReportContent, *, font: str) -> bytes:
     title = ParagraphStyle("title", parent=body, fontSize=16, leading=22)
     heading = ParagraphStyle("heading", parent=body, fontSize=11, leading=16, spaceBefore=8)
     story: list[Flowable] = [
-        Paragraph(escape(content.company), body),
-        Paragraph(escape(content.title), title), Spacer(1, 4 * mm),
+        KinsokuParagraph(escape(content.company), body),
+        KinsokuParagraph(escape(content.title), title), Spacer(1, 4 * mm),
         Table([[_cell(k, body), _cell(v, body)] for k, v in content.summary],
               colWidths=[110 * mm, 60 * mm],
               style=TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey)])),
@@ -120,14 +121,14 @@ def render_report(content: ReportContent, *, font: str) -> bytes:
                              horizontal=True)]]),
     ]
     if content.recurring:
-        story.append(Paragraph("重复出现的问题 Recurring problems", heading))
+        story.append(KinsokuParagraph("重复出现的问题 Recurring problems", heading))
         for signal, value, size, references, note in content.recurring[:MAX_CLUSTERS]:
-            lines = [Paragraph(escape(f"[{signal}] {value}: {size} — {', '.join(references[:20])}"),
-                               body)]
+            listed = ", ".join(references[:20])
+            lines = [KinsokuParagraph(escape(f"[{signal}] {value}: {size} — {listed}"), body)]
             if note:
-                lines.append(Paragraph(escape(f"根本原因 Root cause: {note}"), small))
+                lines.append(KinsokuParagraph(escape(f"根本原因 Root cause: {note}"), small))
             story.append(KeepTogether(lines))
-    story += [PageBreak(), Paragraph("客户投诉统计表 Complaint statistics table", heading)]
+    story += [PageBreak(), KinsokuParagraph("客户投诉统计表 Complaint statistics table", heading)]
     widths = [20, 30, 30, 70, 30, 28, 20, 30, 14]
     table_data = [[_cell(h, small) for h in content.headers]]
     table_data += [[_cell(v, small) for v in row] for row in content.rows]
@@ -136,7 +137,7 @@ def render_report(content: ReportContent, *, font: str) -> bytes:
                                          ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                                          ("VALIGN", (0, 0), (-1, -1), "TOP")])))
     if content.more_rows:
-        story.append(Paragraph(escape(
+        story.append(KinsokuParagraph(escape(
             f"另有 {content.more_rows} 条未列出，请使用 CSV/XLSX 导出。"
             f" {content.more_rows} more cases are in the CSV/XLSX export."), body))
     buffer = io.BytesIO()

@@ -512,6 +512,7 @@ class LetterScan(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     pages: Mapped[int] = mapped_column(Integer, default=0)
     ocr_pages: Mapped[int] = mapped_column(Integer, default=0)
+    ocr_seconds: Mapped[float | None] = mapped_column(Float)  # time spent reading its pages
     text: Mapped[str] = mapped_column(Text, default="")
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -631,3 +632,23 @@ class CaseAddress(Base):
     source: Mapped[str] = mapped_column(String(16), default="sender")
     added_by: Mapped[str] = mapped_column(String(100), default="system")
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MailboxPoll(Base):
+    """When each mailbox (or watched folder) was last read successfully, for /healthz."""
+
+    __tablename__ = "mailbox_polls"
+
+    mailbox: Mapped[str] = mapped_column(String(500), primary_key=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class OpsCounter(Base):
+    """A running count kept in the database (e.g. sweep re-sends), right across processes."""
+
+    __tablename__ = "ops_counters"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

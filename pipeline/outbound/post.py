@@ -14,28 +14,24 @@ from config.settings import Settings
 from letters.acknowledgment import RenderedMail, letter_language
 from letters.formatting import clean_line, format_date, local_time
 from letters.pdf.acknowledgment import recipient_lines
+from letters.pdf.fonts import FontSource
 from letters.pdf.layout import Sender
-from letters.pdf.letter import LetterContent, render_letters
+from letters.pdf.letter import LetterContent, render_letters, text_letter
 from pipeline.cases.events import record_event
 from pipeline.db.base import utcnow
 from pipeline.db.models import Case, PrintLetter
 from pipeline.outbound.printing import queue_print_letter
 
-LABELS = {"zh": ("案件编号", "日期"), "en": ("Reference", "Date")}
-
 
 def _content(case: Case, settings: Settings, rendered: RenderedMail) -> LetterContent:
     """The text letter as a printed one: salutation, paragraphs, signature."""
     language = letter_language(case.language)
-    blocks = [b.strip() for b in rendered.text.strip().split("\n\n") if b.strip()]
-    reference_label, date_label = LABELS[language]
-    return LetterContent(
+    return text_letter(
         language=language, sender=postal_sender(settings),
         recipient=recipient_lines(case.customer_name, case.customer_address),
-        reference_label=reference_label, reference=case.reference, date_label=date_label,
+        reference=case.reference,
         date=format_date(local_time(utcnow(), settings.time_zone), language),
-        subject=rendered.subject.split("] ", 1)[-1], salutation=blocks[0] if blocks else "",
-        paragraphs=tuple(blocks[1:-1]), closing="", signature=blocks[-1] if len(blocks) > 1 else "",
+        subject=rendered.subject, text=rendered.text,
     )
 
 
@@ -54,7 +50,7 @@ def queue_post(
     if pdf is None:
         assert rendered is not None
         pdf = render_letters([_content(case, settings, rendered)],
-                             font_path=settings.pdf_font_path)
+                             fonts=FontSource.from_settings(settings))
     letter = queue_print_letter(
         session, case=case, kind=kind, language=letter_language(case.language),
         recipient="\n".join(recipient_lines(case.customer_name, case.customer_address)),

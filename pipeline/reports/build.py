@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from config.departments import load_departments
 from config.settings import Settings
-from letters.pdf.fonts import letter_font
+from letters.pdf.fonts import settings_font
 from letters.pdf.statistics_report import MAX_ROWS, ReportContent, render_report
 from pipeline.db.models import Case
 from pipeline.reports.export import (
@@ -99,5 +99,5 @@ def build_report(session: Session, *, settings: Settings, period: Period, fmt: s
         recurring=_recurring_with_notes(session, period, figures),
         headers=HEADERS, rows=rows, more_rows=max(0, summary.cases - len(rows)),
     )
-    out.write_bytes(render_report(content, font=letter_font(settings.pdf_font_path).name))
+    out.write_bytes(render_report(content, font=settings_font(settings).name))
     return summary.cases

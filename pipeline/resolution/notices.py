@@ -21,7 +21,7 @@ from config.mailboxes import mailbox_by_key
 from config.settings import Settings
 from letters.acknowledgment import RenderedMail, letter_language
 from letters.formatting import format_date, local_time
-from letters.pdf.fonts import letter_font
+from letters.pdf.fonts import FontSource, settings_font
 from letters.pdf.layout import Sender
 from letters.pdf.processing_form import render_processing_form
 from letters.pdf.resolution_notice import ResolutionNotice, render_resolution_notice
@@ -90,7 +90,7 @@ def issue_resolution_notice(
     language = letter_language(case.language)
     pdf = render_resolution_notice(
         _notice(case, resolution, settings, department_name, language, now),
-        font=letter_font(settings.pdf_font_path).name,
+        font=settings_font(settings).name,
     )
     filename = f"{case.reference}-resolution.pdf"
     notice = Notice(case_id=case.id, kind="resolution", resolution_id=resolution.id,
@@ -155,7 +155,7 @@ def archive_processing_form(
         result="\n".join(x for x in (resolution.method, resolution.next_steps) if x),
         handling_date=now.date(),
     )
-    pdf = render_processing_form(form, font_path=settings.pdf_font_path)
+    pdf = render_processing_form(form, fonts=FontSource.from_settings(settings))
     notice = Notice(case_id=case.id, kind="processing_form", resolution_id=resolution.id,
                     language=case.language, filename=f"{case.reference}-processing-form.pdf",
                     pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), delivery="archive",

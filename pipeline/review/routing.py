@@ -20,6 +20,7 @@ from config.departments import Department, department_by_key
 from config.policies import Policies
 from config.settings import Settings
 from letters.not_ours import NotOursLetter, render_not_ours
+from letters.pdf.fonts import FontSource
 from letters.pdf.processing_form import ProcessingFormData, render_processing_form
 from pipeline.cases.lifecycle import move
 from pipeline.db.models import Case
@@ -92,7 +93,7 @@ def _notify_department(
     form = render_processing_form(
         processing_form(case, department=department, routed_by=by, routed_at=now,
                         opinion=opinion),
-        font_path=settings.pdf_font_path,
+        fonts=FontSource.from_settings(settings),
     )
     text = (
         f"A complaint has been routed to {department.name_en} by {by}.\n"

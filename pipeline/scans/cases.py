@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from letters.compose import is_sendable_address
 from letters.pdf.acknowledgment import PostalAck, acknowledgment_content, recipient_lines
+from letters.pdf.fonts import FontSource
 from letters.pdf.letter import render_letters
 from pipeline.cases.events import record_event
 from pipeline.cases.references import next_reference
@@ -189,7 +190,7 @@ def queue_postal_acknowledgment(
         time_zone=settings.time_zone,
     )
     content = acknowledgment_content(ack)
-    pdf = render_letters([content], font_path=settings.pdf_font_path)
+    pdf = render_letters([content], fonts=FontSource.from_settings(settings))
     queue_print_letter(
         session,
         case=case,

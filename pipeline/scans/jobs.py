@@ -110,6 +110,7 @@ def _finish(scan: LetterScan, document: DocumentText, *, status: str, case_id: i
     scan.text = document.text
     scan.pages = len(document.pages)
     scan.ocr_pages = sum(1 for page in document.pages if page.seconds > 0)
+    scan.ocr_seconds = sum(page.seconds for page in document.pages)
     scan.claimed_at = None
     scan.claim_token = None
     scan.processed_at = utcnow()

@@ -53,7 +53,7 @@ class ConsoleWorld:
 
     def client(self) -> TestClient:
         app = create_app(self.settings, factory=self.runtime.factory,
-                         make_transport=self.runtime.make_transport)
+                         send_outbound=self.runtime.enqueue_outbound_ids)
         return TestClient(app, base_url="http://testserver")
 
 

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from letters.pdf.fonts import find_font_files
 from tests.support import mails
+from tests.support.fonts import TEST_FONT_CACHE, fonts_for_tests
 from tests.support.smtp_sink import free_port
 from tests.support.waiting import wait_until
 
@@ -38,7 +40,39 @@ def clean_env() -> dict[str, str]:
 
 
 def test_demo_turns_every_complaint_into_an_acknowledged_case(tmp_path: Path) -> None:
+    run_demo_to_the_end(tmp_path, clean_env())
+
+
+@pytest.mark.timeout(900)
+def test_demo_runs_with_every_system_font_hidden(tmp_path: Path) -> None:
+    """Python is all it needs: the packaged Noto Sans SC prints letters and draws the scans."""
     env = clean_env()
+    hidden = tmp_path / "no-system-fonts"
+    hidden.mkdir()
+    env["COMPLAINTS_PDF_FONT_SEARCH_PATH"] = str(hidden)
+    env["COMPLAINTS_PDF_FONT_CACHE_DIR"] = str(TEST_FONT_CACHE)
+    # Instancing (tested in test_pdf_fonts) is done before the demo's clock starts.
+    assert find_font_files(fonts_for_tests(hide_system=True)) is not None
+    output = run_demo_to_the_end(tmp_path, env)
+    assert "font: NotoSansSC-400-" in output and "packaged" in output
+    assert "WenQuanYi" not in output
+    preview = tmp_path / "ack.pdf"
+    complaints("letters", "preview", "acknowledgment", "--out", str(preview), cwd=tmp_path,
+               env=env)
+    pdf = preview.read_bytes()
+    assert b"NotoSansSC-Regular" in pdf and b"WenQuanYi" not in pdf
+    assert "我们已收到您的来信" in pdf_text(pdf, tmp_path)
+
+
+def pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "text.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def run_demo_to_the_end(tmp_path: Path, env: dict[str, str], timeout: float = 150) -> str:
+    """Run ``complaints demo`` until every demo case is acknowledged; return its output."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "workers", "demo"],
         cwd=tmp_path,
@@ -66,10 +100,16 @@ def test_demo_turns_every_complaint_into_an_acknowledged_case(tmp_path: Path) ->
                 and zhang[0]["customer_phone"] == "+8613912345678"
             )
 
-        wait_until(all_acknowledged_and_phone_captured, 150, "four mail and two letter cases")
+        try:
+            wait_until(all_acknowledged_and_phone_captured, timeout,
+                       "four mail and two letter cases")
+        except AssertionError as exc:
+            proc.send_signal(signal.SIGINT)
+            raise AssertionError(f"{exc}\n{proc.communicate(timeout=60)[0]}") from None
     finally:
-        proc.send_signal(signal.SIGINT)
-        output, _ = proc.communicate(timeout=60)
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, output
     rows = json.loads(complaints("cases", "list", "--json", cwd=tmp_path, env=env).stdout)
     assert {r["language"] for r in rows} == {"zh", "en"}
@@ -83,6 +123,7 @@ def test_demo_turns_every_complaint_into_an_acknowledged_case(tmp_path: Path) ->
     assert len(list((tmp_path / "var/scans/done").iterdir())) == 2
     assert not list((tmp_path / "var/mail/inbox").glob("*.eml"))
     assert len(list((tmp_path / "var/mail/recorded").glob("*.eml"))) == 6
+    return output
 
 
 def test_ingest_then_list_and_show_as_json(tmp_path: Path) -> None:
@@ -153,6 +194,10 @@ def test_letters_print_batch_and_preview(tmp_path: Path) -> None:
     )
     assert shown.returncode == 0, shown.stderr
     assert preview.read_bytes().startswith(b"%PDF") and b"/FontFile2" in preview.read_bytes()
+    report = complaints("letters", "preview", "statistics-report", "--lang", "en", cwd=tmp_path,
+                        env=env)
+    assert report.returncode == 0, report.stderr
+    assert (tmp_path / "preview-statistics-report-en.pdf").read_bytes().startswith(b"%PDF")
     unknown = complaints("letters", "preview", "nope", "--out", "x.pdf", cwd=tmp_path, env=env)
     assert unknown.returncode == 2 and "acknowledgment" in unknown.stderr
     empty = complaints("letters", "print-batch", cwd=tmp_path, env=env)

@@ -24,8 +24,10 @@ from tests.console.conftest import ingest_two_complaints
 from tests.support.console import add_staff
 from tests.support.smtp_sink import SmtpSink, free_port
 from tests.support.waiting import wait_until
+from workers.actors import OUTBOX_QUEUE
 from workers.app import build_runtime
 from workers.runtime import Runtime
+from workers.service import start_worker
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.slow
@@ -52,12 +54,14 @@ def served(tmp_path: Path, sink: SmtpSink) -> Iterator[tuple[str, Runtime]]:
     add_staff(runtime.factory, "ivy", "intake", language="en")
     add_staff(runtime.factory, "quinn", "handler", "quality", language="zh")
     server = make_server(settings, factory=runtime.factory,
-                         make_transport=runtime.make_transport)
+                         send_outbound=runtime.enqueue_outbound_ids)
     thread = start_in_thread(server)
+    sender = start_worker(runtime, queues={OUTBOX_QUEUE}, threads=1)  # as `complaints run`
     wait_until(lambda: server.started, 20, "the console server to start")
     yield f"http://127.0.0.1:{port}", runtime
     server.should_exit = True
     thread.join(timeout=10)
+    sender.stop()
     runtime.engine.dispose()
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from letters.pdf.fonts import CANDIDATES
+from letters.pdf.fonts import find_font_files
+from tests.support.fonts import fonts_for_tests
 
 A4_150DPI = (1240, 1754)
 
@@ -135,13 +136,11 @@ LETTERS = (ZH_NO_EMAIL, EN_WITH_EMAIL, ZH_WITH_EMAIL, EN_NO_EMAIL)
 
 
 def font_path() -> str:
-    """The CJK TrueType font the machine has (the same list the PDF letters use)."""
-    from pathlib import Path
-
-    for candidate in CANDIDATES:
-        if Path(candidate).is_file():
-            return candidate
-    raise RuntimeError("No CJK TrueType font: install fonts-wqy-zenhei")
+    """The CJK TrueType font the PDF letters use (a system one, or the packaged Noto Sans SC)."""
+    files = find_font_files(fonts_for_tests())
+    if files is None:
+        raise RuntimeError("No CJK TrueType font: pip install justmytype-intl-cjk")
+    return str(files.regular)
 
 
 def render_page(text: str, *, size: tuple[int, int] = A4_150DPI, font_px: int = 34) -> Image.Image:

@@ -1,0 +1,1 @@
+"""Operating the product: health, metrics, and the records they are read from."""
