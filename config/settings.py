@@ -111,6 +111,8 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     secret_key: SecretStr = SecretStr("")
     supervisor_address: str = ""
+    # Personal data of a closed case is erased this many years after closing (scheduler).
+    retention_years: float = Field(default=3.0, gt=0)
 
     # Staff console (complaints web): where it listens, how long a sign-in lasts.
     web_host: str = "127.0.0.1"

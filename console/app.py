@@ -16,7 +16,16 @@ from config.departments import load_departments
 from config.settings import Settings
 from console.auth import login, login_page
 from console.dispatch import Dispatcher
-from console.routes import cases, quarantine, reports, resolution, session, users
+from console.routes import (
+    cases,
+    customers,
+    password,
+    quarantine,
+    reports,
+    resolution,
+    session,
+    users,
+)
 from console.web import Console
 from pipeline.db.base import make_engine, make_session_factory
 from pipeline.outbound.transport import MailTransport
@@ -97,6 +106,13 @@ def routes() -> list[Route | Mount]:
         Route("/quarantine/{inbound_id:int}/reprocess", quarantine.reprocess, methods=["POST"]),
         Route("/users", users.users_page, methods=["GET"]),
         Route("/users", users.create_user, methods=["POST"]),
+        Route("/users/{username}", users.change_user, methods=["POST"]),
+        Route("/password", password.password_page, methods=["GET"]),
+        Route("/password", password.change_password, methods=["POST"]),
+        Route("/reset/{token}", password.reset_page, methods=["GET"]),
+        Route("/reset/{token}", password.reset_submit, methods=["POST"]),
+        Route("/customers/export", customers.export_customer, methods=["POST"]),
+        Route("/customers/erase", customers.erase_customer, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 

@@ -32,6 +32,10 @@ class Dispatcher:
         self._make_transport = make_transport
         self._lock = threading.Lock()
 
+    def transport(self) -> MailTransport:
+        """A transport for mail that is not a case's (a password-reset link); caller closes."""
+        return self._make_transport()
+
     def send_pending(self, case_id: int) -> threading.Thread:
         """Send the case's pending mail in the background; the sweep covers a failure."""
         thread = threading.Thread(target=self._send, args=(case_id,), daemon=True,

@@ -1,0 +1,52 @@
+"""The retention period: personal data of cases closed long ago is erased by itself.
+
+The scheduler's timed work calls :func:`erase_expired` on each pass. A case is due
+``retention_years`` after it closed; ``erased_at`` marks it done, so a pass, a second
+scheduler or a redelivered message never erases twice, and a pass that stops half way
+leaves the rest due for the next one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.settings import Settings
+from pipeline.db.models import Case
+from pipeline.privacy.erase import erase_holdings
+from pipeline.privacy.holdings import holdings_of_cases
+
+BATCH = 200
+ACTOR = "retention"
+
+
+def retention_cutoff(settings: Settings, now: datetime) -> datetime:
+    return now - timedelta(days=365.25 * settings.retention_years)
+
+
+def due_for_erasure(session: Session, *, settings: Settings, now: datetime,
+                    limit: int = BATCH) -> list[int]:
+    """Closed cases past the retention period whose data is still there, oldest first."""
+    return list(session.scalars(
+        select(Case.id).where(Case.closed_at.is_not(None),
+                              Case.closed_at < retention_cutoff(settings, now),
+                              Case.erased_at.is_(None))
+        .order_by(Case.closed_at, Case.id).limit(limit)))
+
+
+def erase_expired(factory: sessionmaker[Session], *, settings: Settings,
+                  now: datetime) -> list[str]:
+    """Erase every case due at ``now``, a batch per transaction; their references."""
+    references: list[str] = []
+    reason = f"retention period of {settings.retention_years:g} years after closing"
+    while True:
+        with factory() as session:
+            due = due_for_erasure(session, settings=settings, now=now)
+            holdings = holdings_of_cases(session, due)
+        if not due:
+            return references
+        erased = erase_holdings(factory, settings=settings, holdings=holdings, reason=reason,
+                                by=ACTOR, action="retention_erased")
+        references += erased.references
