@@ -141,3 +141,43 @@ def test_mailed_reset_link_works_once(world: ConsoleWorld) -> None:
     assert _login_status(world, "lou", NEW_PASSWORD) == 303
     assert world.client().get(path).status_code == 410  # once only
     assert ("ada", "password_reset", "lou") in _audit(world)
+
+
+def test_admin_exports_a_customer_as_a_zip_and_erases_them(world: ConsoleWorld) -> None:
+    import io
+    import json
+    import zipfile
+
+    from pipeline.db.models import Case
+
+    admin, handler = world.client(), world.client()
+    token, handler_token = sign_in(admin, "ada"), sign_in(handler, "quinn")
+    who = {"email": "WangWei@customer.example"}
+    assert handler.post("/customers/export", data={"csrf_token": handler_token,
+                                                   **who}).status_code == 403
+    assert admin.post("/customers/export", data=who).status_code == 403  # no CSRF token
+
+    exported = admin.post("/customers/export", data={"csrf_token": token, **who})
+    assert exported.status_code == 200
+    assert exported.headers["content-type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(exported.content))
+    data = json.loads(archive.read("data.json"))
+    assert [c["customer_name"] for c in data["cases"]] == ["王伟"]
+    assert any(name.startswith("mails/") for name in archive.namelist())
+
+    unconfirmed = admin.post("/customers/erase", data={"csrf_token": token, "reason": "asked",
+                                                       **who})
+    assert unconfirmed.status_code == 422
+    erased = admin.post("/customers/erase", data={"csrf_token": token, "reason": "asked",
+                                                  "confirm": "ERASE", **who},
+                        follow_redirects=False)
+    assert erased.status_code == 303 and erased.headers["location"] == "/users?erased=1"
+    with world.runtime.factory() as session:
+        cases = {c.reference: c for c in session.scalars(select(Case))}
+        assert cases["CP-2026-000001"].customer_name == "[erased]"
+        assert "水壶" not in cases["CP-2026-000001"].what_happened
+        assert cases["CP-2026-000002"].customer_name == "Jane Smith"  # someone else: kept
+    assert "王伟" not in admin.get("/cases/CP-2026-000001").text
+    nothing = admin.post("/customers/export", data={"csrf_token": token, **who})
+    assert nothing.status_code == 404
+    assert [a for _, a, _ in _audit(world)] == ["personal_data_exported", "personal_data_erased"]
