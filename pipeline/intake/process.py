@@ -155,7 +155,7 @@ def _process(session: Session, inbound: InboundMail, settings: Settings) -> Outc
     except MailRejected as err:
         quarantine(inbound, err.reason)
         return Outcome(classification="unreadable")
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - quarantined with the reason below
         # The error's text can quote the mail: the log gets its type, the ledger the rest.
         log.warning("parser failed", extra={"inbound_id": inbound.id,
                                             "error": type(err).__name__})
