@@ -312,3 +312,35 @@ def test_retention_erases_cases_closed_long_ago_by_itself(runtime: Runtime) -> N
             assert audit.actor == "retention" and audit.action == "retention_erased"
     finally:
         runtime.engine.dispose()
+
+
+def test_intake_logs_hold_no_customer_content(runtime: Runtime, logs: Collected) -> None:
+    """Complaint, reply, oversized and broken mail: the log lines name ids, never people."""
+    for name in ("pipeline", "workers"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    logs.setLevel(logging.DEBUG)
+    try:
+        first = ingest_bytes(runtime, _complaint(1, photo=True), name="a.eml")
+        with runtime.factory() as session:
+            inbound = session.get(InboundMail, first.inbound_id)
+            assert inbound is not None and inbound.case_id is not None
+            original = inbound.message_id
+        ingest_bytes(runtime, mails.reply(to_message_id=original, subject=f"Re: {STORY}",
+                                          body=f"王建国补充：{STORY}，电话 {PHONE}。",
+                                          sender=SENDER),
+                     name="b.eml")
+        tight = build_runtime(runtime.settings.model_copy(update={"max_mime_parts": 1}))
+        try:
+            held = ingest_bytes(tight, _complaint(2, photo=True), name="c.eml")
+            with tight.factory() as session:
+                assert session.get(InboundMail, held.inbound_id).status == "quarantined"  # type: ignore[union-attr]
+        finally:
+            tight.engine.dispose()
+        ingest_bytes(runtime, f"From: 王建国 <wangjianguo@customer.example>\r\nSubject: {STORY}"
+                     f"\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n{ADDRESS}"
+                     .encode(), name="d.eml")
+    finally:
+        for name in ("pipeline", "workers"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+    assert any("mail processed" in line for line in logs.lines)  # the logs were captured
+    assert [line for line in logs.lines if any(n in line for n in NEEDLES)] == []
