@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
-from pipeline.db.models import Case
-from pipeline.privacy.erase import erase_holdings
-from pipeline.privacy.holdings import holdings_of_cases
+from pipeline.db.models import Attachment, Case, InboundMail, LetterScan
+from pipeline.privacy.erase import MARKER, erase_holdings
+from pipeline.privacy.holdings import Holdings, holdings_of_cases
 
 BATCH = 200
 ACTOR = "retention"
@@ -36,9 +36,45 @@ def due_for_erasure(session: Session, *, settings: Settings, now: datetime,
         .order_by(Case.closed_at, Case.id).limit(limit)))
 
 
+def orphans_due(session: Session, *, settings: Settings, now: datetime,
+                limit: int = BATCH) -> Holdings:
+    """Mail and scans that opened no case (automatic replies, quarantined mail) and are
+    older than the retention period, with their files, while still unerased."""
+    cutoff = retention_cutoff(settings, now)
+    mails = list(session.scalars(select(InboundMail.id).where(
+        InboundMail.case_id.is_(None), InboundMail.received_at < cutoff,
+        func.length(InboundMail.raw) > 0).order_by(InboundMail.id).limit(limit)))
+    scans = list(session.execute(select(LetterScan.id, LetterScan.files).where(
+        LetterScan.case_id.is_(None), LetterScan.received_at < cutoff,
+        LetterScan.source != MARKER, LetterScan.source != "").order_by(LetterScan.id)
+        .limit(limit)))
+    files = {f for _, listed in scans for f in (listed or [])}
+    if mails:
+        files.update(session.scalars(select(Attachment.id).where(
+            Attachment.inbound_mail_id.in_(mails))))
+    return Holdings(inbound_ids=mails, scan_ids=[i for i, _ in scans],
+                    attachment_ids=sorted(files))
+
+
 def erase_expired(factory: sessionmaker[Session], *, settings: Settings,
                   now: datetime) -> list[str]:
-    """Erase every case due at ``now``, a batch per transaction; their references."""
+    """Erase every case due at ``now``, a batch per transaction; their references.
+
+    Then the mail and scans that never became a case, past the same period.
+    """
+    references = _erase_expired_cases(factory, settings=settings, now=now)
+    reason = f"retention period of {settings.retention_years:g} years"
+    while True:
+        with factory() as session:
+            orphans = orphans_due(session, settings=settings, now=now)
+        if orphans.empty:
+            return references
+        erase_holdings(factory, settings=settings, holdings=orphans, reason=reason, by=ACTOR,
+                       action="retention_erased")
+
+
+def _erase_expired_cases(factory: sessionmaker[Session], *, settings: Settings,
+                         now: datetime) -> list[str]:
     references: list[str] = []
     reason = f"retention period of {settings.retention_years:g} years after closing"
     while True:

@@ -291,9 +291,13 @@ def test_retention_erases_cases_closed_long_ago_by_itself(runtime: Runtime) -> N
     runtime = build_runtime(settings)
     try:
         _customer_in_every_status(runtime)
+        away = ingest_bytes(runtime, mails.complaint(
+            sender=SENDER, subject=f"自动回复：{STORY}", body=f"王建国不在办公室。{ADDRESS}",
+            headers={"Auto-Submitted": "auto-replied"}), name="away.eml")
         with runtime.factory() as session:
             closed = {c.reference for c in session.scalars(select(Case))
                       if c.closed_at is not None}
+            assert session.get(InboundMail, away.inbound_id).case_id is None  # type: ignore[union-attr]
         assert len(closed) == 2  # the agreed case and the one that was not ours
 
         a_year_on = run_timed_work(runtime, now=utcnow() + timedelta(days=365))
@@ -308,8 +312,11 @@ def test_retention_erases_cases_closed_long_ago_by_itself(runtime: Runtime) -> N
                     assert STORY not in case.what_happened
                 else:  # still open: kept whole
                     assert case.erased_at is None and PHONE in case.customer_phone
-            (audit,) = session.scalars(select(StaffAudit))
-            assert audit.actor == "retention" and audit.action == "retention_erased"
+            mail = session.get(InboundMail, away.inbound_id)
+            assert mail is not None and mail.raw == b"" and "王建国" not in mail.from_address
+            audits = list(session.scalars(select(StaffAudit)))
+            assert len(audits) == 2  # the closed cases, then the mail that opened no case
+            assert {(a.actor, a.action) for a in audits} == {("retention", "retention_erased")}
     finally:
         runtime.engine.dispose()
 
