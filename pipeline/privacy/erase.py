@@ -98,13 +98,18 @@ def scrub_detail(value: Any, key: str = "") -> Any:
 
 
 def erase_holdings(factory: sessionmaker[Session], *, settings: Settings, holdings: Holdings,
-                   reason: str, by: str, action: str = "personal_data_erased") -> Erased:
-    """Erase everything in ``holdings`` in one transaction, then clean the database files."""
+                   reason: str, by: str, action: str = "personal_data_erased",
+                   then_compact: bool = True) -> Erased:
+    """Erase everything in ``holdings`` in one transaction, then clean the database files.
+
+    ``then_compact=False`` leaves the vacuum to the caller, who erases several batches.
+    """
     if holdings.empty:
         return Erased()
     with factory() as session, session.begin():
         erased = _erase(session, settings, holdings, reason=reason[:500], by=by, action=action)
-    compact(factory.kw["bind"])
+    if then_compact:
+        compact(factory.kw["bind"], full=settings.erase_vacuum_full)
     log.info("personal data erased", extra={"cases": len(erased.references), "by": by,
                                              "files": erased.files_deleted})
     return erased
@@ -267,12 +272,15 @@ def _rewrite_print_batches(session: Session, cases: list[int]) -> int:
     return changed
 
 
-def compact(engine: Engine, tables: tuple[str, ...] = TOUCHED_TABLES) -> None:
+def compact(engine: Engine, tables: tuple[str, ...] = TOUCHED_TABLES, *,
+            full: bool = True) -> None:
     """Rewrite free space so erased values are not left in the database files.
 
     SQLite already zeroes freed cells (``secure_delete``); VACUUM rebuilds the file and
-    the WAL checkpoint truncates the log that still holds the old pages. PostgreSQL's
-    VACUUM removes the dead row versions (and their TOAST chunks) of the touched tables.
+    the WAL checkpoint truncates the log that still holds the old pages. On PostgreSQL a
+    plain VACUUM only marks dead row versions free: measured, their bytes stayed in the
+    table's file. VACUUM FULL writes the tables (and their TOAST data) anew, holding
+    only the live rows, and drops the old files; it locks each table while it copies.
     Neither runs inside a transaction. A failure is logged: the data is already erased
     from every table, and the next erasure or retention pass vacuums again.
     """
@@ -289,6 +297,6 @@ def compact(engine: Engine, tables: tuple[str, ...] = TOUCHED_TABLES) -> None:
                 raw.close()
             return
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM " + ", ".join(tables)))
+            conn.execute(text(("VACUUM FULL " if full else "VACUUM ") + ", ".join(tables)))
     except Exception:
         log.warning("vacuum after erasure failed; the next one retries", exc_info=True)

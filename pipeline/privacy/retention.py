@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from pipeline.db.models import Attachment, Case, InboundMail, LetterScan
-from pipeline.privacy.erase import MARKER, erase_holdings
+from pipeline.privacy.erase import MARKER, compact, erase_holdings
 from pipeline.privacy.holdings import Holdings, holdings_of_cases
 
 BATCH = 200
@@ -64,13 +64,18 @@ def erase_expired(factory: sessionmaker[Session], *, settings: Settings,
     """
     references = _erase_expired_cases(factory, settings=settings, now=now)
     reason = f"retention period of {settings.retention_years:g} years"
+    erased_any = bool(references)
     while True:
         with factory() as session:
             orphans = orphans_due(session, settings=settings, now=now)
         if orphans.empty:
-            return references
+            break
         erase_holdings(factory, settings=settings, holdings=orphans, reason=reason, by=ACTOR,
-                       action="retention_erased")
+                       action="retention_erased", then_compact=False)
+        erased_any = True
+    if erased_any:  # once per pass, not per batch: a vacuum rewrites whole tables
+        compact(factory.kw["bind"], full=settings.erase_vacuum_full)
+    return references
 
 
 def _erase_expired_cases(factory: sessionmaker[Session], *, settings: Settings,
@@ -84,5 +89,5 @@ def _erase_expired_cases(factory: sessionmaker[Session], *, settings: Settings,
         if not due:
             return references
         erased = erase_holdings(factory, settings=settings, holdings=holdings, reason=reason,
-                                by=ACTOR, action="retention_erased")
+                                by=ACTOR, action="retention_erased", then_compact=False)
         references += erased.references
