@@ -397,6 +397,7 @@ def users_add(
 ) -> None:
     """Create a staff account for the console (asks for the password)."""
     from config.departments import load_departments
+    from pipeline.staff.audit import record_staff_action
     from pipeline.staff.users import NewUser, UserError, add_user
 
     settings = _settings()
@@ -411,6 +412,8 @@ def users_add(
     try:
         with runtime.factory() as session, session.begin():
             add_user(session, new, department_keys=keys)
+            record_staff_action(session, actor="cli", action="user_added", target=new.username,
+                                role=role, department=department or "")
     except UserError as err:
         typer.echo(f"Not created: {err}", err=True)
         raise typer.Exit(2) from err

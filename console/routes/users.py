@@ -15,7 +15,7 @@ from pipeline.staff.accounts import (
     set_email,
     set_role,
 )
-from pipeline.staff.audit import staff_actions
+from pipeline.staff.audit import record_staff_action, staff_actions
 from pipeline.staff.reset_mail import send_reset_link
 from pipeline.staff.users import ROLES, NewUser, UserError, add_user, list_users
 
@@ -44,6 +44,9 @@ def create_user(ctx: Ctx) -> Response:
     try:
         with ctx.db.begin_nested():
             user = add_user(ctx.db, new, department_keys={d.key for d in ctx.console.departments})
+            record_staff_action(ctx.db, actor=ctx.user.username, action="user_added",
+                                target=user.username, role=user.role,
+                                department=user.department or "")
             if ctx.field("email"):
                 set_email(ctx.db, user, ctx.field("email"), by=ctx.user.username)
     except UserError as err:

@@ -92,15 +92,20 @@ def find_holdings(session: Session, person: Person) -> Holdings:
     """Everything about the person, including mail of theirs that opened no case."""
     cases = _cases_by_email(session, person.email) if person.email else _cases_by_phone(
         session, person.phone)
-    return holdings_of_cases(session, cases, email=person.email)
+    # Found by phone, their cases name their mail addresses: their other mail goes too.
+    emails = {person.email} if person.email else {
+        e.lower() for e in session.scalars(select(Case.customer_email).where(
+            Case.id.in_(cases))) if e and "@" in e}
+    return holdings_of_cases(session, cases, emails=emails)
 
 
-def holdings_of_cases(session: Session, case_ids: Iterable[int], *, email: str = "") -> Holdings:
-    """The mails, scans and files that go with these cases (and this sender's other mail)."""
-    cases = sorted(set(case_ids))
+def holdings_of_cases(session: Session, case_ids: Iterable[int], *,
+                      emails: set[str] | None = None) -> Holdings:
+    """The mails, scans and files that go with these cases (and these senders' other mail)."""
+    cases, senders = sorted(set(case_ids)), sorted(emails or ())
     mail_filter: list[ColumnElement[bool]] = [InboundMail.case_id.in_(cases)] if cases else []
-    if email:
-        mail_filter.append(func.lower(InboundMail.from_address) == email)
+    if senders:
+        mail_filter.append(func.lower(InboundMail.from_address).in_(senders))
     inbound = sorted(set(session.scalars(select(InboundMail.id).where(or_(*mail_filter))))) \
         if mail_filter else []
     scan_filter: list[ColumnElement[bool]] = []
@@ -108,8 +113,8 @@ def holdings_of_cases(session: Session, case_ids: Iterable[int], *, email: str =
         scan_filter.append(LetterScan.case_id.in_(cases))
     if inbound:
         scan_filter.append(LetterScan.inbound_mail_id.in_(inbound))
-    if email:
-        scan_filter.append(func.lower(LetterScan.from_address) == email)
+    if senders:
+        scan_filter.append(func.lower(LetterScan.from_address).in_(senders))
     scans = list(session.execute(select(LetterScan.id, LetterScan.files).where(
         or_(*scan_filter)))) if scan_filter else []
     files: set[int] = {f for _, listed in scans for f in (listed or [])}

@@ -64,8 +64,8 @@ def test_users_life_cycle_from_the_cli(tmp_path: Path) -> None:
         assert db.execute("SELECT must_change_password FROM users WHERE username = 'mei'"
                           ).fetchone() == (1,)
         actions = [row[0] for row in db.execute("SELECT action FROM staff_audit ORDER BY id")]
-    assert actions == ["password_set", "user_disabled", "user_enabled", "role_changed",
-                       "password_reset"]
+    assert actions == ["user_added", "user_added", "password_set", "user_disabled",
+                       "user_enabled", "role_changed", "password_reset"]
 
 
 def test_customers_export_and_erase_from_the_cli(tmp_path: Path) -> None:
