@@ -6,11 +6,13 @@ from starlette.responses import RedirectResponse, Response
 
 from console.web import Ctx, not_found, page
 from pipeline.db.base import utcnow
+from pipeline.db.models import User
 from pipeline.outbound.transport import SendError
 from pipeline.staff.accounts import (
     create_reset_link,
     disable,
     enable,
+    find_user,
     reset_to_temporary,
     set_email,
     set_role,
@@ -57,8 +59,6 @@ def create_user(ctx: Ctx) -> Response:
 @page("manage_users")
 def change_user(ctx: Ctx) -> Response:
     """One admin action on one account, named by the form's ``action`` field."""
-    from pipeline.staff.accounts import find_user
-
     action, by = ctx.field("action"), ctx.user.username
     try:
         with ctx.db.begin_nested():
@@ -87,7 +87,7 @@ def change_user(ctx: Ctx) -> Response:
     return RedirectResponse("/users?changed=1", status_code=303)
 
 
-def _mail_link(ctx: Ctx, user, token: str) -> None:  # type: ignore[no-untyped-def]
+def _mail_link(ctx: Ctx, user: User, token: str) -> None:
     """Send before the commit: if the mail cannot go, the admin sees why and nothing changes."""
     transport = ctx.console.dispatcher.transport()
     try:
