@@ -113,6 +113,11 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     secret_key: SecretStr = SecretStr("")
     supervisor_address: str = ""
+    # Personal data of a closed case is erased this many years after closing (scheduler).
+    retention_years: float = Field(default=3.0, gt=0)
+    # After an erasure on PostgreSQL: VACUUM FULL (rewrites the touched tables, so no
+    # old value stays in the files; locks them meanwhile) or a plain VACUUM (no lock).
+    erase_vacuum_full: bool = True
 
     # Staff console (complaints web): where it listens, how long a sign-in lasts.
     web_host: str = "127.0.0.1"

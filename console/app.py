@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,10 +16,22 @@ from config.departments import load_departments
 from config.settings import Settings
 from console.auth import login, login_page
 from console.dispatch import Dispatcher, SendOutbound
-from console.routes import cases, identity, ops, quarantine, reports, resolution, session, users
+from console.routes import (
+    cases,
+    customers,
+    identity,
+    ops,
+    password,
+    quarantine,
+    reports,
+    resolution,
+    session,
+    users,
+)
 from console.web import Console
 from pipeline.db.base import make_engine, make_session_factory
 from pipeline.ops.metrics import metrics_registry
+from pipeline.outbound.transport import MailTransport
 from pipeline.review.model_keeper import ModelKeeper
 
 STATIC = Path(__file__).with_name("static")
@@ -142,6 +155,13 @@ def routes() -> list[Route | Mount]:
         Route("/users", users.create_user, methods=["POST"]),
         Route("/healthz", ops.healthz),
         Route("/metrics", ops.metrics),
+        Route("/users/{username}", users.change_user, methods=["POST"]),
+        Route("/password", password.password_page, methods=["GET"]),
+        Route("/password", password.change_password, methods=["POST"]),
+        Route("/reset/{token}", password.reset_page, methods=["GET"]),
+        Route("/reset/{token}", password.reset_submit, methods=["POST"]),
+        Route("/customers/export", customers.export_customer, methods=["POST"]),
+        Route("/customers/erase", customers.erase_customer, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 
@@ -151,11 +171,13 @@ def create_app(
     *,
     factory: sessionmaker[Session] | None = None,
     send_outbound: SendOutbound | None = None,
+    make_transport: Callable[[], MailTransport] | None = None,
 ) -> Starlette:
     """The console for these settings; the database schema must already be migrated.
 
     ``send_outbound`` hands mail ids to the senders (the composition root passes the
     workers' outbox queue); without it pending mail waits for the sweep.
+    ``make_transport`` sends what belongs to no case (a password-reset link).
     """
     if factory is None:
         factory = make_session_factory(make_engine(settings.effective_database_url))
@@ -163,6 +185,7 @@ def create_app(
     app = Starlette(routes=routes(), middleware=[Middleware(SecurityHeaders)])
     app.state.console = Console(
         settings=settings, factory=factory, departments=load_departments(settings),
-        dispatcher=Dispatcher(factory, settings, send_outbound), models=ModelKeeper(factory))
+        dispatcher=Dispatcher(factory, settings, send_outbound, make_transport),
+        models=ModelKeeper(factory))
     app.state.metrics = metrics_registry(factory, settings)
     return app

@@ -5,7 +5,8 @@ whoever sends mail: the composition root (``workers/cli.py``) gives the console 
 ``send_outbound`` function that enqueues the ids on the workers' outbox queue. The
 console itself never talks SMTP and never imports ``workers``; if the nudge is lost,
 the outbox row stays ``pending`` and the sweep sends it. Reprocessed mail goes through
-the same intake function the workers use.
+the same intake function the workers use. A password-reset link, which belongs to no
+case, is sent over the transport the composition root hands in (``make_transport``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from config.settings import Settings
 from pipeline import jobs
 from pipeline.db.models import OutboundMail
 from pipeline.intake.process import process_inbound
+from pipeline.outbound.transport import MailTransport, SendError
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +36,20 @@ def leave_for_the_sweep(outbound_ids: Sequence[int]) -> None:
 
 class Dispatcher:
     def __init__(self, factory: sessionmaker[Session], settings: Settings,
-                 send_outbound: SendOutbound | None = None) -> None:
+                 send_outbound: SendOutbound | None = None,
+                 make_transport: Callable[[], MailTransport] | None = None) -> None:
         self._factory = factory
         self._settings = settings
         self._send_outbound = send_outbound or leave_for_the_sweep
+        self._make_transport = make_transport
+
+    def transport(self) -> MailTransport:
+        """The composition root's transport, for mail that is not a case's (a password-reset
+        link, sent while the admin waits so a failure is shown); the caller closes it."""
+        if self._make_transport is None:
+            raise SendError("This console was started without a mail transport. / "
+                            "控制台启动时未配置发信方式。")
+        return self._make_transport()
 
     def send_pending(self, case_id: int) -> list[int]:
         """Hand the case's pending mail on by id; returns the ids. A lost nudge is swept."""

@@ -245,6 +245,44 @@ STRINGS.update({
     "quarantined_scan": ("Quarantined scanned letter", "隔离的扫描来信"),
 })
 
+STRINGS.update({
+    "change_password": ("Change password", "修改密码"),
+    "current_password": ("Current password", "当前密码"),
+    "new_password": ("New password (at least 10 characters)", "新密码（至少 10 个字符）"),
+    "repeat_password": ("New password again", "再次输入新密码"),
+    "passwords_differ": ("The two new passwords differ.", "两次输入的新密码不一致。"),
+    "password_changed": ("Your password is changed.", "密码已修改。"),
+    "must_change_password": ("Choose a new password before you go on.",
+                             "请先设置新密码再继续。"),
+    "reset_link_bad": ("This reset link has expired or was already used.",
+                       "该重置链接已过期或已被使用。"),
+    "choose_password": ("Choose a new password", "设置新密码"),
+    "actions": ("Actions", "操作"),
+    "email": ("Mail address", "邮箱"),
+    "disable": ("Disable", "停用"),
+    "enable": ("Enable", "启用"),
+    "set_role": ("Change role", "修改角色"),
+    "reset_mail_link": ("Mail a reset link", "邮件发送重置链接"),
+    "reset_temporary": ("Temporary password", "临时密码"),
+    "reset_link_sent": ("A one-time reset link was mailed to", "一次性重置链接已发送至"),
+    "temporary_password_is": ("Temporary password (shown once; it must be changed at sign-in) for",
+                              "临时密码（仅显示一次，登录时须修改），用户"),
+    "user_changed": ("Account changed.", "账号已修改。"),
+    "staff_audit": ("Account and personal-data log", "账号与个人信息操作记录"),
+    "personal_data": ("Personal data of a customer", "客户个人信息"),
+    "personal_data_help": ("Export everything we hold about a customer, or erase it. "
+                           "Find the customer by mail address or phone number.",
+                           "导出或删除我们保存的某位客户的全部信息。按邮箱或电话查找客户。"),
+    "customer_email": ("Customer mail address", "客户邮箱"),
+    "customer_phone": ("Customer phone", "客户电话"),
+    "export_zip": ("Export (zip)", "导出（zip）"),
+    "erase": ("Erase", "删除"),
+    "erase_confirm": ("Type ERASE to confirm: this cannot be undone",
+                      "输入 ERASE 确认：此操作无法撤销"),
+    "erased_cases": ("Personal data erased; number of cases:", "个人信息已删除；涉及投诉数："),
+    "nothing_found": ("We hold nothing about this customer.", "没有该客户的信息。"),
+})
+
 
 def translator(language: str) -> Callable[[str], str]:
     """A lookup for one language; an unknown key shows itself, so it is noticed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.settings import Settings
 from console.app import create_app
 from console.dispatch import SendOutbound
+from pipeline.outbound.transport import MailTransport
 
 
 def console_address(settings: Settings, host: str | None = None, port: int | None = None) -> str:
@@ -21,8 +23,10 @@ def console_address(settings: Settings, host: str | None = None, port: int | Non
 
 def make_server(settings: Settings, *, host: str | None = None, port: int | None = None,
                 factory: sessionmaker[Session] | None = None,
-                send_outbound: SendOutbound | None = None) -> uvicorn.Server:
-    app = create_app(settings, factory=factory, send_outbound=send_outbound)
+                send_outbound: SendOutbound | None = None,
+                make_transport: Callable[[], MailTransport] | None = None) -> uvicorn.Server:
+    app = create_app(settings, factory=factory, send_outbound=send_outbound,
+                     make_transport=make_transport)
     config = uvicorn.Config(app, host=host or settings.web_host, port=port or settings.web_port,
                             log_level="warning", access_log=False, proxy_headers=False)
     return uvicorn.Server(config)

@@ -36,6 +36,7 @@ from pipeline.staff.sessions import find_session
 SESSION_COOKIE = "console_session"
 TEMPLATES = Path(__file__).with_name("templates")
 MAX_FORM_FIELDS = 200
+PASSWORD_PATHS = ("/password", "/logout", "/language")  # all a temporary password opens
 
 
 @dataclass
@@ -148,6 +149,8 @@ def _checked(request: Request, form: FormData | None, handler: Callable[[Ctx], R
     user, token = found
     if form is not None and not csrf.valid(token, form.get(csrf.FIELD)):
         return error_page(console, user.language, "bad_csrf", 403, user)
+    if user.must_change_password and request.url.path not in PASSWORD_PATHS:
+        return RedirectResponse("/password", status_code=303)  # a temporary password
     if action is not None and not may(user, action):
         return error_page(console, user.language, "forbidden", 403, user)
     ctx = Ctx(request=request, console=console, db=db, user=user, csrf_token=token, form=form,

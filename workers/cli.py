@@ -20,6 +20,10 @@ mail_app = typer.Typer(no_args_is_help=True, help="Look at every mail taken in (
 app.add_typer(mail_app, name="mail")
 users_app = typer.Typer(no_args_is_help=True, help="Staff accounts for the web console.")
 app.add_typer(users_app, name="users")
+customers_app = typer.Typer(
+    no_args_is_help=True, help="A customer's personal data: export it, erase it."
+)
+app.add_typer(customers_app, name="customers")
 letters_app = typer.Typer(
     no_args_is_help=True, help="Scanned letters in, printed letters out (print queue, preview)."
 )
@@ -366,7 +370,8 @@ def _start_console(runtime, *, demo: bool) -> str:  # type: ignore[no-untyped-de
 
     settings = runtime.settings
     server = make_server(settings, factory=runtime.factory,
-                         send_outbound=runtime.enqueue_outbound_ids)
+                         send_outbound=runtime.enqueue_outbound_ids,
+                         make_transport=runtime.make_transport)
     start_in_thread(server)
     lines = [f"Staff console: {console_address(settings)}"]
     created = create_demo_users(runtime.factory, load_departments(settings)) if demo else None
@@ -399,7 +404,8 @@ def web(
     settings = _settings()
     runtime = _runtime(settings)  # migrates; its outbox queue takes the console's mail
     server = make_server(settings, host=host, port=port, factory=runtime.factory,
-                         send_outbound=runtime.enqueue_outbound_ids)
+                         send_outbound=runtime.enqueue_outbound_ids,
+                         make_transport=runtime.make_transport)
     typer.echo(f"Staff console: {console_address(settings, host, port)} (Ctrl-C stops it)")
     server.run()
 
@@ -419,6 +425,7 @@ def users_add(
 ) -> None:
     """Create a staff account for the console (asks for the password)."""
     from config.departments import load_departments
+    from pipeline.staff.audit import record_staff_action
     from pipeline.staff.users import NewUser, UserError, add_user
 
     settings = _settings()
@@ -433,6 +440,8 @@ def users_add(
     try:
         with runtime.factory() as session, session.begin():
             add_user(session, new, department_keys=keys)
+            record_staff_action(session, actor="cli", action="user_added", target=new.username,
+                                role=role, department=department or "")
     except UserError as err:
         typer.echo(f"Not created: {err}", err=True)
         raise typer.Exit(2) from err
@@ -453,6 +462,189 @@ def users_list() -> None:
                    f"{user.display_name}")
     if not rows:
         typer.echo("No staff accounts. Create one with `complaints users add NAME --role admin`.")
+def _account_change(username: str, change) -> None:  # type: ignore[no-untyped-def]
+    """Run one change on an account in a transaction; a refused change exits with 2."""
+    from config.departments import load_departments
+    from pipeline.staff.accounts import find_user
+    from pipeline.staff.users import UserError
+
+    settings = _settings()
+    runtime = _runtime(settings)
+    keys = {d.key for d in load_departments(settings)}
+    try:
+        with runtime.factory() as session, session.begin():
+            message = change(session, find_user(session, username), settings, runtime, keys)
+    except UserError as err:
+        typer.echo(f"Not changed: {err}", err=True)
+        raise typer.Exit(2) from err
+    typer.echo(message)
+
+
+@users_app.command("passwd")
+def users_passwd(
+    username: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the new password from standard input.")
+    ] = False,
+) -> None:
+    """Set a user's password (asks twice); signs the user out everywhere."""
+    from pipeline.staff.accounts import set_new_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    def change(session, user, *_) -> str:  # type: ignore[no-untyped-def]
+        set_new_password(session, user, password, by="cli")
+        return f"Password of {user.username} set; their sessions ended."
+
+    _account_change(username, change)
+
+
+@users_app.command("reset")
+def users_reset(
+    username: str,
+    by: Annotated[str, typer.Option("--by", help="The admin doing it (audited).")] = "cli",
+    link: Annotated[
+        bool, typer.Option("--link/--temporary",
+                           help="Mail a one-time link (the user needs a mail address), or "
+                                "print a temporary password to change at first sign-in.")
+    ] = False,
+) -> None:
+    """Reset a forgotten password: a mailed one-time link or a temporary password."""
+    from pipeline.db.base import utcnow
+    from pipeline.staff.accounts import create_reset_link, reset_to_temporary
+    from pipeline.staff.reset_mail import send_reset_link
+
+    def change(session, user, settings, runtime, _keys) -> str:  # type: ignore[no-untyped-def]
+        if not link:
+            temporary = reset_to_temporary(session, user, by=by)
+            return (f"Temporary password for {user.username}: {temporary}\n"
+                    "They must choose a new one when they sign in.")
+        token = create_reset_link(session, user, by=by, now=utcnow())
+        transport = runtime.make_transport()
+        try:
+            send_reset_link(transport, settings=settings, user=user, token=token)
+        finally:
+            transport.close()
+        return f"A one-time reset link was mailed to {user.email}."
+
+    _account_change(username, change)
+
+
+@users_app.command("disable")
+def users_disable(
+    username: str,
+    by: Annotated[str, typer.Option("--by", help="The admin doing it (audited).")],
+) -> None:
+    """Disable an account: it cannot sign in, and its open sessions end at once."""
+    from pipeline.staff.accounts import disable
+
+    def change(session, user, *_) -> str:  # type: ignore[no-untyped-def]
+        disable(session, user, by=by)
+        return f"{user.username} is disabled; their sessions ended."
+
+    _account_change(username, change)
+
+
+@users_app.command("enable")
+def users_enable(
+    username: str,
+    by: Annotated[str, typer.Option("--by", help="The admin doing it (audited).")],
+) -> None:
+    """Enable a disabled account again."""
+    from pipeline.staff.accounts import enable
+
+    def change(session, user, *_) -> str:  # type: ignore[no-untyped-def]
+        enable(session, user, by=by)
+        return f"{user.username} is enabled."
+
+    _account_change(username, change)
+
+
+@users_app.command("set-role")
+def users_set_role(
+    username: str,
+    role: Annotated[str, typer.Option(help="intake, handler, supervisor or admin.")],
+    by: Annotated[str, typer.Option("--by", help="The admin doing it (audited).")],
+    department: Annotated[
+        str | None, typer.Option(help="Department key (handlers only).")
+    ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="Mail address for reset links.")
+    ] = None,
+) -> None:
+    """Change a user's role and department (and mail address)."""
+    from pipeline.staff.accounts import set_email, set_role
+
+    def change(session, user, _settings, _runtime, keys) -> str:  # type: ignore[no-untyped-def]
+        set_role(session, user, role=role, department=department, by=by, department_keys=keys)
+        if email is not None:
+            set_email(session, user, email, by=by)
+        return f"{user.username} is now {user.role}" + (
+            f" ({user.department})." if user.department else ".")
+
+    _account_change(username, change)
+
+
+@customers_app.command("export")
+def customers_export(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write into (created).")],
+    email: Annotated[str | None, typer.Option(help="The customer's mail address.")] = None,
+    phone: Annotated[str | None, typer.Option(help="The customer's phone number.")] = None,
+    by: Annotated[str, typer.Option("--by", help="Who asks (audited).")] = "cli",
+) -> None:
+    """Write everything held about a customer: data.json plus the original files."""
+    from pipeline.privacy.export import write_directory
+    from pipeline.privacy.holdings import Person, PersonError
+    from pipeline.privacy.requests import export_person
+
+    settings = _settings()
+    try:
+        person = Person.named(email, phone)
+    except PersonError as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(2) from err
+    export = export_person(_runtime(settings).factory, settings=settings, person=person, by=by)
+    if export is None:
+        typer.echo("We hold nothing about this customer. / 没有该客户的信息。")
+        return
+    count = write_directory(export, out)
+    typer.echo(f"Wrote {count} files ({len(export.data['cases'])} cases) into {out}/")
+
+
+@customers_app.command("erase")
+def customers_erase(
+    reason: Annotated[str, typer.Option(help="Why (recorded; no personal data here).")],
+    by: Annotated[str, typer.Option("--by", help="Who erases (audited).")],
+    email: Annotated[str | None, typer.Option(help="The customer's mail address.")] = None,
+    phone: Annotated[str | None, typer.Option(help="The customer's phone number.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase a customer's personal data; references and statistics stay."""
+    from pipeline.privacy.holdings import Person, PersonError
+    from pipeline.privacy.requests import erase_person, holdings_of
+
+    settings = _settings()
+    try:
+        person = Person.named(email, phone)
+    except PersonError as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(2) from err
+    runtime = _runtime(settings)
+    holdings, references = holdings_of(runtime.factory, person)
+    if holdings.empty:
+        typer.echo("Nothing to erase: we hold nothing about this customer. / 没有需要删除的信息。")
+        return
+    typer.echo(f"{len(references)} case(s): {', '.join(references) or '-'}; "
+               f"{len(holdings.inbound_ids)} mail(s), {len(holdings.attachment_ids)} file(s).")
+    if not yes and not typer.confirm("Erase their personal data for good? / 确认永久删除？"):
+        raise typer.Exit(1)
+    erased = erase_person(runtime.factory, settings=settings, person=person, reason=reason, by=by)
+    typer.echo(f"Erased: {len(erased.references)} case(s), {erased.mails} mail(s), "
+               f"{erased.attachments} attachment(s), {erased.files_deleted} file(s) deleted.")
+
+
 @letters_app.command("queue")
 def letters_queue(
     as_json: Annotated[bool, typer.Option("--json", help="Stable JSON output.")] = False,

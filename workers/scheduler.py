@@ -5,7 +5,8 @@ Every ``scheduler_seconds`` the process holding the ``scheduler`` lease sends on
 overdue cases, satisfaction surveys) and does each item in its own transaction that
 marks it done, so a restart, a second scheduler or a redelivered message never sends
 anything twice, and nothing is lost while no scheduler runs: the next pass finds it.
-Each pass also recounts the reports' daily figures for the days whose cases changed.
+Each pass also recounts the reports' daily figures for the days whose cases changed,
+and erases the personal data of cases past the retention period.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from config.secrets import secret_key
 from pipeline.db.base import utcnow
 from pipeline.followup.surveys import due_follow_ups, send_follow_up
 from pipeline.leases import release, try_acquire
+from pipeline.privacy.retention import erase_expired
 from pipeline.reports.days import refresh_daily_figures
 from pipeline.resolution.timed import due_escalations, due_reminders, escalate, remind
 from workers.runtime import Runtime
@@ -41,6 +43,7 @@ class TimedReport:
     surveyed: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     recounted_days: int = 0
+    erased: list[str] = field(default_factory=list)  # case references, by retention
 
 
 Due = Callable[[Session, datetime], list[int]]
@@ -103,13 +106,27 @@ def run_timed_work(runtime: Runtime, *, now: datetime | None = None) -> TimedRep
         getattr(report, name).extend(done)
         for outbound_id in mails:
             runtime.enqueue_outbound(outbound_id)
+    report.erased = _apply_retention(runtime, now)
     report.recounted_days = _recount_daily_figures(runtime)
-    if report.reminded or report.escalated or report.surveyed or report.failed:
+    if report.reminded or report.escalated or report.surveyed or report.failed or report.erased:
         log.info("timed work done", extra={"reminded": len(report.reminded),
+                                           "erased": len(report.erased),
                                            "escalated": len(report.escalated),
                                            "surveyed": len(report.surveyed),
                                            "failed": len(report.failed)})
     return report
+
+
+def _apply_retention(runtime: Runtime, now: datetime) -> list[str]:
+    """Erase the personal data of cases closed longer ago than the retention period.
+
+    A failure is logged and left to the next pass: what is not erased stays due.
+    """
+    try:
+        return erase_expired(runtime.factory, settings=runtime.settings, now=now)
+    except Exception:
+        log.exception("retention erasure failed")
+        return []
 
 
 def _recount_daily_figures(runtime: Runtime) -> int:

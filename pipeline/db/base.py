@@ -76,6 +76,9 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten rows are zeroed in the file, so erased personal data
+    # does not linger in free pages (see pipeline/privacy/erase.py).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -83,6 +83,8 @@ class Case(Base):
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # When the customer's personal data was erased (on request or by retention).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")
 
@@ -461,6 +463,10 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set by an admin's reset to a temporary password: every page asks for a new one.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false"))
+    email: Mapped[str] = mapped_column(String(320), default="", server_default="")  # reset links
 
 
 class StaffSession(Base):
@@ -652,3 +658,32 @@ class OpsCounter(Base):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class PasswordReset(Base):
+    """A one-time password-reset link an admin had mailed; only the token's hash is kept."""
+
+    __tablename__ = "password_resets"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StaffAudit(Base):
+    """What staff did outside a case: account changes, personal-data exports and erasures.
+
+    ``detail`` never holds personal data: an erasure records case references and counts.
+    """
+
+    __tablename__ = "staff_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200), default="")  # a user name, a case count
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -53,7 +53,8 @@ class ConsoleWorld:
 
     def client(self) -> TestClient:
         app = create_app(self.settings, factory=self.runtime.factory,
-                         send_outbound=self.runtime.enqueue_outbound_ids)
+                         send_outbound=self.runtime.enqueue_outbound_ids,
+                         make_transport=self.runtime.make_transport)
         return TestClient(app, base_url="http://testserver")
 
 
