@@ -273,8 +273,8 @@ STRINGS.update({
     "personal_data_help": ("Export everything we hold about a customer, or erase it. "
                            "Find the customer by mail address or phone number.",
                            "导出或删除我们保存的某位客户的全部信息。按邮箱或电话查找客户。"),
-    "customer_email": ("Customer mail address", "客户邮箱"),
-    "customer_phone": ("Customer phone", "客户电话"),
+    "pd_customer_email": ("Customer mail address", "客户邮箱"),
+    "pd_customer_phone": ("Customer phone", "客户电话"),
     "export_zip": ("Export (zip)", "导出（zip）"),
     "erase": ("Erase", "删除"),
     "erase_confirm": ("Type ERASE to confirm: this cannot be undone",

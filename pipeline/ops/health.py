@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.mailboxes import load_mailboxes
 from config.settings import Settings
 from pipeline.db.base import utcnow
 from pipeline.db.models import InboundMail, LetterScan, MailboxPoll, OutboundMail
@@ -50,23 +51,21 @@ class Health:
         return {"status": "ok" if self.ok else "failing", **asdict(self)}
 
 
-def mailbox_label(settings: Settings) -> str:
-    """Our mailbox's public name: the server and folder, never a local path or password."""
-    if settings.uses_imap:
-        return f"imap://{settings.imap_host}:{settings.imap_port}/{settings.imap_folder}"
-    return "folder://mail/inbox"
-
-
 def configured_mailboxes(settings: Settings) -> list[tuple[str, str, float]]:
     """(ledger name, public label, stale after seconds) for every mailbox we poll.
 
-    One mailbox today; a list so that several mailboxes each get their line.
+    Every mailbox of ``COMPLAINTS_MAILBOXES_FILE`` (or the one of the single-mailbox
+    settings) gets its line, named by its key and server, never a path or password.
     """
-    if settings.uses_imap:
-        stale = 2 * settings.imap_idle_seconds + settings.imap_timeout_seconds + 60
-    else:
-        stale = 120.0
-    return [(settings.mailbox_name, mailbox_label(settings), stale)]
+    imap_stale = 2 * settings.imap_idle_seconds + settings.imap_timeout_seconds + 60
+    found = []
+    for box in load_mailboxes(settings):
+        if box.imap is not None:
+            label = f"{box.key}: imap://{box.imap.host}:{box.imap.port}/{box.imap.folder}"
+            found.append((box.ledger_name, label, imap_stale))
+        else:
+            found.append((box.ledger_name, f"{box.key}: folder", 120.0))
+    return found
 
 
 def check_health(factory: sessionmaker[Session], settings: Settings,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -12,6 +12,7 @@ import pytest
 
 from config.settings import Settings
 from console.app import create_app
+from pipeline.outbound.send import send_many
 from tests.support import mails
 from tests.support.console import add_staff
 from workers.app import build_runtime
@@ -50,12 +51,23 @@ def attachment_mail(filename: str) -> bytes:
 class ConsoleWorld:
     runtime: Runtime
     settings: Settings
+    handed: list[int] = field(default_factory=list)  # outbox ids the console handed on
 
     def client(self) -> TestClient:
         app = create_app(self.settings, factory=self.runtime.factory,
-                         send_outbound=self.runtime.enqueue_outbound_ids,
+                         send_outbound=self._hand_on,
                          make_transport=self.runtime.make_transport)
         return TestClient(app, base_url="http://testserver")
+
+    def _hand_on(self, outbound_ids: Sequence[int]) -> None:
+        self.handed.extend(outbound_ids)
+        self.runtime.enqueue_outbound_ids(outbound_ids)
+
+    def deliver(self) -> None:
+        """Send what the console handed on, as the outbox worker does in production."""
+        ids, self.handed[:] = list(self.handed), []
+        send_many(self.runtime.factory, outbound_ids=ids,
+                  transport=self.runtime.make_transport(), settings=self.settings)
 
 
 def ingest_two_complaints(runtime: Runtime) -> None:

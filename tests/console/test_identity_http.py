@@ -117,6 +117,7 @@ def test_treat_as_new_complaint_opens_its_own_case(world: ConsoleWorld) -> None:
                  for p in folder.glob("*.eml")]
         return [m for m in found if new_reference in str(m["Subject"])]  # type: ignore[misc]
 
+    world.deliver()  # the outbox worker's part
     wait_until(lambda: bool(ack_sent()), 20, "the new case's acknowledgment")
     ack = ack_sent()[0]
     assert ack["To"].addresses[0].addr_spec == "mallory@evil.example"  # type: ignore[union-attr]
@@ -141,6 +142,8 @@ def test_held_acknowledgment_is_listed_and_sent_on_request(world: ConsoleWorld) 
     response = ivy.post(f"/cases/{reference}/release",
                         data={"csrf_token": token, "outbound_id": str(held_id)})
     assert response.status_code == 200 and "The mail will be sent now." in response.text
+    assert held_id in world.handed  # handed on to the outbox queue
+    world.deliver()
 
     def sent() -> bool:
         with world.runtime.factory() as session:

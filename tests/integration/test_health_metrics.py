@@ -53,7 +53,7 @@ def test_healthz_turns_503_when_redis_stops_and_back_when_it_returns(tmp_path: P
         assert healthy.status_code == 200, healthy.text
         body = healthy.json()
         assert body["status"] == "ok" and body["redis"] == {"ok": True, "used": True}
-        assert [m["name"] for m in body["mailboxes"]] == ["folder://mail/inbox"]
+        assert [m["name"] for m in body["mailboxes"]] == ["default: folder"]
         assert body["queues"] == {"intake": 0, "outbox": 0, "ocr": 0}
 
         redis_server.stop()
@@ -69,7 +69,7 @@ def test_healthz_turns_503_when_redis_stops_and_back_when_it_returns(tmp_path: P
 def test_healthz_fails_on_a_stale_mailbox_and_old_unsent_mail(settings: Settings) -> None:
     runtime = build_runtime(settings)
     now = utcnow()
-    assert check_health(runtime.factory, settings).problems == ["mailbox folder://mail/inbox"]
+    assert check_health(runtime.factory, settings).problems == ["mailbox default: folder"]
     record_poll(runtime.factory, settings.mailbox_name, now=now - timedelta(minutes=10))
     assert not check_health(runtime.factory, settings, now=now).mailboxes[0].ok
     record_poll(runtime.factory, settings.mailbox_name, now=now)

@@ -5,7 +5,7 @@ taken over updates nothing). The Message-ID claims start from the mails already
 processed, so an old mail delivered again is still recognised as a copy.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-04 15:30:00
 """
 from alembic import op
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@
 such a mail the first time it is shown and keeps the result (a lazy backfill).
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-04 15:20:00
 """
 from alembic import op
@@ -13,7 +13,7 @@ import pipeline.db.base
 
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ The acknowledgment repeats the number the way the customer wrote it, never
 re-formatted in a region we guessed. Old cases have none ("" = show the stored one).
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 Create Date: 2026-12-04 15:30:00
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0010'
-down_revision = '0006'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

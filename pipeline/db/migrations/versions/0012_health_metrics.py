@@ -1,7 +1,7 @@
 """health and metrics: each mailbox's last poll, operation counters, OCR seconds per scan
 
 Revision ID: 0012
-Revises: 0006
+Revises: 0011
 Create Date: 2026-12-04 15:40:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import pipeline.db.base
 
 
 revision = '0012'
-down_revision = '0006'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

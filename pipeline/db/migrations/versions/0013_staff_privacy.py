@@ -5,7 +5,7 @@ reset links and a staff audit table are new; a case remembers when its personal 
 was erased (so retention never erases twice).
 
 Revision ID: 0013
-Revises: 0006
+Revises: 0012
 Create Date: 2026-12-04 15:20:00
 """
 from alembic import op
@@ -14,7 +14,7 @@ import pipeline.db.base
 
 
 revision = '0013'
-down_revision = '0006'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@
 Existing mail and cases belong to the single mailbox of before, key 'default'.
 
 Revision ID: 0014
-Revises: 0006
+Revises: 0013
 Create Date: 2026-12-04 15:30:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0006'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
