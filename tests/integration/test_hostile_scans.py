@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from config.settings import Settings
 from pipeline.db.base import utcnow
-from pipeline.db.models import LetterScan
+from pipeline.db.models import Case, LetterScan
 from pipeline.intake.process import Outcome, claim_inbound, process_inbound
 from pipeline.mailbox.ledger import record_mail
 from pipeline.scans.jobs import claim_scan, unfinished_scans
@@ -69,8 +69,13 @@ def test_a_tiff_whose_second_frame_is_a_bomb_is_quarantined_not_retried(
                                     "letter.tif", "tiff"), name="bomb")
     with runtime.factory() as session:
         scan = session.scalars(select(LetterScan)).one()
-    assert scan.status == "quarantined" and scan.attempts == 1
-    assert "page 2" in scan.quarantine_reason and "decompression bomb" in scan.quarantine_reason
+        case = session.get(Case, scan.case_id) if scan.case_id else None
+    # Read once, never retried; a customer's mail is not lost for its bad picture: it
+    # becomes an e-mail case flagged with the reason (issue 14), the picture unread.
+    assert scan.attempts == 1 and scan.status != "received"
+    reason = scan.quarantine_reason or scan.last_error
+    assert "page 2" in reason and "decompression bomb" in reason
+    assert case is not None and case.channel == "email" and "decompression bomb" in case.attention
     assert Image.MAX_IMAGE_PIXELS == 60_000_000  # Pillow's own limit is ours
 
 
@@ -83,10 +88,10 @@ def _take_in(runtime: Runtime, raw: bytes) -> Outcome:
     """Intake as the workers do it, without reading the scan yet (OCR is not the point)."""
     with runtime.factory() as session, session.begin():
         recorded = record_mail(session, raw=raw, source="attack")
-    assert claim_inbound(runtime.factory, inbound_id=recorded.inbound_id,
+    held = claim_inbound(runtime.factory, inbound_id=recorded.inbound_id,
                          settings=runtime.settings)
-    return process_inbound(runtime.factory, inbound_id=recorded.inbound_id,
-                           settings=runtime.settings)
+    assert held is not None
+    return process_inbound(runtime.factory, held=held, settings=runtime.settings)
 
 
 def _letter_pdf(n: int) -> bytes:
