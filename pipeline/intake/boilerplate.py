@@ -37,7 +37,7 @@ _PHRASES = re.compile(
     r"|(?:my\s+|the\s+)?(?:complaint\s+)?(?:letter|photos?|pictures?|scans?|files?|documents?)"
     r"\s+(?:is\s+|are\s+)?(?:attached|enclosed)"
     r"|as attached|in the attachment|attachment|attached|enclosed"
-    r"|(?:请|敬请)?(?:详见|参见|请见|见|查看|参阅)(?:附件|附图|照片|图片|扫描件|来信)"
+    r"|(?:请|敬请)?(?:详见|参见|请见|见|查看|参阅|看)(?:一下)?(?:我的)?(?:附件|附图|照片|图片|扫描件|来信|信件|信)"
     r"|附件(?:是|为)?(?:我的)?(?:投诉信|投诉|信件|照片|图片|文件)?|请查收|如附件|投诉信",
     re.IGNORECASE,
 )

@@ -39,7 +39,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Runtime]]:
     settings = Settings(data_dir=tmp_path / "var", from_address="complaints@shop.example",
                         public_url=f"http://127.0.0.1:{port}", web_port=port)
     runtime = build_runtime(settings)
-    ingest_bytes(runtime, mail_with("王建国 <wjg@customer.example>", "请看我的信。",
+    ingest_bytes(runtime, mail_with("王建国 <wjg@customer.example>", "详见附件。",
                                     scanned_jpeg(ZH_NO_EMAIL), "letter.jpg", "image", "jpeg"),
                  name="letter")
     add_staff(runtime.factory, "ivy", "intake", language="zh")
