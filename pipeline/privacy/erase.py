@@ -32,17 +32,21 @@ from pipeline.db.base import utcnow
 from pipeline.db.models import (
     Attachment,
     Case,
+    CaseAddress,
     CaseDeadline,
     CaseEvent,
     Correspondence,
+    FieldConfidence,
     FollowUp,
     InboundMail,
     LetterScan,
+    MessageIdClaim,
     Notice,
     OutboundMail,
     PrintBatch,
     PrintLetter,
     Resolution,
+    ScanPage,
 )
 from pipeline.intake.attachments import attachment_path
 from pipeline.outbound.folder import mail_key
@@ -61,7 +65,8 @@ SAFE_DETAIL_KEYS = frozenset({
 })
 TOUCHED_TABLES = ("cases", "correspondence", "inbound_mail", "outbound_mail", "attachments",
                   "letter_scans", "notices", "print_letters", "resolutions", "follow_ups",
-                  "case_deadlines", "case_events")
+                  "case_deadlines", "case_events", "case_addresses", "field_confidence",
+                  "scan_pages", "message_id_claims")
 
 
 @dataclass
@@ -128,6 +133,12 @@ def _erase(session: Session, settings: Settings, holdings: Holdings, *, reason: 
         erased.references.append(case.reference)
     for row in session.scalars(select(Correspondence).where(Correspondence.case_id.in_(cases))):
         row.subject, row.body_text = _gone(row.subject), _gone(row.body_text)
+        row.from_address = _gone(row.from_address)
+    # The customer's extra addresses, and what OCR read off their letters' pages.
+    session.execute(delete(CaseAddress).where(CaseAddress.case_id.in_(cases)))
+    for confidence in session.scalars(
+            select(FieldConfidence).where(FieldConfidence.case_id.in_(cases))):
+        confidence.sources = None
     for event in session.scalars(select(CaseEvent).where(CaseEvent.case_id.in_(cases))):
         event.detail = scrub_detail(event.detail)
     for resolution in session.scalars(select(Resolution).where(Resolution.case_id.in_(cases))):
@@ -159,6 +170,7 @@ def _erase_case(case: Case) -> None:
     case.attention = _gone(case.attention)
     case.forwarded_by = _gone(case.forwarded_by)
     case.demands, case.order_numbers, case.phone_candidates = [], [], []
+    case.customer_phone_written = _gone(case.customer_phone_written)
     case.source_message_id = None  # carries the sender's host and name
 
 
@@ -192,6 +204,10 @@ def _erase_ledger(session: Session, holdings: Holdings) -> None:
         mail.from_address, mail.subject = _gone(mail.from_address), _gone(mail.subject)
         mail.detail, mail.quarantine_reason = _gone(mail.detail), _gone(mail.quarantine_reason)
         mail.last_error = _gone(mail.last_error)
+        mail.safe_html = None if mail.safe_html is None else ""
+    session.execute(delete(MessageIdClaim).where(
+        MessageIdClaim.inbound_mail_id.in_(holdings.inbound_ids)))
+    session.execute(delete(ScanPage).where(ScanPage.scan_id.in_(holdings.scan_ids)))
     for scan in session.scalars(select(LetterScan).where(LetterScan.id.in_(holdings.scan_ids))):
         scan.text, scan.from_address = _gone(scan.text), _gone(scan.from_address)
         scan.source, scan.files = _gone(scan.source), []
