@@ -6,6 +6,7 @@ resident memory while a raw socket streams a chunked 150 MB body at it.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import re
 import socket
@@ -166,7 +167,8 @@ def _chunked_post(base: str, path: str, total: int, cookie: str = "") -> tuple[i
         if not data:
             break
         reply += data
-    sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):  # the server may have closed its side already
+        sock.shutdown(socket.SHUT_RDWR)
     sock.close()
     writer.join(timeout=30)
     return int(reply.split(b" ")[1]), sent

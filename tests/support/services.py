@@ -104,6 +104,7 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
         COMPLAINTS_FROM_ADDRESS=settings.from_address,
         COMPLAINTS_CLAIM_SECONDS=str(settings.claim_seconds),
         COMPLAINTS_WORKER_THREADS=str(settings.worker_threads),
+        COMPLAINTS_ACK_LIMIT_PER_HOUR=str(settings.ack_limit_per_hour),
         COMPLAINTS_LOG_LEVEL="WARNING",
         PYTHONPATH=str(Path(__file__).resolve().parents[2]),
         **extra,

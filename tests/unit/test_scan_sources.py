@@ -80,7 +80,8 @@ def test_pages_without_boxes_give_no_outline_and_fields_not_on_the_page_none() -
 
 
 def test_weak_fields_are_named_by_their_labels_in_both_languages() -> None:
-    note = _attention(["customer_phone", "customer_name"], document())
+    letter = extract_letter_fields("Dear Sir,\nMy kettle leaks.\nMary Jones", ocr_confidence=0.9)
+    note = _attention(["customer_phone", "customer_name"], document(), letter)
     assert "联系电话 / phone" in note and "客户姓名 / name" in note
     assert "customer_" not in note
     assert field_label("unknown_key") == "unknown_key"
