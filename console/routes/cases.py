@@ -160,6 +160,11 @@ def attachment(ctx: Ctx) -> Response:
             Attachment.case_id == case.id))
     if row is None:
         return not_found(ctx)
+    return attachment_download(ctx, row)
+
+
+def attachment_download(ctx: Ctx, row: Attachment) -> Response:
+    """A stored file as a download, never shown inline: customer files are untrusted."""
     data = attachment_path(ctx.console.settings.storage_dir, row.storage_name).read_bytes()
     return Response(data, media_type="application/octet-stream", headers={
         "Content-Disposition": _content_disposition(row.display_name),

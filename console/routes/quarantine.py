@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from starlette.responses import RedirectResponse, Response
 
-from console.routes.cases import _content_disposition
+from console.routes.cases import attachment_download
 from console.web import Ctx, not_found, page
 from pipeline.cases.queries import list_quarantined
-from pipeline.intake.attachments import attachment_path
 from pipeline.review.quarantine import quarantined_mail, raw_source, requeue
 from pipeline.scans.budget import held_scans, release_held
 from pipeline.scans.queries import quarantined_scan
@@ -69,8 +68,4 @@ def quarantine_scan_file(ctx: Ctx) -> Response:
     row = next((f for f in found[1] if f.id == wanted), None) if found else None
     if row is None:
         return not_found(ctx)
-    data = attachment_path(ctx.console.settings.storage_dir, row.storage_name).read_bytes()
-    return Response(data, media_type="application/octet-stream", headers={
-        "Content-Disposition": _content_disposition(row.display_name),
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; sandbox"})
+    return attachment_download(ctx, row)

@@ -11,7 +11,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -118,28 +118,30 @@ def _case(session: Session, case: Case, export: Export) -> dict[str, Any]:
     entry["resolutions"] = [_row(r) for r in rows(Resolution, Resolution.id)]
     entry["deadline"] = [_row(d) for d in rows(CaseDeadline, CaseDeadline.case_id)]
     entry["follow_up"] = [_row(f) for f in rows(FollowUp, FollowUp.case_id)]
-    entry["sent_mail"] = []
-    for mail in rows(OutboundMail, OutboundMail.id):
-        item = _row(mail)
-        if mail.raw:
-            item["file"] = f"sent/{case.reference}-{mail.id}-{_safe(mail.kind)}.eml"
-            export.files[item["file"]] = mail.raw
-        entry["sent_mail"].append(item)
-    entry["notices"] = []
-    for notice in rows(Notice, Notice.id):
-        item = _row(notice)
-        if notice.pdf:
-            item["file"] = f"letters/{case.reference}-notice-{notice.id}.pdf"
-            export.files[item["file"]] = notice.pdf
-        entry["notices"].append(item)
-    entry["printed_letters"] = []
-    for letter in rows(PrintLetter, PrintLetter.id):
-        item = _row(letter)
-        if letter.pdf:
-            item["file"] = f"letters/{case.reference}-{_safe(letter.kind)}-{letter.id}.pdf"
-            export.files[item["file"]] = letter.pdf
-        entry["printed_letters"].append(item)
+    entry["sent_mail"] = _with_files(
+        export, rows(OutboundMail, OutboundMail.id), "raw",
+        lambda m: f"sent/{case.reference}-{m.id}-{_safe(m.kind)}.eml")
+    entry["notices"] = _with_files(
+        export, rows(Notice, Notice.id), "pdf",
+        lambda n: f"letters/{case.reference}-notice-{n.id}.pdf")
+    entry["printed_letters"] = _with_files(
+        export, rows(PrintLetter, PrintLetter.id), "pdf",
+        lambda p: f"letters/{case.reference}-{_safe(p.kind)}-{p.id}.pdf")
     return entry
+
+
+def _with_files(export: Export, found: Iterable[Any], column: str,
+                name: Callable[[Any], str]) -> list[dict[str, Any]]:
+    """Rows as JSON; each stored document goes beside them as a file the row names."""
+    items = []
+    for row in found:
+        item = _row(row)
+        content = getattr(row, column)
+        if content:
+            item["file"] = name(row)
+            export.files[item["file"]] = content
+        items.append(item)
+    return items
 
 
 def write_directory(export: Export, out: Path) -> int:
