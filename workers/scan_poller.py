@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
-from pipeline.intake.message import MailAttachment
+from pipeline.mail.message import MailAttachment
 from pipeline.scans.detect import is_scan_file
 from pipeline.scans.record import record_scan
 from workers.watched_folder import WatchedFolder

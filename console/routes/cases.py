@@ -18,7 +18,8 @@ from console.web import Ctx, not_found, page
 from pipeline.cases.queries import _events, _thread
 from pipeline.db.base import utcnow
 from pipeline.db.models import Attachment, Case, LetterScan, ScanPage
-from pipeline.intake.attachments import attachment_path
+from pipeline.documents.reasons import Unreadable
+from pipeline.mail.attachments import attachment_path
 from pipeline.review.confidence import confidence, weak_fields
 from pipeline.review.corrections import CorrectionError, correct_fields
 from pipeline.review.original import original_html, original_mails
@@ -27,7 +28,6 @@ from pipeline.review.search import CaseFilter, find_cases, review_queue
 from pipeline.review.suggestions import acceptance_stats
 from pipeline.routing.suggest import Suggestion, case_text, suggest
 from pipeline.scans.previews import page_preview
-from pipeline.scans.reasons import Unreadable
 from pipeline.scans.review import scan_review
 
 STRICT_FRAME_CSP = (

@@ -23,9 +23,9 @@ from pipeline.cases.customer_addresses import add_customer_address, normalise_ad
 from pipeline.cases.events import record_event
 from pipeline.db.models import Attachment, Case, CaseAddress, Correspondence, InboundMail
 from pipeline.intake.handlers import handle_complaint
-from pipeline.intake.mime import parse_mail
-from pipeline.intake.process import limits_from
 from pipeline.intake.unverified import UNVERIFIED_NOTE
+from pipeline.mail.limits import limits_from
+from pipeline.mail.mime import parse_mail
 
 
 class SenderReviewError(ValueError):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 
-from pipeline.intake.message import ParsedMail
+from pipeline.mail.message import ParsedMail
 
 # Local parts that only mail systems and robots send from. "bounces" covers VERP
 # return addresses such as bounces+1234@list.example; "-anything" covers

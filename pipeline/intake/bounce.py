@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from email.message import Message
 from email.policy import compat32
 
-from pipeline.intake.charsets import decode_text
-from pipeline.intake.headers import decode_header_value, normalise_msgid, raw_header
-from pipeline.intake.htmltext import html_to_text
-from pipeline.intake.message import BounceInfo
+from pipeline.mail.charsets import decode_text
+from pipeline.mail.headers import decode_header_value, normalise_msgid, raw_header
+from pipeline.mail.htmltext import html_to_text
+from pipeline.mail.message import BounceInfo
 
 log = logging.getLogger(__name__)
 

@@ -20,18 +20,18 @@ from pipeline.cases.events import record_event
 from pipeline.cases.references import next_reference
 from pipeline.db.base import utcnow
 from pipeline.db.models import Attachment, Case, Correspondence, InboundMail, OutboundMail
-from pipeline.intake.attachments import store_attachments
-from pipeline.intake.documents import DocumentLimits, complaint_text
-from pipeline.intake.extract import extract_fields, signature_block
+from pipeline.documents.attached import DocumentLimits, complaint_text
+from pipeline.documents.reasons import both
 from pipeline.intake.identity import sender_identity
-from pipeline.intake.message import BounceInfo, ExtractedFields, ParsedMail
-from pipeline.intake.phone_reading import read_phones
-from pipeline.intake.regions import phone_context
-from pipeline.intake.replies import clean_subject, strip_quoted
+from pipeline.mail.attachments import store_attachments
+from pipeline.mail.message import BounceInfo, ExtractedFields, ParsedMail
 from pipeline.outbound.ack_budget import hold
 from pipeline.outbound.acknowledge import decide_acknowledgment, queue_acknowledgment
 from pipeline.resolution.customer_replies import react_to_reply
-from pipeline.scans.reasons import both
+from pipeline.text.extract import extract_fields, signature_block
+from pipeline.text.phone_reading import read_phones
+from pipeline.text.regions import phone_context
+from pipeline.text.replies import clean_subject, strip_quoted
 
 
 def handle_complaint(

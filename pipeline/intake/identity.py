@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from config.settings import Settings
 from pipeline.cases.customer_addresses import normalise_address
-from pipeline.intake.message import ParsedMail
+from pipeline.mail.message import ParsedMail
 
 
 def trusted_forward(mail: ParsedMail, settings: Settings) -> bool:

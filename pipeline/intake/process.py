@@ -24,16 +24,17 @@ from pipeline.intake.bounce import is_read_receipt, parse_bounce
 from pipeline.intake.copies import claim_message_id
 from pipeline.intake.handlers import handle_bounce, handle_complaint, handle_reply
 from pipeline.intake.identity import sender_identity
-from pipeline.intake.message import MailLimits, MailRejected, ParsedMail
-from pipeline.intake.mime import parse_mail
-from pipeline.intake.replies import strip_quoted
-from pipeline.intake.safehtml import sanitise_html
 from pipeline.intake.threads import earlier_copy, find_thread_case
 from pipeline.intake.unverified import handle_unverified
 from pipeline.jobs import Claim
+from pipeline.mail.limits import limits_from
+from pipeline.mail.message import MailRejected, ParsedMail
+from pipeline.mail.mime import parse_mail
+from pipeline.mail.safehtml import sanitise_html
 from pipeline.resolution.customer_replies import opens_new_case
 from pipeline.scans.detect import letter_pages
 from pipeline.scans.record import scan_from_mail
+from pipeline.text.replies import strip_quoted
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +48,6 @@ class Outcome:
     inbound_id: int | None = None
     outbound_ids: list[int] = field(default_factory=list)
     scan_ids: list[int] = field(default_factory=list)  # scanned letters to OCR after commit
-
-
-def limits_from(settings: Settings) -> MailLimits:
-    return MailLimits(
-        max_bytes=settings.max_mail_bytes,
-        max_parts=settings.max_mime_parts,
-        max_depth=settings.max_mime_depth,
-        max_header_line_bytes=settings.max_header_line_bytes,
-    )
 
 
 def claim_inbound(

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.db.models import Case, InboundMail, OutboundMail
-from pipeline.intake.message import ParsedMail
-from pipeline.intake.replies import find_case_references
+from pipeline.mail.message import ParsedMail
+from pipeline.text.replies import find_case_references
 
 
 def find_thread_case(session: Session, *, mail: ParsedMail, prefix: str) -> Case | None:

@@ -18,10 +18,10 @@ from pipeline.cases.events import record_event
 from pipeline.db.base import utcnow
 from pipeline.db.models import Case, Correspondence, InboundMail, OutboundMail
 from pipeline.intake.handlers import add_incoming, store_files
-from pipeline.intake.message import ParsedMail
-from pipeline.intake.replies import strip_quoted
+from pipeline.mail.message import ParsedMail
 from pipeline.outbound.ack_budget import hold
 from pipeline.outbound.acknowledge import decide_acknowledgment
+from pipeline.text.replies import strip_quoted
 
 NEUTRAL_ACK = "neutral_ack"
 UNVERIFIED_NOTE = (

@@ -48,7 +48,7 @@ from pipeline.db.models import (
     Resolution,
     ScanPage,
 )
-from pipeline.intake.attachments import attachment_path
+from pipeline.mail.attachments import attachment_path
 from pipeline.outbound.folder import mail_key
 from pipeline.privacy.holdings import Holdings
 from pipeline.staff.audit import record_staff_action

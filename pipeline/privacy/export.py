@@ -36,7 +36,7 @@ from pipeline.db.models import (
     PrintLetter,
     Resolution,
 )
-from pipeline.intake.attachments import attachment_path
+from pipeline.mail.attachments import attachment_path
 from pipeline.privacy.holdings import Holdings
 
 _UNSAFE = re.compile(r"[^\w.\-]+")

@@ -19,9 +19,9 @@ from config.settings import Settings
 from pipeline.cases.events import record_event
 from pipeline.db.models import Case
 from pipeline.followup.surveys import awaiting_answer, record_answer
-from pipeline.intake.answers import agreement, satisfaction_score
 from pipeline.resolution.closure import record_agreement, reply_after_closing
 from pipeline.resolution.notices import archive_processing_form
+from pipeline.text.answers import agreement, satisfaction_score
 
 DISAGREES = (
     "The customer does not agree with the resolution: read their reply."

@@ -26,11 +26,11 @@ from letters.pdf.layout import Sender
 from letters.pdf.processing_form import render_processing_form
 from letters.pdf.resolution_notice import ResolutionNotice, render_resolution_notice
 from pipeline.cases.events import record_event
+from pipeline.cases.forms import processing_form
 from pipeline.db.models import Case, CaseEvent, Notice, Resolution
 from pipeline.outbound.case_mail import can_email, queue_case_mail
 from pipeline.outbound.post import queue_post
 from pipeline.resolution.proposals import current_proposal
-from pipeline.review.routing import processing_form
 
 MAIL_TEXT = {
     "zh": ("[{reference}] 投诉处理结果书面通知",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pipeline.intake.demands import find_demands
+from pipeline.text.demands import find_demands
 
 MAX_POINTS = 12
 MAX_POINT_CHARS = 300

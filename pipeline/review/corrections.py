@@ -18,7 +18,7 @@ from config.policies import SEVERITIES
 from letters.compose import is_sendable_address
 from pipeline.cases.events import record_event
 from pipeline.db.models import Case
-from pipeline.intake.demands import DEMAND_CODES
+from pipeline.text.demands import DEMAND_CODES
 
 TEXT_LIMITS = {
     "customer_name": 200, "customer_address": 2000, "subject": 500, "what_happened": 100_000,

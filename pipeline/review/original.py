@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.db.models import InboundMail
-from pipeline.intake.mime import parse_mail
-from pipeline.intake.safehtml import MAX_HTML_CHARS, sanitise_html
+from pipeline.mail.mime import parse_mail
+from pipeline.mail.safehtml import MAX_HTML_CHARS, sanitise_html
 
 __all__ = ["MAX_HTML_CHARS", "Original", "original_html", "original_mails", "sanitise_html"]
 

@@ -21,7 +21,8 @@ from config.policies import Policies
 from config.settings import Settings
 from letters.not_ours import NotOursLetter, render_not_ours
 from letters.pdf.fonts import FontSource
-from letters.pdf.processing_form import ProcessingFormData, render_processing_form
+from letters.pdf.processing_form import render_processing_form
+from pipeline.cases.forms import processing_form
 from pipeline.cases.lifecycle import move
 from pipeline.db.models import Case
 from pipeline.outbound.case_mail import can_email, queue_case_mail
@@ -68,22 +69,6 @@ def _check(case: Case, decision: RoutingDecision, departments: Sequence[Departme
         raise RoutingError("Name the third party (for example the carrier). "
                            "/ 请写明第三方（例如承运快递公司）。")
     return department
-
-
-def processing_form(case: Case, *, department: Department | None, routed_by: str,
-                    routed_at: datetime | None, opinion: str) -> ProcessingFormData:
-    """The processing form's values for a routed case (its closing parts left blank)."""
-    return ProcessingFormData(
-        reference=case.reference, received_at=case.received_at, channel=case.channel,
-        language=case.language, customer_name=case.customer_name,
-        customer_phone=case.customer_phone, customer_email=case.customer_email,
-        customer_address=case.customer_address, subject=case.subject,
-        what_happened=case.what_happened, demands=list(case.demands),
-        order_numbers=list(case.order_numbers), responsibility=case.responsibility,
-        department_name=f"{department.name_zh} {department.name_en}" if department else "",
-        routed_by=routed_by,
-        routed_at=routed_at, receiving_staff_opinion=opinion,
-    )
 
 
 def _notify_department(

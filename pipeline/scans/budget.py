@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from pipeline.db.models import LetterScan
-from pipeline.intake.message import MailAttachment
-from pipeline.scans.images import open_image
-from pipeline.scans.pdftext import open_pdf
-from pipeline.scans.reasons import Unreadable, both
+from pipeline.documents.images import open_image
+from pipeline.documents.pdftext import open_pdf
+from pipeline.documents.reasons import Unreadable, both
+from pipeline.mail.message import MailAttachment
 
 DAY = timedelta(hours=24)
 

@@ -7,7 +7,7 @@ bowl arrived cracked. Refund please.") is an e-mail complaint and its photos are
 attachments, however short it is. Whether the picture holds writing is known only
 after OCR; when it holds none, the mail still becomes an e-mail case (see
 ``pipeline.scans.fallback``). A PDF with a text layer sent by a customer is a
-document, read like the mail's body (see ``pipeline.intake.documents``).
+document, read like the mail's body (see ``pipeline.documents.attached``).
 
 Anyone can write the scanner's address in From, so the address alone proves nothing.
 Mail counts as the scanner's only with proof a stranger cannot forge: the secret
@@ -25,12 +25,12 @@ import re
 from pathlib import PurePosixPath
 
 from config.settings import Settings
-from pipeline.intake.boilerplate import says_nothing
-from pipeline.intake.documents import has_text_layer, is_document
-from pipeline.intake.message import MailAttachment, ParsedMail
-from pipeline.intake.replies import strip_quoted
-from pipeline.scans.images import open_image
-from pipeline.scans.reasons import Unreadable
+from pipeline.documents.attached import has_text_layer, is_document
+from pipeline.documents.images import open_image
+from pipeline.documents.reasons import Unreadable
+from pipeline.mail.message import MailAttachment, ParsedMail
+from pipeline.text.boilerplate import says_nothing
+from pipeline.text.replies import strip_quoted
 
 TOKEN_HEADER = "x-complaints-scanner-token"
 _HOST_TOKENS = re.compile(r"[A-Za-z0-9][A-Za-z0-9.:\-]*")

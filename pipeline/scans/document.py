@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from pipeline.scans.images import image_pages
+from pipeline.documents.images import image_pages
+from pipeline.documents.pdftext import pdf_pages
+from pipeline.documents.reasons import Unreadable, both
 from pipeline.scans.ocr import PageText, ocr_page
-from pipeline.scans.pdftext import pdf_pages
-from pipeline.scans.reasons import Unreadable, both
 
 
 @dataclass(frozen=True)

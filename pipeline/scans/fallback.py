@@ -20,12 +20,12 @@ from config.settings import Settings
 from pipeline import jobs
 from pipeline.db.base import utcnow
 from pipeline.db.models import Attachment, InboundMail, LetterScan
+from pipeline.documents.reasons import both
 from pipeline.intake.handlers import handle_complaint
-from pipeline.intake.message import MailRejected
-from pipeline.intake.mime import parse_mail
-from pipeline.intake.process import limits_from
 from pipeline.jobs import Claim
-from pipeline.scans.reasons import both
+from pipeline.mail.limits import limits_from
+from pipeline.mail.message import MailRejected
+from pipeline.mail.mime import parse_mail
 
 log = logging.getLogger(__name__)
 

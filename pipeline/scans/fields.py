@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from pipeline.intake.demands import find_demands
-from pipeline.intake.extract import (
+from pipeline.text.demands import find_demands
+from pipeline.text.extract import (
     DEFAULT_ORDER_PATTERN,
     customer_email,
     customer_name,
@@ -22,10 +22,10 @@ from pipeline.intake.extract import (
     summarise,
     what_happened,
 )
-from pipeline.intake.language import detect_language
-from pipeline.intake.phone_reading import read_phones
-from pipeline.intake.phones import find_phones, fold_fullwidth
-from pipeline.intake.regions import phone_context
+from pipeline.text.language import detect_language
+from pipeline.text.phone_reading import read_phones
+from pipeline.text.phones import find_phones, fold_fullwidth
+from pipeline.text.regions import phone_context
 
 WEAK_BELOW = 0.6
 MAX_TEXT = 20_000

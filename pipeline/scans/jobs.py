@@ -17,15 +17,15 @@ from config.settings import Settings
 from pipeline import jobs
 from pipeline.db.base import utcnow
 from pipeline.db.models import Attachment, LetterScan
-from pipeline.intake.attachments import attachment_path
+from pipeline.documents.reasons import Unreadable, both
 from pipeline.jobs import Claim
+from pipeline.mail.attachments import attachment_path
 from pipeline.recovery import GRACE
 from pipeline.scans.cases import open_letter_case
 from pipeline.scans.document import DocumentText, ScanFile, read_document
 from pipeline.scans.fallback import open_mail_case
 from pipeline.scans.fields import extract_letter_fields
 from pipeline.scans.pages import store_pages
-from pipeline.scans.reasons import Unreadable, both
 
 log = logging.getLogger(__name__)
 

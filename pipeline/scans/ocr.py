@@ -4,7 +4,7 @@ RapidOCR's own line classifier (``use_cls``) flips clean lines the wrong way, so
 off; instead a page read with low confidence or with tall text boxes is tried again,
 shrunk, at 90/180/270 degrees, and the best-read orientation is OCR'd in full. The
 engine (about 1 GB with its models) is built once per process and shared; pages are
-bounded in size (see :mod:`pipeline.scans.images`), and a page that has used its time
+bounded in size (see :mod:`pipeline.documents.images`), and a page that has used its time
 budget is not tried in more orientations.
 """
 

@@ -18,10 +18,10 @@ from pathlib import Path
 from PIL import Image
 
 from pipeline.db.models import Attachment, ScanPage
-from pipeline.intake.attachments import attachment_path
+from pipeline.documents.images import bounded, decoded, open_image
+from pipeline.documents.pdftext import RENDER_DPI, open_pdf
+from pipeline.mail.attachments import attachment_path
 from pipeline.scans.document import ScanFile, is_pdf
-from pipeline.scans.images import bounded, decoded, open_image
-from pipeline.scans.pdftext import RENDER_DPI, open_pdf
 
 PREVIEW_SIDE = 1400
 CACHE_VERSION = 1  # bump when the drawing changes, so old cache files are not served

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from pipeline.db.base import utcnow
 from pipeline.db.models import InboundMail, LetterScan
-from pipeline.intake.attachments import store_attachments
-from pipeline.intake.message import MailAttachment, ParsedMail
+from pipeline.mail.attachments import store_attachments
+from pipeline.mail.message import MailAttachment, ParsedMail
 from pipeline.scans.budget import count_pages, hold_reason
 from pipeline.scans.detect import from_scanner
 

@@ -189,7 +189,7 @@ def test_sweep_resends_unread_scans_and_gives_up_after_max_attempts(runtime: Run
     from datetime import timedelta
 
     from pipeline.db.base import utcnow
-    from pipeline.intake.message import MailAttachment
+    from pipeline.mail.message import MailAttachment
     from pipeline.scans.jobs import unfinished_scans
     from pipeline.scans.record import record_scan
 

@@ -178,14 +178,30 @@ def taken_over(logs: Path) -> int:
     )
 
 
-def first_arrivals(sink: SmtpSink) -> dict[str, float]:
+def arrivals(sink: SmtpSink) -> dict[str, list[float]]:
+    """When each copy of each acknowledgment reached the server, in order."""
     from email.parser import BytesHeaderParser
 
     parser = BytesHeaderParser()
-    seen: dict[str, float] = {}
+    seen: dict[str, list[float]] = {}
     for at, _, raw in sink.messages:
-        seen.setdefault(str(parser.parsebytes(raw)["Message-ID"]), at)
+        seen.setdefault(str(parser.parsebytes(raw)["Message-ID"]), []).append(at)
     return seen
+
+
+def cut_off_by_kills(copies: list[float], kills: list[float]) -> bool:
+    """Every copy but the last arrived within moments of its own kill.
+
+    A mail can be in flight when one worker is killed, be swept to the other worker and
+    be in flight again when that one is killed: each earlier copy needs a kill of its own.
+    """
+    unused = sorted(kills)
+    for at in copies[:-1]:
+        near = [k for k in unused if abs(k - at) < 3.0]
+        if not near:
+            return False
+        unused.remove(near[0])
+    return True
 
 
 # 300 complaints within the hour: the hourly acknowledgment budget (default 200) would
@@ -227,7 +243,7 @@ def test_workers_killed_again_and_again_deliver_each_mail_once(
         service.stop()
         print("\nrows by status and attempts:", db.breakdown())
     delivered = check_delivery(db, slow_sink, total)
-    seen = first_arrivals(slow_sink)
+    seen = arrivals(slow_sink)
     twice = [m for m, n in delivered.items() if n > 1]
     print(
         f"\nSIGKILL storm: {total} mails, {len(kills)} kills, {repeats(delivered)} repeated, "
@@ -238,9 +254,9 @@ def test_workers_killed_again_and_again_deliver_each_mail_once(
     # keeps it once its 80 ms are up, even when the client is gone by then) but the
     # killed worker had not committed it as sent. So every repeat's first copy arrived
     # within moments of a kill, and a kill can cut off at most one send per thread.
+    # The same mail may be cut off twice (killed, swept to the other worker, killed again).
     for message_id in twice:
-        assert delivered[message_id] == 2
-        assert any(abs(k - seen[message_id]) < 3.0 for k in kills), message_id
+        assert cut_off_by_kills(seen[message_id], kills), (message_id, seen[message_id], kills)
     assert repeats(delivered) <= len(kills) * settings.worker_threads
     db.engine.dispose()
 

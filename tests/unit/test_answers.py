@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.intake.answers import agreement, satisfaction_score
+from pipeline.text.answers import agreement, satisfaction_score
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.intake.automatic import automatic_reason, is_out_of_office
-from pipeline.intake.message import ParsedMail
+from pipeline.mail.message import ParsedMail
 
 LOOP_HEADER = "X-Complaints-Loop"
 OWN_DOMAINS = ("shop.example",)

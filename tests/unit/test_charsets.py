@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.intake.charsets import codec_for, decode_text
+from pipeline.mail.charsets import codec_for, decode_text
 
 GBK_ONLY = "李喆 朱镕基 王堃 犇 昇"  # every name has a character outside GB2312
 

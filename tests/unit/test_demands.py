@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.intake.demands import DEMAND_CODES, find_demands
+from pipeline.text.demands import DEMAND_CODES, find_demands
 
 
 @pytest.mark.parametrize(

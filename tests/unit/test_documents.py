@@ -7,15 +7,15 @@ import time
 
 import pytest
 
-from pipeline.intake.boilerplate import says_nothing
-from pipeline.intake.documents import (
+from pipeline.documents.attached import (
     DocumentLimits,
     complaint_text,
     has_text_layer,
     read_document_text,
 )
-from pipeline.intake.extract import extract_fields
-from pipeline.intake.message import MailAttachment
+from pipeline.mail.message import MailAttachment
+from pipeline.text.boilerplate import says_nothing
+from pipeline.text.extract import extract_fields
 from tests.support.documents import (
     DOCX_TYPE,
     ODT_TYPE,

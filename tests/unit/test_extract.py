@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from pipeline.intake.extract import (
+from pipeline.mail.message import ExtractedFields
+from pipeline.text.extract import (
     MAX_WHAT_HAPPENED,
     customer_email,
     customer_name,
@@ -15,7 +16,6 @@ from pipeline.intake.extract import (
     summarise,
     what_happened,
 )
-from pipeline.intake.message import ExtractedFields
 
 DAMAGED_ZH = """尊敬的客服：
 您好！

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.intake.filenames import MAX_LENGTH, fallback_name, safe_filename
+from pipeline.mail.filenames import MAX_LENGTH, fallback_name, safe_filename
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from pipeline.intake.headers import decode_header_value, normalise_msgid, split_msgids
+from pipeline.mail.headers import decode_header_value, normalise_msgid, split_msgids
 
 
 def word(data: bytes, charset: str = "gb2312") -> str:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from pipeline.intake.htmltext import html_to_text
+from pipeline.mail.htmltext import html_to_text
 
 
 def test_scripts_styles_and_titles_are_dropped() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.intake.language import detect_language
+from pipeline.text.language import detect_language
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from email.policy import compat32
 
 import pytest
 
-from pipeline.intake.limits import check_limits, measure_tree
-from pipeline.intake.message import MailLimits, MailRejected
+from pipeline.mail.limits import check_limits, measure_tree
+from pipeline.mail.message import MailLimits, MailRejected
 
 HEAD = b"From: a@example.com\r\nSubject: x\r\nDate: Sat, 28 Nov 2026 10:00:00 +0800\r\n"
 LIMITS = MailLimits()

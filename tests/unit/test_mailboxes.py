@@ -20,10 +20,10 @@ from config.mailboxes import (
 )
 from config.settings import Settings
 from pipeline.intake.automatic import automatic_reason
-from pipeline.intake.language import detect_language
-from pipeline.intake.mime import parse_mail
+from pipeline.mail.mime import parse_mail
 from pipeline.outbound.envelope import envelope_sender
 from pipeline.routing.suggest import suggest
+from pipeline.text.language import detect_language
 from tests.support import mails
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "mailboxes.example.toml"

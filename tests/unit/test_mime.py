@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from pipeline.intake.message import MailLimits, MailRejected, ParsedMail
-from pipeline.intake.mime import check_limits, parse_mail, safe_filename
+from pipeline.mail.message import MailLimits, MailRejected, ParsedMail
+from pipeline.mail.mime import check_limits, parse_mail, safe_filename
 
 HEAD = (
     b"From: Customer <customer@example.com>\r\n"

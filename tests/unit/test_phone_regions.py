@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from letters.acknowledgment import AckLetter, render_acknowledgment
-from pipeline.intake.extract import extract_fields
-from pipeline.intake.regions import address_regions, domain_region
 from pipeline.scans.fields import extract_letter_fields
+from pipeline.text.extract import extract_fields
+from pipeline.text.regions import address_regions, domain_region
 
 
 @pytest.mark.parametrize(

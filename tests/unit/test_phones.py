@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from pipeline.intake.phones import MAX_SCAN, find_phones, fold_fullwidth, likely_phones
+from pipeline.text.phones import MAX_SCAN, find_phones, fold_fullwidth, likely_phones
 
 MOBILE = "+8613800138000"
 

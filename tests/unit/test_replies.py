@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.intake.replies import clean_subject, find_case_references, strip_quoted
+from pipeline.text.replies import clean_subject, find_case_references, strip_quoted
 
 ACK_EN = "[CP-2026-000123] We have received your complaint"
 ACK_ZH = "[CP-2026-000123] 我们已收到您的投诉"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from pipeline.intake.safehtml import MAX_DEPTH, cap_depth, sanitise_html
+from pipeline.mail.safehtml import MAX_DEPTH, cap_depth, sanitise_html
 
 
 def test_depth_is_capped_and_the_text_kept() -> None:

@@ -14,13 +14,13 @@ from pypdf import PdfWriter
 from config.settings import Settings
 from letters.pdf.kinds import KINDS
 from letters.pdf.letter import render_letters
-from pipeline.intake.message import MailLimits
-from pipeline.intake.mime import parse_mail
+from pipeline.documents.images import image_pages
+from pipeline.documents.pdftext import pdf_pages
+from pipeline.documents.reasons import Unreadable
+from pipeline.mail.message import MailLimits
+from pipeline.mail.mime import parse_mail
 from pipeline.scans.detect import letter_pages
 from pipeline.scans.document import ScanFile, read_document
-from pipeline.scans.images import image_pages
-from pipeline.scans.pdftext import pdf_pages
-from pipeline.scans.reasons import Unreadable
 from tests.support.documents import docx_bytes, text_pdf
 from tests.support.scans import EN_WITH_EMAIL, render_page, scanned_jpeg, to_image_pdf, to_png
 

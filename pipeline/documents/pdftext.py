@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 from PIL import Image
 
-from pipeline.scans.images import bounded
-from pipeline.scans.reasons import Unreadable, both
+from pipeline.documents.images import bounded
+from pipeline.documents.reasons import Unreadable, both
 
 RENDER_DPI = 200
 # A page with fewer characters than this in its text layer is treated as an image.

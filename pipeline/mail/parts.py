@@ -1,7 +1,7 @@
 """Text, HTML and attachments from a parsed MIME tree (``email`` compat32 messages).
 
 compat32 keeps headers and bodies raw (8-bit bytes as surrogate escapes), so every
-text part is decoded here with :func:`pipeline.intake.charsets.decode_text` instead
+text part is decoded here with :func:`pipeline.mail.charsets.decode_text` instead
 of the charset its label claims.
 """
 
@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from email.errors import MessageError
 from email.message import Message
 
-from pipeline.intake.charsets import decode_text
-from pipeline.intake.filenames import clean_name, fallback_name
-from pipeline.intake.headers import decode_8bit, decode_header_value, raw_header
-from pipeline.intake.htmltext import html_to_text
-from pipeline.intake.message import MailAttachment
+from pipeline.mail.charsets import decode_text
+from pipeline.mail.filenames import clean_name, fallback_name
+from pipeline.mail.headers import decode_8bit, decode_header_value, raw_header
+from pipeline.mail.htmltext import html_to_text
+from pipeline.mail.message import MailAttachment
 
 log = logging.getLogger(__name__)
 

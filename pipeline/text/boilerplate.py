@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.intake.replies import strip_quoted
+from pipeline.text.replies import strip_quoted
 
 __all__ = ["own_words", "says_nothing"]
 

@@ -13,13 +13,13 @@ from functools import lru_cache
 
 import phonenumbers
 
-from pipeline.intake.demands import find_demands
-from pipeline.intake.language import detect_language
-from pipeline.intake.message import ExtractedFields
-from pipeline.intake.phone_reading import read_phones
-from pipeline.intake.phones import MAX_SCAN, find_phones, fold_fullwidth
-from pipeline.intake.regions import phone_context
-from pipeline.intake.replies import clean_subject
+from pipeline.mail.message import ExtractedFields
+from pipeline.text.demands import find_demands
+from pipeline.text.language import detect_language
+from pipeline.text.phone_reading import read_phones
+from pipeline.text.phones import MAX_SCAN, find_phones, fold_fullwidth
+from pipeline.text.regions import phone_context
+from pipeline.text.replies import clean_subject
 
 __all__ = [
     "customer_email",

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from pipeline.db.models import Attachment
-from pipeline.intake.message import MailAttachment
+from pipeline.mail.message import MailAttachment
 
 
 def store_attachments(

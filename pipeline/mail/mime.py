@@ -1,12 +1,12 @@
 """Raw mail bytes -> ParsedMail, robust against broken and hostile input.
 
 Structure limits are checked on the raw bytes *before* parsing
-(:mod:`pipeline.intake.limits`), so a mail bomb is refused without being built.
+(:mod:`pipeline.mail.limits`), so a mail bomb is refused without being built.
 The MIME tree is the standard library's compat32 tree, which keeps every header and
-body raw; we decode text parts and headers ourselves (:mod:`pipeline.intake.charsets`),
+body raw; we decode text parts and headers ourselves (:mod:`pipeline.mail.charsets`),
 because mail-parser trusts charset labels and silently returns mojibake for GBK text
 labelled gb2312. mail-parser reads the sender's address
-(:mod:`pipeline.intake.addresses`): that is where its care matters, and its full
+(:mod:`pipeline.mail.addresses`): that is where its care matters, and its full
 parse (Received chains, defect reports, attachment copies) would triple the cost of
 every mail for results we do not use.
 
@@ -24,9 +24,9 @@ from email.message import Message
 from email.policy import compat32
 from email.utils import parsedate_to_datetime
 
-from pipeline.intake.addresses import recipients, sender
-from pipeline.intake.filenames import safe_filename
-from pipeline.intake.headers import (
+from pipeline.mail.addresses import recipients, sender
+from pipeline.mail.filenames import safe_filename
+from pipeline.mail.headers import (
     clean_line,
     decode_8bit,
     decode_header_value,
@@ -35,9 +35,9 @@ from pipeline.intake.headers import (
     raw_headers,
     split_msgids,
 )
-from pipeline.intake.limits import check_limits, check_tree
-from pipeline.intake.message import MailLimits, MailRejected, ParsedMail
-from pipeline.intake.parts import content_type, failure_site, leaves, read_contents
+from pipeline.mail.limits import check_limits, check_tree
+from pipeline.mail.message import MailLimits, MailRejected, ParsedMail
+from pipeline.mail.parts import content_type, failure_site, leaves, read_contents
 
 __all__ = ["DEFAULT_LIMITS", "check_limits", "parse_mail", "safe_filename"]
 

@@ -4,7 +4,7 @@ The sender's address decides where an acknowledgment goes, so it is read with
 mail-parser's address parser: Python 3.11.7's ``getaddresses`` has no strict mode
 and reads ``alice@example.org)<bob@example.org>`` as two addresses (CVE-2023-27043),
 while mail-parser refuses such ambiguous headers. Display names are decoded by us
-(:mod:`pipeline.intake.headers`), after the address is split off, so an encoded
+(:mod:`pipeline.mail.headers`), after the address is split off, so an encoded
 comma in a name ("Wang, Fang") cannot split one mailbox into two.
 """
 
@@ -15,7 +15,7 @@ from email.utils import getaddresses
 
 from mailparser.utils import get_addresses
 
-from pipeline.intake.headers import clean_line, decode_8bit, decode_header_value
+from pipeline.mail.headers import clean_line, decode_8bit, decode_header_value
 
 log = logging.getLogger(__name__)
 # mail-parser logs header values (personal data) at ERROR level on bad input.

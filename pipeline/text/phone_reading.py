@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.intake.phones import (
+from pipeline.text.phones import (
     MAX_SCAN,
     PhoneMatch,
     cluster_matches,
@@ -24,7 +24,7 @@ from pipeline.intake.phones import (
     phone_rank,
     worth_matching_clusters,
 )
-from pipeline.intake.regions import RegionContext
+from pipeline.text.regions import RegionContext
 
 __all__ = ["PhoneReading", "ReadNumber", "read_phones"]
 

@@ -12,7 +12,7 @@ import binascii
 import re
 from email.message import Message
 
-from pipeline.intake.charsets import decode_text
+from pipeline.mail.charsets import decode_text
 
 # Everything that could end a header line or hide text once shown: C0 and C1 controls,
 # DEL, and the Unicode line and paragraph separators. Line breaks become spaces, so

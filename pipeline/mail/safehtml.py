@@ -9,7 +9,7 @@ nothing that is open) are dropped too, because the tree builder ignores them and
 they would otherwise let the count drift below the real depth. Only then does nh3
 sanitise, on markup no deeper than ``MAX_DEPTH``, so its cost is linear in the size.
 
-The pass is a regular-expression tokenizer like :mod:`pipeline.intake.htmltext`:
+The pass is a regular-expression tokenizer like :mod:`pipeline.mail.htmltext`:
 each token pattern always matches once started, so the engine never rescans. It does
 not have to understand HTML exactly: nh3 still decides what is safe; this pass only
 decides how deep the tree can get.

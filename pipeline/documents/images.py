@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from PIL import Image, UnidentifiedImageError
 
-from pipeline.scans.reasons import Unreadable, both
+from pipeline.documents.reasons import Unreadable, both
 
 # An A4 page at 600 dpi is ~35 Mpx; anything far above is not a letter scan.
 MAX_PIXELS = 60_000_000

@@ -27,11 +27,11 @@ import pypdfium2 as pdfium
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
-from pipeline.intake.boilerplate import says_nothing
-from pipeline.intake.charsets import decode_text
-from pipeline.intake.message import MailAttachment
-from pipeline.scans.pdftext import MIN_TEXT_CHARS, open_pdf
-from pipeline.scans.reasons import Unreadable, both
+from pipeline.documents.pdftext import MIN_TEXT_CHARS, open_pdf
+from pipeline.documents.reasons import Unreadable, both
+from pipeline.mail.charsets import decode_text
+from pipeline.mail.message import MailAttachment
+from pipeline.text.boilerplate import says_nothing
 
 __all__ = [
     "ComplaintText",

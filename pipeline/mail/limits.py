@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from email.message import Message
 
-from pipeline.intake.message import MailLimits, MailRejected
+from config.settings import Settings
+from pipeline.mail.message import MailLimits, MailRejected
 
 # Not in MailLimits (yet): real mails have a few dozen header lines, a few thousand with
 # a huge folded To:. Every header is decoded, so 200,000 of them would cost seconds.
@@ -164,3 +165,13 @@ def _size(count: int) -> str:
     if count >= _MB:
         return f"{count / _MB:.0f} MB" if count >= 10 * _MB else f"{count / _MB:.1f} MB"
     return f"{count / _KB:.0f} KB" if count >= _KB else f"{count} bytes"
+
+
+def limits_from(settings: Settings) -> MailLimits:
+    """The parser's bounds as this installation sets them."""
+    return MailLimits(
+        max_bytes=settings.max_mail_bytes,
+        max_parts=settings.max_mime_parts,
+        max_depth=settings.max_mime_depth,
+        max_header_line_bytes=settings.max_header_line_bytes,
+    )

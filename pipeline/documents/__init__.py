@@ -1,0 +1,2 @@
+"""Reading files a customer sends: PDF text layers, Office documents, images within bounds.
+"""
