@@ -69,6 +69,9 @@ class Case(Base):
     responsibility: Mapped[str] = mapped_column(String(16), default="")
     third_party: Mapped[str] = mapped_column(String(200), default="")  # e.g. the carrier
     department: Mapped[str | None] = mapped_column(String(32), index=True)  # key in departments
+    # The named person handling it (a staff username), set by the department's manager or
+    # by a handler taking it; the deadline letter and the notice name them as the contact.
+    handler: Mapped[str | None] = mapped_column(String(100), index=True)
     # Classification for deadlines and statistics (客户投诉统计表), set in review.
     category: Mapped[str] = mapped_column(String(32), default="", index=True)
     severity: Mapped[str] = mapped_column(String(16), default="normal")
@@ -80,6 +83,8 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     follows_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # A duplicate merged into another case of the same customer closes as 'merged'.
+    merged_into_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
