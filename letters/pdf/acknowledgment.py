@@ -30,6 +30,9 @@ class PostalAck:
     service_phone: str
     time_zone: str = ""
     phone_written: str = ""  # the number as the customer wrote it
+    # False for a complaint taken on the phone or at the counter: we thank them for
+    # the complaint we recorded, not for a letter they never wrote.
+    by_letter: bool = True
 
 
 def recipient_lines(name: str, address: str) -> tuple[str, ...]:
@@ -51,13 +54,16 @@ def acknowledgment_content(ack: PostalAck) -> LetterContent:
     sender = Sender(company=company, department="", address=clean_line(ack.company_address),
                     phone=clean_line(ack.service_phone, limit=40), email="")
     if language == "zh":
+        where, what = ("信中", "来信") if ack.by_letter else ("", "投诉")
         phone_text = (
-            f"您信中留下的电话是 {phone}。如号码有误或希望我们拨打其他号码，请来电告知。"
+            f"您{where}留下的电话是 {phone}。如号码有误或希望我们拨打其他号码，请来电告知。"
             if phone
-            else "您的来信中没有可用的联系电话。为了尽快与您联系处理，请致电我们的客服热线"
+            else f"您的{what}中没有可用的联系电话。为了尽快与您联系处理，请致电我们的客服热线"
             f" {ack.service_phone}，或回信告知您的联系电话，并注明上述案件编号。"
         )
         written = f"（落款日期 {ack.letter_date}）" if ack.letter_date else ""
+        opening = (f"您好！我们已于{received}收到您的投诉来信{written}，" if ack.by_letter
+                   else f"您好！我们已于{received}受理您的投诉，")
         return LetterContent(
             language="zh",
             sender=sender,
@@ -66,10 +72,10 @@ def acknowledgment_content(ack: PostalAck) -> LetterContent:
             reference=ack.reference,
             date_label="日期",
             date=today,
-            subject="我们已收到您的来信",
+            subject="我们已收到您的来信" if ack.by_letter else "我们已受理您的投诉",
             salutation=f"尊敬的{name}：" if name else "尊敬的客户：",
             paragraphs=(
-                f"您好！我们已于{received}收到您的投诉来信{written}，"
+                f"{opening}"
                 f"并已登记为案件 {ack.reference}。我们非常重视您反映的问题，"
                 f"将在 {max(1, ack.review_days)} 个工作日内完成初步核查。",
                 phone_text,
@@ -78,11 +84,12 @@ def acknowledgment_content(ack: PostalAck) -> LetterContent:
             closing="此致\n敬礼",
             signature=f"{company} 客户服务部",
         )
+    yours = "Your letter" if ack.by_letter else "Your complaint"
     phone_text = (
-        f"Your letter gives the phone number {phone}. If it is wrong, or you prefer another"
+        f"{yours} gives the phone number {phone}. If it is wrong, or you prefer another"
         " number, please call us to tell us."
         if phone
-        else "Your letter does not give a phone number we can use. So that we can reach you"
+        else f"{yours} does not give a phone number we can use. So that we can reach you"
         f" quickly, please call our service line {ack.service_phone} or write back with your"
         " phone number, quoting the reference above."
     )
@@ -95,11 +102,15 @@ def acknowledgment_content(ack: PostalAck) -> LetterContent:
         reference=ack.reference,
         date_label="Date",
         date=today,
-        subject="We have received your letter",
+        subject="We have received your letter" if ack.by_letter
+        else "We have recorded your complaint",
         salutation=f"Dear {name}," if name else "Dear customer,",
         paragraphs=(
-            f"Thank you for your letter{written}, which we received on {received}. We have"
-            f" opened case {ack.reference} for it and will complete a first review within"
+            (f"Thank you for your letter{written}, which we received on {received}. We have"
+             if ack.by_letter else
+             f"Thank you for telling us about your complaint, which we recorded on {received}."
+             " We have")
+            + f" opened case {ack.reference} for it and will complete a first review within"
             f" {max(1, ack.review_days)} working days.",
             phone_text,
             "Please quote the reference above whenever you contact us.",

@@ -1,18 +1,11 @@
-"""The audit trail: what happened to a case, who did it, when."""
+"""The audit trail: what happened to a case, who did it, when.
+
+The writer lives in :mod:`pipeline.db.trail` so that the outbox, below the case
+package, can write to the trail too; this is its usual name for everything above.
+"""
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from pipeline.db.trail import record_event
 
-from sqlalchemy.orm import Session
-
-from pipeline.db.models import Case, CaseEvent
-
-log = logging.getLogger(__name__)
-
-
-def record_event(session: Session, *, case: Case, action: str, by: str, **detail: Any) -> None:
-    """Append an event to the case's trail in the caller's transaction."""
-    session.add(CaseEvent(case_id=case.id, actor=by, action=action, detail=detail))
-    log.info("case event", extra={"case_ref": case.reference, "action": action, "by": by})
+__all__ = ["record_event"]

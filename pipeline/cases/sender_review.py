@@ -21,11 +21,18 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from pipeline.cases.customer_addresses import add_customer_address, normalise_address
 from pipeline.cases.events import record_event
+from pipeline.cases.from_mail import open_mail_case
 from pipeline.db.models import Attachment, Case, CaseAddress, Correspondence, InboundMail
-from pipeline.intake.handlers import handle_complaint
-from pipeline.intake.unverified import UNVERIFIED_NOTE
 from pipeline.mail.limits import limits_from
 from pipeline.mail.mime import parse_mail
+
+UNVERIFIED_NOTE = (
+    "A mail from {address}, an address not known for this customer, names this case. It"
+    " changed nothing. Read it, then confirm the sender as the customer or treat it as a new"
+    " complaint. 一封来自 {address} 的邮件提及本案，该地址不是本案客户的已知地址，邮件未改动"
+    "任何内容。请阅读后确认发件人为客户，或将其作为新投诉处理。"
+)
+"""The case's attention note while an unverified mail waits for staff (set by intake)."""
 
 
 class SenderReviewError(ValueError):
@@ -78,20 +85,19 @@ def split_mail(
     mail = parse_mail(inbound.raw, limits_from(settings))
     session.delete(row)
     session.flush()
-    new_id, outbound_ids = handle_complaint(
-        session, inbound=inbound, mail=replace(mail, attachments=()), settings=settings)
+    opened = open_mail_case(session, inbound=inbound, mail=replace(mail, attachments=()),
+                            settings=settings)
+    new_case = opened.case
     session.execute(update(Attachment).where(Attachment.inbound_mail_id == ledger_id,
                                              Attachment.case_id == case.id)
-                    .values(case_id=new_id))
-    new_case = session.get(Case, new_id)
-    assert new_case is not None
-    inbound.case_id, inbound.classification = new_id, "complaint"
+                    .values(case_id=new_case.id))
+    inbound.case_id, inbound.classification = new_case.id, "complaint"
     record_event(session, case=case, action="unverified_mail_split", by=by,
                  ledger_id=ledger_id, new_case=new_case.reference)
     record_event(session, case=new_case, action="split_from", by=by, ledger_id=ledger_id,
                  from_case=case.reference)
     _clear_note(case, row.from_address)
-    return new_case, outbound_ids
+    return new_case, opened.outbound_ids
 
 
 def adopt_candidate(session: Session, *, case: Case, address: str, by: str) -> str:

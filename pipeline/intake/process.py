@@ -17,13 +17,14 @@ from config.mailboxes import our_addresses, our_domains
 from config.settings import Settings
 from pipeline import jobs
 from pipeline.cases.customer_addresses import is_customer_address
+from pipeline.cases.from_mail import open_mail_case
+from pipeline.cases.identity import sender_identity
 from pipeline.db.base import utcnow
 from pipeline.db.models import InboundMail, OutboundMail
 from pipeline.intake.automatic import automatic_reason
 from pipeline.intake.bounce import is_read_receipt, parse_bounce
 from pipeline.intake.copies import claim_message_id
-from pipeline.intake.handlers import handle_bounce, handle_complaint, handle_reply
-from pipeline.intake.identity import sender_identity
+from pipeline.intake.handlers import handle_bounce, handle_reply
 from pipeline.intake.threads import earlier_copy, find_thread_case
 from pipeline.intake.unverified import handle_unverified
 from pipeline.jobs import Claim
@@ -156,10 +157,10 @@ def _route(session: Session, inbound: InboundMail, mail: ParsedMail, settings: S
     if case is not None and robot is None and opens_new_case(
         session, case=case, text=strip_quoted(mail.text), settings=settings, now=utcnow()
     ):
-        case_id, outbound_ids = handle_complaint(
-            session, inbound=inbound, mail=mail, settings=settings, follows=case
-        )
-        return Outcome(classification="complaint", case_id=case_id, outbound_ids=outbound_ids)
+        opened = open_mail_case(session, inbound=inbound, mail=mail, settings=settings,
+                                follows=case)
+        return Outcome(classification="complaint", case_id=opened.case.id,
+                       outbound_ids=opened.outbound_ids)
     if case is not None:
         handle_reply(session, inbound=inbound, mail=mail, case=case, robot=robot, settings=settings)
         return Outcome(classification="auto-reply" if robot else "reply", case_id=case.id)
@@ -174,8 +175,9 @@ def _route(session: Session, inbound: InboundMail, mail: ParsedMail, settings: S
     if pages:
         scan = scan_from_mail(session, inbound=inbound, mail=mail, pages=pages, settings=settings)
         return Outcome(classification="letter", scan_ids=[scan.scan_id] if scan.is_new else [])
-    case_id, outbound_ids = handle_complaint(session, inbound=inbound, mail=mail, settings=settings)
-    return Outcome(classification="complaint", case_id=case_id, outbound_ids=outbound_ids)
+    opened = open_mail_case(session, inbound=inbound, mail=mail, settings=settings)
+    return Outcome(classification="complaint", case_id=opened.case.id,
+                   outbound_ids=opened.outbound_ids)
 
 
 def quarantine(inbound: InboundMail, reason: str) -> None:

@@ -15,21 +15,17 @@ from config.settings import Settings
 from letters.compose import build_message, make_message_id
 from letters.neutral_ack import render_neutral_ack
 from pipeline.cases.events import record_event
+from pipeline.cases.from_mail import store_files
+from pipeline.cases.sender_review import UNVERIFIED_NOTE
 from pipeline.db.base import utcnow
 from pipeline.db.models import Case, Correspondence, InboundMail, OutboundMail
-from pipeline.intake.handlers import add_incoming, store_files
+from pipeline.intake.handlers import add_incoming
 from pipeline.mail.message import ParsedMail
 from pipeline.outbound.ack_budget import hold
 from pipeline.outbound.acknowledge import decide_acknowledgment
 from pipeline.text.replies import strip_quoted
 
 NEUTRAL_ACK = "neutral_ack"
-UNVERIFIED_NOTE = (
-    "A mail from {address}, an address not known for this customer, names this case. It"
-    " changed nothing. Read it, then confirm the sender as the customer or treat it as a new"
-    " complaint. 一封来自 {address} 的邮件提及本案，该地址不是本案客户的已知地址，邮件未改动"
-    "任何内容。请阅读后确认发件人为客户，或将其作为新投诉处理。"
-)
 
 
 def handle_unverified(

@@ -17,9 +17,9 @@ from sqlalchemy import ScalarSelect, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
-from pipeline.cases.events import record_event
 from pipeline.db.base import UTCDateTime, utcnow
 from pipeline.db.models import Case, OutboundMail
+from pipeline.db.trail import record_event
 
 HELD = "held"
 

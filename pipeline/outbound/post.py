@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from letters.acknowledgment import RenderedMail, letter_language
 from letters.formatting import clean_line, format_date, local_time
-from letters.pdf.acknowledgment import recipient_lines
+from letters.pdf.acknowledgment import PostalAck, acknowledgment_content, recipient_lines
 from letters.pdf.fonts import FontSource
 from letters.pdf.layout import Sender
 from letters.pdf.letter import LetterContent, render_letters, text_letter
-from pipeline.cases.events import record_event
 from pipeline.db.base import utcnow
 from pipeline.db.models import Case, PrintLetter
+from pipeline.db.trail import record_event
 from pipeline.outbound.printing import queue_print_letter
 
 
@@ -56,4 +56,43 @@ def queue_post(
         recipient="\n".join(recipient_lines(case.customer_name, case.customer_address)),
         pdf=pdf)
     record_event(session, case=case, action="letter_queued_for_print", by="system", kind=kind)
+    return letter
+
+
+def queue_postal_acknowledgment(
+    session: Session, *, case: Case, letter_date: str, settings: Settings
+) -> PrintLetter:
+    """Render the printed acknowledgment and put it in the print queue.
+
+    For a customer with no working email address but a postal one: a letter, or a
+    complaint taken on the phone or at the counter (the letter then thanks them for
+    the complaint, not for a letter).
+    """
+    ack = PostalAck(
+        reference=case.reference,
+        language=case.language,
+        customer_name=case.customer_name,
+        address=case.customer_address,
+        letter_date=letter_date,
+        received_at=case.received_at,
+        phone_on_file=case.customer_phone,
+        phone_written=case.customer_phone_written,
+        review_days=settings.review_days,
+        company_name=settings.company_name,
+        company_address=settings.company_postal_address,
+        service_phone=settings.service_phone,
+        time_zone=settings.time_zone,
+        by_letter=case.channel == "letter",
+    )
+    content = acknowledgment_content(ack)
+    pdf = render_letters([content], fonts=FontSource.from_settings(settings))
+    letter = queue_print_letter(
+        session,
+        case=case,
+        kind="acknowledgment",
+        language=content.language,
+        recipient="\n".join(recipient_lines(case.customer_name, case.customer_address)),
+        pdf=pdf,
+    )
+    record_event(session, case=case, action="acknowledgment_queued_for_print", by="system")
     return letter

@@ -30,10 +30,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from pipeline import jobs
-from pipeline.cases.events import record_event
 from pipeline.db.base import utcnow
 from pipeline.db.facts import refresh_facts
 from pipeline.db.models import Case, CaseEvent, OutboundMail
+from pipeline.db.trail import record_event
 from pipeline.jobs import Claim
 from pipeline.outbound.envelope import envelope_sender
 from pipeline.outbound.transport import MailTransport, PermanentSendError, TransientSendError

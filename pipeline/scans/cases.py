@@ -1,8 +1,9 @@
 """A read letter becomes a case: fields, confidences, attachments and the acknowledgment.
 
-All in the caller's transaction. The acknowledgment goes by e-mail when the letter (or
-the customer's own mail) gives an address, otherwise as a printed letter in the print
-queue; both ask for a phone number, as the users' rule for letters says.
+All in the caller's transaction, through :func:`open_case`: the acknowledgment goes
+by e-mail when the letter (or the customer's own mail) gives an address, otherwise
+as a printed letter in the print queue; both ask for a phone number, as the users'
+rule for letters says.
 """
 
 from __future__ import annotations
@@ -11,23 +12,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
-from letters.compose import is_sendable_address
-from letters.pdf.acknowledgment import PostalAck, acknowledgment_content, recipient_lines
-from letters.pdf.fonts import FontSource
-from letters.pdf.letter import render_letters
-from pipeline.cases.events import record_event
-from pipeline.cases.references import next_reference
+from pipeline.cases.opening import AckThread, CaseDraft, FirstMessage, OpenedCase, open_case
 from pipeline.db.base import utcnow
-from pipeline.db.models import (
-    Attachment,
-    Case,
-    Correspondence,
-    FieldConfidence,
-    InboundMail,
-    LetterScan,
-)
-from pipeline.outbound.acknowledge import decide_acknowledgment, queue_acknowledgment
-from pipeline.outbound.printing import queue_print_letter
+from pipeline.db.models import Attachment, Case, FieldConfidence, InboundMail, LetterScan
 from pipeline.scans.document import DocumentText
 from pipeline.scans.fields import LetterFields
 from pipeline.scans.labels import field_label
@@ -49,51 +36,43 @@ def open_letter_case(
     document: DocumentText,
     fields: LetterFields,
     settings: Settings,
-) -> tuple[Case, list[int]]:
-    """Create the case for a scan; returns it and the outbox ids to send after commit."""
+) -> OpenedCase:
+    """Create the case for a scan; returns it with the outbox ids to send after commit."""
     received = scan.received_at or utcnow()
-    email = fields.email.value or scan.from_address
     # A letter need not give an e-mail or an amount: only a doubtful value, or a missing
     # name or phone (which staff must find), is worth a look.
     weak = doubtful(fields.confidences())
-    case = Case(
-        reference=next_reference(session, prefix=settings.reference_prefix, year=received.year),
-        status="new",
+    subject = _subject(fields)
+    draft = CaseDraft(
         channel="letter",
-        language=fields.language,
         received_at=received,
-        customer_name=fields.name.value[:200],
+        language=fields.language,
+        message=FirstMessage(kind="letter", subject=subject, text=document.text, at=received,
+                             inbound_mail_id=scan.inbound_mail_id),
+        customer_name=fields.name.value,
         customer_address=fields.address.value,
-        customer_email=email[:320],
+        customer_email=fields.email.value or scan.from_address,
         customer_phone=fields.phone.value,
         customer_phone_written=fields.phone_written,
-        phone_candidates=list(fields.phone_candidates),
-        subject=_subject(fields)[:500],
+        phone_candidates=fields.phone_candidates,
+        subject=subject,
         what_happened=fields.what_happened.value or document.text[:4000],
-        demands=list(fields.demands),
-        order_numbers=list(fields.orders),
+        demands=fields.demands,
+        order_numbers=fields.orders,
+        summary=fields.summary,
         attention=_attention(weak, document, fields),
         mailbox=_mailbox(session, scan),
+        thread=AckThread(letter_date=fields.letter_date.value),
+        received_detail={"scan_id": scan.id},
     )
-    session.add(case)
-    session.flush()
-    session.add(FieldConfidence(case_id=case.id, fields=_stored_confidences(fields, document)))
-    session.execute(update(Attachment).where(Attachment.id.in_(scan.files)).values(case_id=case.id))
-    session.add(
-        Correspondence(
-            case_id=case.id,
-            direction="in",
-            kind="letter",
-            inbound_mail_id=scan.inbound_mail_id,
-            subject=case.subject,
-            body_text=document.text,
-            at=received,
-        )
-    )
-    record_event(
-        session, case=case, action="received", by="system", channel="letter", scan_id=scan.id
-    )
-    return case, _acknowledge(session, case=case, fields=fields, settings=settings)
+
+    def attach(case: Case) -> None:
+        session.add(FieldConfidence(case_id=case.id,
+                                    fields=_stored_confidences(fields, document)))
+        session.execute(update(Attachment).where(Attachment.id.in_(scan.files))
+                        .values(case_id=case.id))
+
+    return open_case(session, draft=draft, settings=settings, attach=attach)
 
 
 def _subject(fields: LetterFields) -> str:
@@ -127,76 +106,3 @@ def _stored_confidences(fields: LetterFields, document: DocumentText) -> dict[st
             for p in document.pages
         ],
     }
-
-
-def _acknowledge(
-    session: Session, *, case: Case, fields: LetterFields, settings: Settings
-) -> list[int]:
-    if is_sendable_address(case.customer_email):
-        decision = decide_acknowledgment(
-            session, settings=settings, to_address=case.customer_email, mail_date=None, now=utcnow()
-        )
-        if decision.send:
-            outbound = queue_acknowledgment(
-                session,
-                settings=settings,
-                case=case,
-                summary=fields.summary,
-                in_reply_to=None,
-                references=(),
-            )
-            return [outbound.id]
-        record_event(
-            session,
-            case=case,
-            action="acknowledgment_suppressed",
-            by="system",
-            reason=decision.reason,
-        )
-        return []
-    if not case.customer_address:
-        note = (
-            "The letter gives no e-mail and no postal address; no acknowledgment could be sent."
-            " / 来信没有邮箱和地址，无法发出回执。"
-        )
-        case.attention = f"{note} {case.attention}".strip()
-        record_event(
-            session, case=case, action="acknowledgment_suppressed", by="system", reason="no address"
-        )
-        return []
-    queue_postal_acknowledgment(
-        session, case=case, letter_date=fields.letter_date.value, settings=settings
-    )
-    return []
-
-
-def queue_postal_acknowledgment(
-    session: Session, *, case: Case, letter_date: str, settings: Settings
-) -> None:
-    """Render the printed acknowledgment and put it in the print queue."""
-    ack = PostalAck(
-        reference=case.reference,
-        language=case.language,
-        customer_name=case.customer_name,
-        address=case.customer_address,
-        letter_date=letter_date,
-        received_at=case.received_at,
-        phone_on_file=case.customer_phone,
-        phone_written=case.customer_phone_written,
-        review_days=settings.review_days,
-        company_name=settings.company_name,
-        company_address=settings.company_postal_address,
-        service_phone=settings.service_phone,
-        time_zone=settings.time_zone,
-    )
-    content = acknowledgment_content(ack)
-    pdf = render_letters([content], fonts=FontSource.from_settings(settings))
-    queue_print_letter(
-        session,
-        case=case,
-        kind="acknowledgment",
-        language=content.language,
-        recipient="\n".join(recipient_lines(case.customer_name, case.customer_address)),
-        pdf=pdf,
-    )
-    record_event(session, case=case, action="acknowledgment_queued_for_print", by="system")

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from pipeline import jobs
+from pipeline.cases import from_mail
 from pipeline.db.base import utcnow
 from pipeline.db.models import Attachment, InboundMail, LetterScan
 from pipeline.documents.reasons import both
-from pipeline.intake.handlers import handle_complaint
 from pipeline.jobs import Claim
 from pipeline.mail.limits import limits_from
 from pipeline.mail.message import MailRejected
@@ -62,12 +62,12 @@ def open_mail_case(
             f"case holds what the mail says. ({reason})",
             "邮件按来信照片识别，但图片中没有文字；案件内容取自邮件本身。",
         )
-        case_id, outbound_ids = handle_complaint(
-            session, inbound=inbound, mail=mail, settings=settings, note=note, stored=pages
-        )
-        _finish(session, scan=scan, inbound=inbound, case_id=case_id, reason=reason)
+        opened = from_mail.open_mail_case(session, inbound=inbound, mail=mail,
+                                          settings=settings, note=note, stored=pages)
+        _finish(session, scan=scan, inbound=inbound, case_id=opened.case.id, reason=reason)
     log.info("unreadable photo mail opened as e-mail case", extra={"scan_id": scan.id})
-    return MailCase(status="mail-case", case_id=case_id, outbound_ids=outbound_ids)
+    return MailCase(status="mail-case", case_id=opened.case.id,
+                    outbound_ids=opened.outbound_ids)
 
 
 def _finish(

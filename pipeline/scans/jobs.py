@@ -88,9 +88,10 @@ def process_scan(factory: sessionmaker[Session], *, held: Claim, settings: Setti
         scans = jobs.lock_held(session, held)
         if not scans:
             return ScanOutcome(status="already-done")
-        case, outbound_ids = open_letter_case(
+        opened = open_letter_case(
             session, scan=scans[0], document=document, fields=fields, settings=settings
         )
+        case = opened.case
         store_pages(
             session,
             scan=scans[0],
@@ -101,7 +102,7 @@ def process_scan(factory: sessionmaker[Session], *, held: Claim, settings: Setti
         )
         _finish(scans[0], document, status="processed", case_id=case.id)
     log.info("letter read", extra={"scan_id": scan_id, "case_id": case.id})
-    return ScanOutcome(status="processed", case_id=case.id, outbound_ids=outbound_ids)
+    return ScanOutcome(status="processed", case_id=case.id, outbound_ids=opened.outbound_ids)
 
 
 def _finish(scan: LetterScan, document: DocumentText, *, status: str, case_id: int | None) -> None:

@@ -1,0 +1,24 @@
+"""The audit trail: what happened to a case, who did it, when.
+
+It sits beside the tables, below every workflow package: the outbox, the print
+queue and the case packages all write to the trail, and the case package opens
+cases through the outbox, so the writer cannot live in either of them without a
+cycle. ``pipeline.cases.events`` re-exports it under its usual name.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from pipeline.db.models import Case, CaseEvent
+
+log = logging.getLogger("pipeline.cases.events")
+
+
+def record_event(session: Session, *, case: Case, action: str, by: str, **detail: Any) -> None:
+    """Append an event to the case's trail in the caller's transaction."""
+    session.add(CaseEvent(case_id=case.id, actor=by, action=action, detail=detail))
+    log.info("case event", extra={"case_ref": case.reference, "action": action, "by": by})
