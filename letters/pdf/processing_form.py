@@ -21,16 +21,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
+from letters.channels import channel_name
 from letters.pdf.fonts import FontSource, letter_font
 from letters.pdf.linebreak import KinsokuParagraph
 
-CHANNELS = {
-    "email": "电子邮件 Email",
-    "letter": "信件 Letter",
-    "phone": "电话 Phone",
-    "onsite": "现场 On site",
-    "other": "其他 Other",
-}
 RESPONSIBILITY = {
     "ours": "我方责任 Ours",
     "not_ours": "非我方责任 Not ours",
@@ -95,7 +89,7 @@ def _rows(data: ProcessingFormData, body: ParagraphStyle, label: ParagraphStyle)
         [name("客户姓名 Customer"), cell(data.customer_name),
          name("联系电话 Phone"), cell(data.customer_phone)],
         [name("电子邮箱 Email"), cell(data.customer_email),
-         name("投诉方式 Channel"), cell(CHANNELS.get(data.channel, data.channel))],
+         name("投诉方式 Channel"), cell(channel_name(data.channel))],
         [name("地址 Address"), cell(data.customer_address), "", ""],
         [name("订单号 Orders"), cell(", ".join(data.order_numbers)), "", ""],
         [name("主题 Subject"), cell(data.subject), "", ""],

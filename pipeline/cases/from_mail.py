@@ -27,7 +27,7 @@ from pipeline.db.models import Attachment, Case, InboundMail
 from pipeline.documents.attached import DocumentLimits, complaint_text
 from pipeline.documents.reasons import both
 from pipeline.mail.attachments import store_attachments
-from pipeline.mail.message import ExtractedFields, ParsedMail
+from pipeline.mail.message import ParsedMail
 from pipeline.text.extract import extract_fields
 from pipeline.text.replies import clean_subject, strip_quoted
 
@@ -83,7 +83,8 @@ def open_mail_case(
         demands=fields.demands,
         order_numbers=fields.order_numbers,
         summary=fields.summary,
-        attention=attention(_defect_note(mail), complaint.note, note, phone_note(fields)),
+        attention=attention(_defect_note(mail), complaint.note, note,
+                            phone_note(fields.phones_unsure)),
         mailbox=mailbox.key,
         source_message_id=inbound.message_id,
         forwarded_by=mail.forwarded_by or "",
@@ -143,11 +144,11 @@ def attention(*notes: str) -> str:
     return "; ".join(note for note in notes if note)
 
 
-def phone_note(fields: ExtractedFields) -> str:
+def phone_note(unsure: tuple[str, ...]) -> str:
     """Numbers whose country the context does not settle: kept as written, for staff."""
-    if not fields.phones_unsure:
+    if not unsure:
         return ""
-    shown = ", ".join(fields.phones_unsure[:3])
+    shown = ", ".join(unsure[:3])
     return both(
         f"Phone number kept as the customer wrote it, its country is unclear: {shown}; "
         "check it with the customer",

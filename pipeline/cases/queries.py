@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from pipeline.cases.customer_addresses import case_addresses
@@ -17,7 +17,30 @@ from pipeline.db.models import (
     InboundMail,
     LetterScan,
     OutboundMail,
+    PrintLetter,
 )
+
+_PRINTED_ACK = (
+    select(PrintLetter.status)
+    .where(PrintLetter.case_id == Case.id, PrintLetter.kind == "acknowledgment")
+    .correlate(Case)
+    .scalar_subquery()
+)
+_VERBAL_ACK = (
+    exists()
+    .where(CaseEvent.case_id == Case.id, CaseEvent.action == "acknowledged_verbally")
+    .correlate(Case)
+)
+
+
+def acknowledgment_label(mail: str | None, printed: str | None, verbal: bool) -> str:
+    """How the customer was acknowledged: the mail's state, the printed letter's, or
+    ``verbal`` (on the phone or at the counter, by the member of staff taking it)."""
+    if mail:
+        return mail
+    if printed:
+        return "printed" if printed == "printed" else "print_waiting"
+    return "verbal" if verbal else "none"
 
 
 @dataclass(frozen=True)
@@ -33,7 +56,9 @@ class CaseSummary:
     subject: str
     demands: list[str]
     order_numbers: list[str]
-    acknowledgment: str  # none / pending / sending / sent / failed
+    # none / pending / sending / sent / failed / held (email), print_waiting / printed
+    # (post), verbal (on the phone or at the counter)
+    acknowledgment: str
     attention: str
     mailbox: str  # key of the mailbox it came in by, which answers it
 
@@ -61,7 +86,7 @@ class QuarantinedMail:
         return asdict(self)
 
 
-def _summary(case: Case, ack_status: str | None) -> CaseSummary:
+def _summary(case: Case, ack_status: str) -> CaseSummary:
     return CaseSummary(
         reference=case.reference,
         status=case.status,
@@ -74,7 +99,7 @@ def _summary(case: Case, ack_status: str | None) -> CaseSummary:
         subject=case.subject,
         demands=list(case.demands),
         order_numbers=list(case.order_numbers),
-        acknowledgment=ack_status or "none",
+        acknowledgment=ack_status,
         attention=case.attention,
         mailbox=case.mailbox,
     )
@@ -85,7 +110,7 @@ def list_cases(
 ) -> list[CaseSummary]:
     """Cases oldest first, optionally of one status."""
     query = (
-        select(Case, OutboundMail.status)
+        select(Case, OutboundMail.status, _PRINTED_ACK, _VERBAL_ACK)
         .outerjoin(
             OutboundMail,
             (OutboundMail.case_id == Case.id) & (OutboundMail.kind == "acknowledgment"),
@@ -95,7 +120,8 @@ def list_cases(
     )
     if status:
         query = query.where(Case.status == status)
-    return [_summary(case, ack) for case, ack in session.execute(query)]
+    return [_summary(case, acknowledgment_label(mail, printed, verbal))
+            for case, mail, printed, verbal in session.execute(query)]
 
 
 def list_quarantined(session: Session, *, limit: int = 200) -> list[QuarantinedMail]:
@@ -210,13 +236,9 @@ def case_detail(session: Session, reference: str) -> dict[str, Any] | None:
     case = session.scalar(select(Case).where(Case.reference == reference))
     if case is None:
         return None
-    ack = session.scalar(
-        select(OutboundMail.status).where(
-            OutboundMail.case_id == case.id, OutboundMail.kind == "acknowledgment"
-        )
-    )
-    detail = _summary(case, ack).to_json()
+    detail = _summary(case, acknowledgment_state(session, case)).to_json()
     detail.update(
+        taken_by=case.taken_by,
         customer_address=case.customer_address,
         what_happened=case.what_happened,
         phone_candidates=list(case.phone_candidates),
@@ -227,6 +249,15 @@ def case_detail(session: Session, reference: str) -> dict[str, Any] | None:
         events=[_event(e) for e in _events(session, case.id)],
     )
     return detail
+
+
+def acknowledgment_state(session: Session, case: Case) -> str:
+    """One case's acknowledgment, as ``cases show`` and the case page show it."""
+    mail = session.scalar(select(OutboundMail.status).where(
+        OutboundMail.case_id == case.id, OutboundMail.kind == "acknowledgment"))
+    found = session.execute(select(_PRINTED_ACK, _VERBAL_ACK).select_from(Case)
+                            .where(Case.id == case.id)).one()
+    return acknowledgment_label(mail, found[0], bool(found[1]))
 
 
 def _thread(session: Session, case_id: int) -> list[Correspondence]:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 
 from config.departments import Department, department_by_key
+from letters.channels import channel_name
 from pipeline.reports.statistics import Summary, TableRow
 
 HEADERS = ("日期 Date", "编号 Number", "客户 Customer", "投诉内容 Complaint",
@@ -123,6 +124,8 @@ def summary_lines(summary: Summary, departments: Sequence[Department]) -> list[t
             name = department_name(departments, key) if title.startswith("部门") and key else key
             if title.startswith("处理方式"):
                 name = METHOD_NAMES.get(key, key)
+            if title.startswith("渠道"):
+                name = channel_name(key)
             lines.append((f"{title}: {name or '未填写 not set'}", str(count)))
     for key, average in summary.satisfaction_by_department.items():
         lines.append((f"满意度 Satisfaction: {department_name(departments, key) if key else '—'}",

@@ -96,6 +96,13 @@ def _notify_department(
     return outbound.id
 
 
+def _take(case: Case, by: str) -> None:
+    """The reviewer becomes 受理人员 of a case the system took in (mail, scans); a case
+    staff recorded by hand keeps the person who recorded it."""
+    if case.taken_by == "system":
+        case.taken_by = by[:100]
+
+
 def route_case(
     session: Session, *, case: Case, decision: RoutingDecision, settings: Settings,
     departments: Sequence[Department], policies: Policies, by: str, now: datetime,
@@ -107,6 +114,7 @@ def route_case(
     third_party = decision.responsibility == "third_party"
     case.third_party = decision.third_party.strip() if third_party else ""
     case.attention = ""
+    _take(case, by)
     move(session, case=case, to="routed", by=by, department=department.key,
          suggested=decision.suggested, suggestion_source=decision.suggestion_source,
          responsibility=decision.responsibility, opinion=decision.opinion[:2000])
@@ -132,6 +140,7 @@ def decide_not_ours(
         raise RoutingError("Write the explanation the customer will read (a few sentences). "
                            "/ 请写下客户将看到的说明（几句话）。")
     case.responsibility, case.department, case.attention = "not_ours", None, ""
+    _take(case, by)
     move(session, case=case, to="not_ours", by=by, explanation=explanation.strip())
     case.closed_at = now
     routed = Routed()
