@@ -283,6 +283,46 @@ STRINGS.update({
     "nothing_found": ("We hold nothing about this customer.", "没有该客户的信息。"),
 })
 
+STRINGS.update({  # complaints taken by hand (issue 13)
+    "new_complaint": ("New complaint", "登记投诉"),
+    "new_complaint_help": (
+        "Record a complaint taken on the phone, at the counter or from a letter that was not"
+        " scanned. Write down the customer's own words; the fields are read from them as for"
+        " a mail, and you can correct them on the case page.",
+        "登记电话、现场或未扫描来信的投诉。请记录客户的原话；系统会像处理邮件一样从中识别各项内容，"
+        "您可在案件页面修改。"),
+    "channel_phone": ("Phone", "电话"),
+    "channel_visit": ("In person", "现场"),
+    "channel_email": ("Email", "电邮"),
+    "channel_letter": ("Letter (not scanned)", "信函（未扫描）"),
+    "channel_other": ("Other", "其他"),
+    "language_zh": ("Chinese", "中文"),
+    "language_en": ("English", "英文"),
+    "postal_address": ("Postal address", "通信地址"),
+    "customer_words": ("What the customer said", "客户陈述"),
+    "record_complaint": ("Record the complaint", "登记投诉"),
+    "ack_by_email_help": ("With an email address, the acknowledgment is mailed to it.",
+                          "填写邮箱后，受理回执将发送到该邮箱。"),
+    "ack_by_post_help": ("Without email, a printed acknowledgment goes to this address.",
+                         "没有邮箱时，将向此地址寄送书面回执。"),
+    "ack_verbal_help": (
+        "With neither, tell the customer the case reference now: the acknowledgment is"
+        " recorded as given by you on the phone or in person.",
+        "如两者都没有，请当场告知客户案件编号：回执记录为由您电话或当面告知。"),
+    "recorded_ok": ("The complaint is recorded.", "投诉已登记。"),
+    "taken_by": ("Taken by", "受理人员"),
+    "acknowledgment": ("Acknowledgment", "受理回执"),
+    "ack_none": ("none", "无"),
+    "ack_pending": ("email waiting to be sent", "邮件待发送"),
+    "ack_sending": ("email being sent", "邮件发送中"),
+    "ack_sent": ("sent by email", "已通过邮件发送"),
+    "ack_failed": ("email could not be sent", "邮件发送失败"),
+    "ack_held": ("email held (hourly limit)", "邮件暂缓发送（超出每小时限额）"),
+    "ack_print_waiting": ("printed letter waiting in the print queue", "书面回执等待打印"),
+    "ack_printed": ("printed letter", "书面回执已打印"),
+    "ack_verbal": ("given on the phone or in person", "已电话或当面告知"),
+})
+
 
 def translator(language: str) -> Callable[[str], str]:
     """A lookup for one language; an unknown key shows itself, so it is noticed."""

@@ -14,6 +14,8 @@ from pipeline.db.models import Case, User
 
 ACTIONS: dict[str, frozenset[str]] = {
     "review": frozenset({"intake", "supervisor", "admin"}),  # queue, correct, route, not ours
+    # A complaint taken on the phone or at the counter (the New complaint form).
+    "record_complaint": frozenset({"intake", "supervisor", "admin"}),
     "search_all": frozenset({"intake", "supervisor", "admin"}),
     "quarantine": frozenset({"intake", "supervisor", "admin"}),
     "department_queue": frozenset({"handler", "supervisor", "admin"}),

@@ -15,7 +15,7 @@ from console.roles import can_see, case_scope, may
 from console.routes.identity import DONE_KEYS, identity_context
 from console.routes.resolution import resolution_context, time_left
 from console.web import Ctx, not_found, page
-from pipeline.cases.queries import _events, _thread
+from pipeline.cases.queries import _events, _thread, acknowledgment_state
 from pipeline.db.base import utcnow
 from pipeline.db.models import Attachment, Case, LetterScan, ScanPage
 from pipeline.documents.reasons import Unreadable
@@ -112,6 +112,7 @@ def _case_page(ctx: Ctx, case: Case, *, message: str = "", error: str = "",
         level=confidence(case), originals=original_mails(ctx.db, case.id),
         thread=_thread(ctx.db, case.id), events=_events(ctx.db, case.id),
         attachments=attachments, suggestion=suggestion, mailbox=mailbox,
+        acknowledgment=acknowledgment_state(ctx.db, case),
         can_review=may(ctx.user, "review") and case.status == "new",
         department=department_by_key(ctx.console.departments, case.department),
         message=message, error=error, **resolution_context(ctx, case),
@@ -126,7 +127,8 @@ def case_page(ctx: Ctx) -> Response:
     saved = ctx.request.query_params.get("done", "")
     return _case_page(ctx, case, message=saved if saved in (
         "saved", "nothing_changed", "routed_ok", "closed_ok", "proposed_ok", "decided_ok",
-        "deadline_moved_ok", "agreement_ok", "satisfaction_ok", *DONE_KEYS) else "")
+        "deadline_moved_ok", "agreement_ok", "satisfaction_ok", "recorded_ok",
+        *DONE_KEYS) else "")
 
 
 @page()
