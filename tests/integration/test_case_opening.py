@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
+from config.departments import load_departments
+from config.policies import load_policies
 from pipeline.cases.manual import ManualComplaint, open_manual_case
 from pipeline.cases.opening import NO_ADDRESS_NOTE
 from pipeline.cases.queries import acknowledgment_state
@@ -30,6 +32,7 @@ from pipeline.db.models import (
     OutboundMail,
     PrintLetter,
 )
+from pipeline.review.routing import RoutingDecision, route_case
 from pipeline.scans.cases import open_letter_case
 from pipeline.scans.document import DocumentText
 from pipeline.scans.fields import extract_letter_fields
@@ -149,3 +152,24 @@ def test_each_channel_opens_its_case_by_the_same_rules(
             assert not mail and not letters and state == "none"
             assert "acknowledgment_suppressed" in actions
             assert NO_ADDRESS_NOTE in case.attention
+
+
+@pytest.mark.parametrize(("create", "taken_by"), [
+    pytest.param(by_mail, "sue", id="mail: the reviewer"),
+    pytest.param(by_hand("phone"), "ivy", id="by hand: who recorded it"),
+])
+def test_the_person_who_took_the_case_is_named_after_routing(
+    runtime: Runtime, create: Callable[[Runtime, Contact], str], taken_by: str,
+) -> None:
+    reference = create(runtime, Contact(email=True))
+
+    with runtime.factory() as session, session.begin():
+        case = session.scalars(select(Case).where(Case.reference == reference)).one()
+        route_case(session, case=case, settings=runtime.settings,
+                   departments=load_departments(runtime.settings),
+                   policies=load_policies(runtime.settings), by="sue", now=utcnow(),
+                   decision=RoutingDecision(department="quality"))
+
+    with runtime.factory() as session:
+        case = session.scalars(select(Case).where(Case.reference == reference)).one()
+        assert case.status == "routed" and case.taken_by == taken_by
