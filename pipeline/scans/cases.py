@@ -26,6 +26,7 @@ from pipeline.db.models import (
     InboundMail,
     LetterScan,
 )
+from pipeline.links.status import status_url
 from pipeline.outbound.acknowledge import decide_acknowledgment, queue_acknowledgment
 from pipeline.outbound.printing import queue_print_letter
 from pipeline.scans.document import DocumentText
@@ -188,6 +189,7 @@ def queue_postal_acknowledgment(
         company_address=settings.company_postal_address,
         service_phone=settings.service_phone,
         time_zone=settings.time_zone,
+        status_url=status_url(settings, case.id),
     )
     content = acknowledgment_content(ack)
     pdf = render_letters([content], fonts=FontSource.from_settings(settings))
