@@ -286,6 +286,7 @@ STRINGS.update({
 
 # The customer's status page (issue 12): what a customer reads, in plain words.
 STRINGS.update({
+    "plain_text": ("Text", "纯文本"),
     "status_page_title": ("Your complaint", "您的投诉"),
     "status_reference": ("Reference", "受理编号"),
     "status_state": ("Where it stands", "处理进度"),
@@ -353,6 +354,29 @@ DEMANDS: dict[str, tuple[str, str]] = {
     "compensation": ("compensation", "赔偿"), "apology": ("apology", "道歉"),
     "explanation": ("explanation", "解释说明"), "discount": ("discount", "折价"),
 }
+
+VALUES: dict[str, tuple[str, str]] = {  # stored codes shown as words: channels, ways, sources
+    "email": ("email", "电子邮件"), "letter": ("letter", "信函"), "post": ("post", "邮寄"),
+    "phone": ("phone", "电话"), "onsite": ("on site", "现场"), "other": ("other", "其他"),
+    "reply": ("reply", "回复邮件"), "link": ("survey link", "回访链接"),
+    "in_person": ("in person", "当面"), "status_page": ("status page", "进度查询页面"),
+    "keywords": ("keywords", "关键词"), "classifier": ("learned from past cases", "历史案件学习"),
+    "mailbox": ("the mailbox", "收件邮箱"), "ours": ("ours", "我方"),
+    "third_party": ("a third party", "第三方"), "not_ours": ("not ours", "非我方"),
+    "zh": ("Chinese", "中文"), "en": ("English", "英文"), "archive": ("archive", "存档"),
+    "customer_email": ("the address we write to", "联系邮箱"), "sender": ("sender", "发件人"),
+    "staff": ("confirmed by staff", "员工确认"), "backfill": ("known before", "原有记录"),
+    "text": ("named in the text", "正文中提到"),
+    "temporary_password": ("temporary password", "临时密码"),
+    "mailed_link": ("a link by mail", "邮件重置链接"),
+    "intake": ("intake", "受理人员"), "handler": ("handler", "处理人员"),
+    "supervisor": ("supervisor", "主管"), "admin": ("admin", "管理员"),
+}
+
+
+def value_label(value: str, language: str) -> str:
+    """A stored code (channel, way of answering, source) in the reader's language."""
+    return _pick(VALUES, value, language, (value, value))
 
 
 def _pick(table: dict[str, tuple[str, str]], key: str, language: str,
