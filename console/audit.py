@@ -199,6 +199,7 @@ SUFFIX_SENTENCES: dict[str, Sentence] = {  # "{kind}_held" etc., for any letter 
     "_released": ("{actor} released the held {kind}; it is sent now.",
                   "{actor} 放行了暂缓发送的{kind}，现在发送。"),
     "_failed": ("The {kind} could not be sent{reason_note}.", "{kind}未能发出{reason_note}。"),
+    "_sent": ("The {kind} was sent.", "{kind}已发出。"),
 }
 STATUS_SENTENCES: dict[tuple[str, str], Sentence] = {
     ("new", "routed"): ("{actor} routed the case to {department} ({suggestion_note};"

@@ -42,6 +42,7 @@ SAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "acknowledgment_held": ("system", {"limit_per_hour": 200}),
     "acknowledgment_released": ("zhang", {"outbound_id": 3, "at": WHEN}),
     "survey_failed": ("system", {"reason": "被退回"}),
+    "deadline_sent": ("system", {}),
     "follow_up_by_phone_needed": ("system", {}),
     "follow_up_sent": ("system", {}),
     "satisfaction_answered": ("customer", {"score": 4, "via": "link"}),
@@ -83,7 +84,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"previous": "closed", "status": "routed", "reason": "customer replied after closing"},
     {"previous": "routed", "status": "new", "reason": "分错部门"},
 ]
-SUFFIXES = ("_held", "_released", "_failed", "_received")
+SUFFIXES = ("_held", "_released", "_failed", "_received", "_sent")
 
 
 def recorded_actions() -> set[str]:
@@ -99,6 +100,7 @@ def recorded_actions() -> set[str]:
         found.update(re.findall(r'\baction="(\w+)"', text))
         found.update(re.findall(r'action: str = "(\w+)"', text))
         found.update("*" + s for s in re.findall(r'action=f"\{[^}]+\}(_\w+)"', text))
+        found.update("*" + s for s in re.findall(r'"action": f"\{[^}]+\}(_\w+)"', text))
         if re.search(r"\bmove\(session", text):
             found.add("status")
     return found
@@ -117,7 +119,7 @@ def _sample_for(action: str) -> str:
 
 def test_the_source_reader_finds_the_known_events() -> None:
     found = recorded_actions()
-    assert {"status", "received", "deadline_moved", "*_held", "*_failed",
+    assert {"status", "received", "deadline_moved", "*_held", "*_failed", "*_sent",
             "personal_data_erased", "retention_erased"} <= found
 
 
