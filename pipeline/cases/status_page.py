@@ -43,7 +43,6 @@ class StatusView:
     handler_name: str  # the handler's display name, "" when nobody is named
     due_at: datetime | None
     letters: list[SentLetter] = field(default_factory=list)
-    may_write: bool = False
 
 
 def find_case(session: Session, case_id: int, *, now: datetime, days: int) -> Case | None:
@@ -64,7 +63,7 @@ def status_view(session: Session, case: Case) -> StatusView:
         case_id=case.id, reference=case.reference, language=case.language, status=case.status,
         closed=not open_case, department=case.department, handler_name=handler or "",
         due_at=deadline.due_at if deadline is not None and open_case else None,
-        letters=sent_letters(session, case.id), may_write=True)
+        letters=sent_letters(session, case.id))
 
 
 def sent_letters(session: Session, case_id: int) -> list[SentLetter]:
