@@ -130,6 +130,12 @@ class Settings(BaseSettings):
     sign_in_address_failures: int = Field(default=20, ge=1)  # per client address
     sign_in_window_minutes: float = Field(default=15.0, gt=0)
     sign_in_wait_seconds: int = Field(default=60, ge=1)  # the first wait; doubles after
+    # The customer's status page (no login): requests per client address and per link
+    # within the window, and how long a link works after its case closed.
+    status_page_address_requests: int = Field(default=60, ge=1)
+    status_page_link_requests: int = Field(default=30, ge=1)
+    status_page_window_minutes: float = Field(default=10.0, gt=0)
+    status_link_days_after_closing: int = Field(default=90, ge=0)
     ocr_pages_per_sender_day: int = Field(default=40, ge=0)  # a customer's scans a day
     ocr_backlog_max_pages: int = Field(default=600, ge=0)  # pages waiting for OCR, all senders
     scanner_token: SecretStr = SecretStr("")  # X-Complaints-Scanner-Token the scanner adds

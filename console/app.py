@@ -27,6 +27,7 @@ from console.routes import (
     reports,
     resolution,
     session,
+    status,
     users,
 )
 from console.web import Console
@@ -138,6 +139,8 @@ def routes() -> list[Route | Mount]:
         Route("/cases/{reference}/satisfaction", resolution.satisfaction, methods=["POST"]),
         Route("/cases/{reference}/deadline", resolution.deadline, methods=["POST"]),
         Route("/survey/{token}", resolution.survey, methods=["GET", "POST"]),
+        Route("/status/{token}", status.status_page, methods=["GET", "POST"]),
+        Route("/status/{token}/notice/{document}", status.notice_download),
         Route("/cases/{reference}/confirm-sender", identity.confirm, methods=["POST"]),
         Route("/cases/{reference}/split", identity.split, methods=["POST"]),
         Route("/cases/{reference}/adopt-address", identity.adopt, methods=["POST"]),

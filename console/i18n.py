@@ -324,6 +324,128 @@ STRINGS.update({  # complaints taken by hand (issue 13)
 })
 
 
+# The customer's status page (issue 12): what a customer reads, in plain words.
+STRINGS.update({
+    "plain_text": ("Text", "纯文本"),
+    "status_page_title": ("Your complaint", "您的投诉"),
+    "status_reference": ("Reference", "受理编号"),
+    "status_state": ("Where it stands", "处理进度"),
+    "status_handled_by": ("Handled by", "负责部门"),
+    "status_handler": ("Your contact", "负责人"),
+    "status_due": ("Our answer by", "预计答复日期"),
+    "status_not_yet": ("not yet decided", "尚未确定"),
+    "status_letters": ("Letters we sent you", "我们寄给您的信函"),
+    "status_no_letters": ("None yet.", "暂无。"),
+    "status_by_post": ("by post", "邮寄"),
+    "status_by_mail": ("by email", "电子邮件"),
+    "status_download": ("Download (PDF)", "下载（PDF）"),
+    "status_write": ("Write to us", "给我们留言"),
+    "status_write_help": ("Your message goes to the staff handling your complaint, as if you"
+                          " had replied to our email. Up to 4,000 characters.",
+                          "您的留言将送达处理您投诉的工作人员，与回复我们的邮件效果相同。"
+                          "最多 4000 字。"),
+    "status_send": ("Send", "发送"),
+    "status_sent": ("Thank you: your message has reached us.", "谢谢，我们已收到您的留言。"),
+    "status_empty": ("Please write a message first.", "请先填写留言内容。"),
+    "status_too_many": ("Too many requests. Please wait {seconds} seconds and try again.",
+                        "请求过于频繁，请等待 {seconds} 秒后重试。"),
+    "status_other_language": ("中文", "English"),
+    "status_private": ("This page is yours alone: please do not pass its address on.",
+                       "此页面仅供您本人使用，请勿将网址转给他人。"),
+    "cst_new": ("We have received your complaint and are reviewing it.",
+                "我们已收到您的投诉，正在审核。"),
+    "cst_routed": ("The department responsible is looking into your complaint.",
+                   "责任部门正在调查处理您的投诉。"),
+    "cst_proposed": ("Our answer is written and is being checked before we send it.",
+                     "我们的处理方案已拟定，正在审核，审核后将发送给您。"),
+    "cst_approved": ("We have sent you our written answer and are waiting for your reply.",
+                     "我们已将书面处理结果发送给您，正在等待您的答复。"),
+    "cst_closed": ("Your complaint is closed.", "您的投诉已处理完毕。"),
+    "cst_not_ours": ("Closed: we have explained in writing why this is not ours to resolve.",
+                     "已结案：我们已书面说明此事不属于我方责任的原因。"),
+    "cst_open": ("Your complaint is being handled.", "您的投诉正在处理中。"),
+})
+
+# The correspondence kinds and demands, shown in the reader's language everywhere.
+KINDS: dict[str, tuple[str, str]] = {
+    "complaint": ("complaint", "投诉来信"),
+    "reply": ("reply", "客户回复"),
+    "auto_reply": ("automatic reply", "自动回复"),
+    "bounce": ("returned mail", "退信"),
+    "letter": ("letter", "来信"),
+    "scan": ("scanned letter", "扫描来信"),
+    "acknowledgment": ("acknowledgment", "受理确认"),
+    "neutral_ack": ("neutral acknowledgment", "中性回执"),
+    "deadline": ("deadline letter", "处理期限通知"),
+    "deadline_moved": ("new deadline", "期限调整通知"),
+    "not_ours": ("explanation (not ours)", "非我方责任说明"),
+    "resolution_notice": ("written notice", "书面处理结果通知"),
+    "survey": ("satisfaction survey", "满意度回访"),
+    "staff_reply": ("reply from staff", "工作人员回复"),
+    "reminder": ("reminder", "提醒"),
+    "escalation": ("escalation", "升级通知"),
+    "department_notice": ("department notice", "部门通知"),
+    "processing_form": ("processing form", "客户投诉处理单"),
+}
+DIRECTIONS = {"in": ("received", "收到"), "out": ("sent", "发出")}
+DEMANDS: dict[str, tuple[str, str]] = {
+    "refund": ("refund", "退款"), "return": ("return", "退货"),
+    "replacement": ("replacement", "换货"), "repair": ("repair", "维修"),
+    "compensation": ("compensation", "赔偿"), "apology": ("apology", "道歉"),
+    "explanation": ("explanation", "解释说明"), "discount": ("discount", "折价"),
+}
+
+VALUES: dict[str, tuple[str, str]] = {  # stored codes shown as words: channels, ways, sources
+    "email": ("email", "电子邮件"), "letter": ("letter", "信函"), "post": ("post", "邮寄"),
+    "phone": ("phone", "电话"), "visit": ("in person", "现场"), "onsite": ("in person", "现场"),
+    "other": ("other", "其他"),
+    "reply": ("reply", "回复邮件"), "link": ("survey link", "回访链接"),
+    "in_person": ("in person", "当面"), "status_page": ("status page", "进度查询页面"),
+    "keywords": ("keywords", "关键词"), "classifier": ("learned from past cases", "历史案件学习"),
+    "mailbox": ("the mailbox", "收件邮箱"), "ours": ("ours", "我方"),
+    "third_party": ("a third party", "第三方"), "not_ours": ("not ours", "非我方"),
+    "zh": ("Chinese", "中文"), "en": ("English", "英文"), "archive": ("archive", "存档"),
+    "customer_email": ("the address we write to", "联系邮箱"), "sender": ("sender", "发件人"),
+    "staff": ("confirmed by staff", "员工确认"), "backfill": ("known before", "原有记录"),
+    "text": ("named in the text", "正文中提到"),
+    "temporary_password": ("temporary password", "临时密码"),
+    "mailed_link": ("a link by mail", "邮件重置链接"),
+    "intake": ("intake", "受理人员"), "handler": ("handler", "处理人员"),
+    "supervisor": ("supervisor", "主管"), "admin": ("admin", "管理员"),
+}
+
+
+def value_label(value: str, language: str) -> str:
+    """A stored code (channel, way of answering, source) in the reader's language."""
+    return _pick(VALUES, value, language, (value, value))
+
+
+def _pick(table: dict[str, tuple[str, str]], key: str, language: str,
+          fallback: tuple[str, str]) -> str:
+    pair = table.get(key, fallback)
+    return pair[1] if language == "zh" else pair[0]
+
+
+def kind_label(kind: str, language: str) -> str:
+    """A correspondence kind in the reader's language ("deadline-2" is a deadline letter)."""
+    base = kind.split("-", 1)[0]
+    return _pick(KINDS, base, language, (base.replace("_", " "), "信件"))
+
+
+def demand_label(demand: str, language: str) -> str:
+    return _pick(DEMANDS, demand, language, (demand.replace("_", " "), "其他要求"))
+
+
+def direction_label(direction: str, language: str) -> str:
+    return _pick(DIRECTIONS, direction, language, (direction, direction))
+
+
+def customer_status(status: str, closed: bool) -> str:
+    """The key of a status in the customer's plain words (unknown ones: open or closed)."""
+    key = f"cst_{status}"
+    return key if key in STRINGS else ("cst_closed" if closed else "cst_open")
+
+
 def translator(language: str) -> Callable[[str], str]:
     """A lookup for one language; an unknown key shows itself, so it is noticed."""
     index = 1 if language == "zh" else 0

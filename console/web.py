@@ -26,7 +26,14 @@ from config.departments import Department
 from config.settings import Settings
 from console import csrf
 from console.dispatch import Dispatcher
-from console.i18n import status_label, translator
+from console.i18n import (
+    demand_label,
+    direction_label,
+    kind_label,
+    status_label,
+    translator,
+    value_label,
+)
 from console.roles import may
 from pipeline.db.base import utcnow
 from pipeline.db.models import User
@@ -82,6 +89,9 @@ def render(console: Console, template: str, *, lang: str, status_code: int = 200
     t = translator(lang)
     html = console.env.get_template(template).render(
         t=t, lang=lang, status_label=lambda s: status_label(s, lang),
+        kind_label=lambda k: kind_label(k, lang), demand_label=lambda d: demand_label(d, lang),
+        direction_label=lambda d: direction_label(d, lang),
+        value_label=lambda v: value_label(v, lang),
         departments=console.departments, **values)
     return HTMLResponse(html, status_code=status_code)
 

@@ -47,6 +47,7 @@ class AckLetter:
     service_phone: str
     time_zone: str = ""  # IANA name for the date shown (e.g. "Asia/Shanghai"); "" = as given
     phone_written: str = ""  # the number as the customer wrote it, repeated as it is
+    status_url: str = ""  # the customer's status page (pipeline.links.status); "" leaves it out
 
 
 @dataclass(frozen=True)
@@ -90,4 +91,5 @@ def _context(letter: AckLetter, language: str) -> dict[str, Any]:
         "review_days": max(1, letter.review_days),
         "company": clean_line(letter.company_name),
         "service_phone": clean_line(letter.service_phone, limit=40),
+        "status_url": clean_line(letter.status_url, limit=300),
     }

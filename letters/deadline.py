@@ -42,6 +42,7 @@ class DeadlineLetter:
     previous_deadline: datetime | None = None
     reason: str = ""  # why the date moved, in staff's words
     post: bool = False  # a printed letter: "write to us", not "reply to this email"
+    status_url: str = ""  # the customer's status page; "" leaves it out
 
 
 def render_deadline(letter: DeadlineLetter) -> RenderedMail:
@@ -72,4 +73,5 @@ def _context(letter: DeadlineLetter, language: str) -> dict[str, Any]:
         "company": clean_line(letter.company_name),
         "service_phone": clean_line(letter.service_phone, limit=40),
         "post": letter.post,
+        "status_url": clean_line(letter.status_url, limit=300),
     }

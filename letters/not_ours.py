@@ -31,6 +31,7 @@ class NotOursLetter:
     company_name: str
     service_phone: str
     post: bool = False  # a printed letter: "write to us", not "reply to this email"
+    status_url: str = ""  # the customer's status page; "" leaves it out
 
 
 def render_not_ours(letter: NotOursLetter) -> RenderedMail:
@@ -43,6 +44,7 @@ def render_not_ours(letter: NotOursLetter) -> RenderedMail:
         "company": clean_line(letter.company_name),
         "service_phone": clean_line(letter.service_phone, limit=40),
         "post": letter.post,
+        "status_url": clean_line(letter.status_url, limit=300),
     }
     text, html = render_pair(f"not_ours.{language}", context)
     return RenderedMail(SUBJECTS[language].format(reference=context["reference"]), text, html)

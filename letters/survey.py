@@ -39,6 +39,7 @@ class SurveyLetter:
     time_zone: str
     links: Mapping[int, str]
     company_name: str
+    status_url: str = ""  # the customer's status page; "" leaves it out
 
 
 def render_survey(letter: SurveyLetter) -> RenderedMail:
@@ -53,6 +54,7 @@ def render_survey(letter: SurveyLetter) -> RenderedMail:
         "scores": [(score, SCORE_LABELS[language][score], letter.links[score])
                    for score in (5, 4, 3, 2, 1)],
         "company": clean_line(letter.company_name),
+        "status_url": clean_line(letter.status_url, limit=300),
     }
     text, html = render_pair(f"survey.{language}", context)
     return RenderedMail(SUBJECTS[language].format(reference=context["reference"]), text, html)

@@ -6,7 +6,7 @@ import json
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -270,6 +270,9 @@ def cases_show(
     as_json: Annotated[
         bool, typer.Option("--json", help="Stable JSON output (see README).")
     ] = False,
+    language: Annotated[
+        str, typer.Option("--lang", help="Language of the audit trail: en or zh.")
+    ] = "en",
 ) -> None:
     """Show one case with its correspondence and audit trail."""
     from pipeline.cases.queries import case_detail
@@ -294,8 +297,20 @@ def cases_show(
         typer.echo(f"  {item['at'][:19]} {item['direction']:>3} {item['kind']}{flag}:"
                    f" {item['subject']}")
     typer.echo("\nAudit trail:")
-    for event in detail["events"]:
-        typer.echo(f"  {event['at'][:19]} {event['by']}: {event['action']} {event['detail'] or ''}")
+    for line in _audit_lines(detail["events"], runtime.settings, language):
+        typer.echo(f"  {line}")
+
+
+def _audit_lines(events: list[dict[str, Any]], settings: Settings, language: str) -> list[str]:
+    """The audit trail as sentences (the console's wording); ``--json`` keeps the raw data."""
+    from config.departments import load_departments
+    from console.audit import Vocabulary, audit_sentence
+
+    words = Vocabulary(language=language, actors={}, departments=load_departments(settings),
+                       time_zone=settings.time_zone)
+    return [f"{e['at'][:19]} "
+            + audit_sentence(e["action"], e["detail"], actor=e["by"], words=words)
+            for e in events]
 
 
 @mail_app.command("list")
@@ -807,6 +822,9 @@ _register_identity(app, cases_app)
 from workers.manual_cli import register as _register_manual  # noqa: E402
 
 _register_manual(cases_app)
+from workers.status_cli import register as _register_status  # noqa: E402
+
+_register_status(cases_app)
 
 
 def main() -> None:

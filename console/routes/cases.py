@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from config.departments import department_by_key
 from config.mailboxes import mailbox_by_key
 from config.policies import load_policies
+from console.audit import trail
 from console.roles import can_see, case_scope, may
 from console.routes.identity import DONE_KEYS, identity_context
 from console.routes.resolution import resolution_context, time_left
@@ -110,7 +111,10 @@ def _case_page(ctx: Ctx, case: Case, *, message: str = "", error: str = "",
     return ctx.render(
         "case.html", status_code=status_code, case=case, weak=weak, scan=scan,
         level=confidence(case), originals=original_mails(ctx.db, case.id),
-        thread=_thread(ctx.db, case.id), events=_events(ctx.db, case.id),
+        thread=_thread(ctx.db, case.id),
+        audit=trail(ctx.db, _events(ctx.db, case.id), language=ctx.lang,
+                    departments=ctx.console.departments,
+                    time_zone=ctx.console.settings.time_zone),
         attachments=attachments, suggestion=suggestion, mailbox=mailbox,
         acknowledgment=acknowledgment_state(ctx.db, case),
         can_review=may(ctx.user, "review") and case.status == "new",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import RedirectResponse, Response
 
+from console.audit import staff_trail
 from console.web import Ctx, not_found, page
 from pipeline.db.base import utcnow
 from pipeline.db.models import User
@@ -29,7 +30,11 @@ def render_users(ctx: Ctx, *, status_code: int = 200, error: str = "", message: 
                       done=ctx.request.query_params.get("done") == "1",
                       changed=ctx.request.query_params.get("changed") == "1",
                       erased=ctx.request.query_params.get("erased", "")[:6],
-                      message=message, secret=secret, audit=staff_actions(ctx.db, limit=50))
+                      message=message, secret=secret,
+                      audit=staff_trail(staff_actions(ctx.db, limit=50), language=ctx.lang,
+                                        actors={u.username: u.display_name or u.username
+                                                for u in list_users(ctx.db)},
+                                        departments=ctx.console.departments))
 
 
 @page("manage_users")

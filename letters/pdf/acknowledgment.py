@@ -11,6 +11,7 @@ from letters.acknowledgment import letter_language, salutation_name
 from letters.formatting import clean_line, format_date, local_time, shown_phone
 from letters.pdf.layout import Sender
 from letters.pdf.letter import LetterContent
+from letters.status_link import status_paragraph
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class PostalAck:
     # False for a complaint taken on the phone or at the counter: we thank them for
     # the complaint we recorded, not for a letter they never wrote.
     by_letter: bool = True
+    status_url: str = ""  # the customer's status page; "" leaves it out
 
 
 def recipient_lines(name: str, address: str) -> tuple[str, ...]:
@@ -80,6 +82,7 @@ def acknowledgment_content(ack: PostalAck) -> LetterContent:
                 f"将在 {max(1, ack.review_days)} 个工作日内完成初步核查。",
                 phone_text,
                 "今后与我们联系时，请提供上述案件编号，以便我们尽快查到您的案件。",
+                *_status(ack, "zh"),
             ),
             closing="此致\n敬礼",
             signature=f"{company} 客户服务部",
@@ -114,7 +117,14 @@ def acknowledgment_content(ack: PostalAck) -> LetterContent:
             f" {max(1, ack.review_days)} working days.",
             phone_text,
             "Please quote the reference above whenever you contact us.",
+            *_status(ack, "en"),
         ),
         closing="Yours sincerely,",
         signature=f"Customer Service, {company}",
     )
+
+
+def _status(ack: PostalAck, language: str) -> tuple[str, ...]:
+    """The status-page paragraph, one printed paragraph per line (none without a link)."""
+    return tuple(line for line in status_paragraph(language, ack.status_url).split("\n")
+                 if line)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from reportlab.platypus import Flowable, KeepTogether
 
 from letters.pdf.layout import LetterFrame, Sender, para, render_letter, styles
+from letters.status_link import status_paragraph
 
 METHODS = {
     "zh": {"compensation": "赔偿", "return": "退货", "discount": "折价", "replacement": "换货",
@@ -78,6 +79,7 @@ class ResolutionNotice:
     next_steps: str
     contact_person: str
     sender: Sender
+    status_url: str = ""  # the customer's status page; "" leaves it out
 
 
 def _story(notice: ResolutionNotice, words: dict[str, str], font: str) -> list[Flowable]:
@@ -109,6 +111,8 @@ def _story(notice: ResolutionNotice, words: dict[str, str], font: str) -> list[F
     if notice.contact_person.strip():
         story.append(para(words["contact"].format(contact=notice.contact_person,
                                                   phone=notice.sender.phone), s["body"]))
+    story += [para(line, s["body"]) for line in
+              status_paragraph(language, notice.status_url).split("\n") if line]
     story += [para(words["closing"], s["body"]),
               para(words["signature"].format(company=notice.sender.company), s["body"])]
     return story

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from pipeline.links.signing import timed_serializer
+
 SALT = "complaints.satisfaction-survey"
 MAX_AGE_SECONDS = 60 * 60 * 24 * 60
 """Links work for 60 days after the survey mail."""
@@ -36,9 +38,7 @@ class SurveyLinkError(ValueError):
 
 
 def _serializer(secret: str) -> URLSafeTimedSerializer:
-    if not secret:
-        raise ValueError("A secret key is needed to sign survey links.")
-    return URLSafeTimedSerializer(secret, salt=SALT)
+    return timed_serializer(secret, SALT)
 
 
 def sign_survey_answer(reference: str, score: int, *, secret: str, round: int = 0) -> str:

@@ -19,6 +19,7 @@ from letters.survey import SurveyLetter, render_survey
 from pipeline.cases.events import record_event
 from pipeline.db.models import Case, FollowUp
 from pipeline.followup.links import sign_survey_answer
+from pipeline.links.status import status_url
 from pipeline.outbound.case_mail import can_email, queue_case_mail
 
 ANSWER_CHANNELS = ("link", "reply", "phone")
@@ -70,7 +71,8 @@ def send_follow_up(
     letter = SurveyLetter(reference=case.reference, language=case.language,
                           customer_name=case.customer_name, closed_at=case.closed_at,
                           time_zone=settings.time_zone, links=links,
-                          company_name=settings.company_name)
+                          company_name=settings.company_name,
+                          status_url=status_url(settings, case.id))
     outbound = queue_case_mail(session, settings=settings, case=case, kind="survey",
                                rendered=render_survey(letter),
                                dedupe_key=f"{case.reopen_count}")

@@ -44,8 +44,17 @@ def handle_reply(
     if robot:
         inbound.detail = robot
         return
+    capture_phone(session, case=case, text=text, from_address=mail.from_address,
+                  settings=settings)
+    react_to_reply(session, case=case, text=text, settings=settings, now=utcnow())
+
+
+def capture_phone(
+    session: Session, *, case: Case, text: str, from_address: str, settings: Settings
+) -> None:
+    """A phone number in the customer's verified reply fills (or replaces) the case's."""
     context = phone_context(
-        from_address=mail.from_address,
+        from_address=from_address,
         address_text=f"{case.customer_address}\n{signature_block(text)}",
         text=text,
         language=case.language,
@@ -63,7 +72,6 @@ def handle_reply(
         record_event(
             session, case=case, action="phone_captured", by="system", replaced=bool(previous)
         )
-    react_to_reply(session, case=case, text=text, settings=settings, now=utcnow())
 
 
 def handle_bounce(

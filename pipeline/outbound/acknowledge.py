@@ -18,6 +18,7 @@ from config.settings import Settings
 from letters.acknowledgment import AckLetter, render_acknowledgment
 from letters.compose import is_sendable_address
 from pipeline.db.models import Case, InboundMail, OutboundMail
+from pipeline.links.status import status_url
 from pipeline.outbound.ack_budget import SENT_LAST_HOUR, hour_ago
 from pipeline.outbound.case_mail import store_case_mail
 
@@ -100,6 +101,7 @@ def queue_acknowledgment(
         company_name=settings.company_name,
         service_phone=settings.service_phone,
         time_zone=settings.time_zone,
+        status_url=status_url(settings, case.id),
     )
     return store_case_mail(
         session, settings=settings, case=case, kind="acknowledgment",

@@ -20,6 +20,7 @@ from letters.pdf.letter import LetterContent, render_letters, text_letter
 from pipeline.db.base import utcnow
 from pipeline.db.models import Case, PrintLetter
 from pipeline.db.trail import record_event
+from pipeline.links.status import status_url
 from pipeline.outbound.printing import queue_print_letter
 
 
@@ -83,6 +84,7 @@ def queue_postal_acknowledgment(
         service_phone=settings.service_phone,
         time_zone=settings.time_zone,
         by_letter=case.channel == "letter",
+        status_url=status_url(settings, case.id),
     )
     content = acknowledgment_content(ack)
     pdf = render_letters([content], fonts=FontSource.from_settings(settings))

@@ -18,6 +18,7 @@ from letters.deadline import DeadlineLetter, render_deadline
 from pipeline.cases.events import record_event
 from pipeline.db.models import Case, CaseDeadline
 from pipeline.deadlines.calendar import deadline_at
+from pipeline.links.status import status_url
 from pipeline.outbound.case_mail import can_email, queue_case_mail
 from pipeline.outbound.post import queue_post
 
@@ -138,6 +139,7 @@ def _tell_customer(
         changed=previous is not None,
         previous_deadline=previous,
         reason=deadline.reason,
+        status_url=status_url(settings, case.id),
     )
     kind = "deadline_moved" if previous else "deadline"
     if can_email(case):

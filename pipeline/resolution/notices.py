@@ -25,9 +25,11 @@ from letters.pdf.fonts import FontSource, settings_font
 from letters.pdf.layout import Sender
 from letters.pdf.processing_form import render_processing_form
 from letters.pdf.resolution_notice import ResolutionNotice, render_resolution_notice
+from letters.status_link import status_paragraph
 from pipeline.cases.events import record_event
 from pipeline.cases.forms import processing_form
 from pipeline.db.models import Case, CaseEvent, Notice, Resolution
+from pipeline.links.status import status_url
 from pipeline.outbound.case_mail import can_email, queue_case_mail
 from pipeline.outbound.post import queue_post
 from pipeline.resolution.proposals import current_proposal
@@ -36,12 +38,12 @@ MAIL_TEXT = {
     "zh": ("[{reference}] 投诉处理结果书面通知",
            "尊敬的{name}：\n\n您好！关于您的投诉（受理编号 {reference}），我们的书面处理结果见附件"
            "（PDF）。\n\n如您同意处理结果，请直接回复本邮件“同意”；如有异议，请回复说明理由。\n\n"
-           "{company} 客户服务部\n"),
+           "{status}{company} 客户服务部\n"),
     "en": ("[{reference}] Our written answer to your complaint",
            "Dear {name},\n\nPlease find attached (PDF) our written answer to your complaint, "
            "reference {reference}, with a reply to each point you raised.\n\nIf you agree with "
            "it, simply reply \"I agree\". If you do not, reply and tell us why.\n\n"
-           "Customer Service, {company}\n"),
+           "{status}Customer Service, {company}\n"),
 }
 
 
@@ -72,6 +74,7 @@ def _notice(case: Case, resolution: Resolution, settings: Settings, department_n
         findings=resolution.findings, method=resolution.method,
         compensation_amount=resolution.compensation_amount, next_steps=resolution.next_steps,
         contact_person=resolution.contact_person, sender=sender(settings, case.mailbox),
+        status_url=status_url(settings, case.id),
     )
 
 
@@ -101,7 +104,9 @@ def issue_resolution_notice(
     session.flush()
     if notice.delivery == "email":
         subject, body = MAIL_TEXT[language]
+        status = status_paragraph(language, status_url(settings, case.id))
         values = {"reference": case.reference, "company": settings.company_name,
+                  "status": f"{status}\n\n" if status else "",
                   "name": case.customer_name or ("客户" if language == "zh" else "customer")}
         outbound = queue_case_mail(
             session, settings=settings, case=case, kind="resolution_notice",

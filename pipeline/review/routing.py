@@ -25,6 +25,7 @@ from letters.pdf.processing_form import render_processing_form
 from pipeline.cases.forms import processing_form
 from pipeline.cases.lifecycle import move
 from pipeline.db.models import Case
+from pipeline.links.status import status_url
 from pipeline.outbound.case_mail import can_email, queue_case_mail
 from pipeline.outbound.post import queue_post
 from pipeline.outbound.staff_mail import case_link, queue_staff_mail
@@ -147,7 +148,8 @@ def decide_not_ours(
     letter = NotOursLetter(reference=case.reference, language=case.language,
                            customer_name=case.customer_name, explanation=explanation,
                            company_name=settings.company_name,
-                           service_phone=settings.service_phone, post=not can_email(case))
+                           service_phone=settings.service_phone, post=not can_email(case),
+                           status_url=status_url(settings, case.id))
     if can_email(case):
         outbound = queue_case_mail(session, settings=settings, case=case, kind="not_ours",
                                    rendered=render_not_ours(letter), dedupe_key="1")

@@ -91,3 +91,48 @@ def clear(session: Session, username: str) -> None:
     """A correct password: the name's failures are forgiven."""
     session.execute(delete(SignInThrottle).where(
         SignInThrottle.key == keys(username, "")["user"]))
+
+
+def visit_wait(session: Session, keys: list[str], *, now: datetime) -> int:
+    """Seconds until a public page may be asked for again under these keys; 0 = now."""
+    rows = session.scalars(select(SignInThrottle).where(SignInThrottle.key.in_(keys)))
+    left = max(((row.blocked_until - now).total_seconds() for row in rows
+                if row.blocked_until is not None and row.blocked_until > now), default=0.0)
+    return math.ceil(left)
+
+
+def record_visits(factory: sessionmaker[Session], thresholds: dict[str, int], *,
+                  now: datetime, window: timedelta) -> int:
+    """Count one request of a public page (the status page) against each key.
+
+    Unlike a failed sign-in, a page view is normal: a fixed window, no doubling. A
+    key past its threshold is closed until its window ends; returns the longest wait
+    (0 = none). The rows share the sign-in table; their keys have their own prefix.
+    """
+    for attempt in range(3):  # two processes may create the same row at once
+        try:
+            with factory() as session, session.begin():
+                return max((_visit(session, key, now=now, window=window, threshold=threshold)
+                            for key, threshold in thresholds.items()), default=0)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    return 0
+
+
+def _visit(session: Session, key: str, *, now: datetime, window: timedelta,
+           threshold: int) -> int:
+    row = session.get(SignInThrottle, key[:200], with_for_update=True)
+    if row is None:
+        row = SignInThrottle(key=key[:200], failures=0, window_start=now, last_failure_at=now,
+                             wait_seconds=0)
+        session.add(row)
+        session.flush()
+    elif now - row.window_start > window:
+        row.failures, row.window_start, row.blocked_until = 0, now, None
+    row.failures += 1
+    row.last_failure_at = now
+    if row.failures <= threshold:
+        return 0
+    row.blocked_until = row.window_start + window
+    return math.ceil((row.blocked_until - now).total_seconds())

@@ -83,7 +83,8 @@ def test_account_life_cycle(world: ConsoleWorld) -> None:
         ("ada", "role_changed", "ivy"),
     ]
     page = admin.get("/users").text
-    assert "user_disabled" in page and "role_changed" in page
+    assert "Ada disabled the account ivy" in page  # sentences, not action names or JSON
+    assert "Ada changed the role of ivy: intake (—) → handler (Quality management)." in page
 
 
 def test_temporary_password_must_be_changed_at_first_sign_in(world: ConsoleWorld) -> None:

@@ -1,0 +1,1 @@
+"""Signed links a customer opens without logging in: survey answers and the status page."""
