@@ -804,6 +804,10 @@ from workers.identity_cli import register as _register_identity  # noqa: E402
 
 _register_identity(app, cases_app)
 
+from workers.history_cli import register as _register_history  # noqa: E402
+
+_register_history(cases_app)
+
 
 def main() -> None:
     app()
