@@ -94,9 +94,10 @@ def _view_filter(view: str, *, username: str, now: datetime) -> list[ColumnEleme
     return conditions[view]
 
 
-def _due_order(*, open_first: bool) -> list[Any]:
-    """Soonest deadline first (the overdue, being past, come first), none last."""
-    order: list[Any] = [CaseDeadline.due_at.asc().nulls_last(), Case.received_at, Case.id]
+def _due_order(now: datetime, *, open_first: bool) -> list[Any]:
+    """Overdue first, then the soonest deadline, cases without one last."""
+    order: list[Any] = [case((_overdue(now), 0), else_=1),
+                        CaseDeadline.due_at.asc().nulls_last(), Case.received_at, Case.id]
     if open_first:  # with every status shown, closed cases (long past due) go below
         order.insert(0, case((Case.status.in_(OPEN_STATUSES), 0), else_=1))
     return order
@@ -121,21 +122,21 @@ def department_queue(session: Session, *, scope: str | None, view: str = "open",
     """One page of a department's queue (``scope``; None: every department)."""
     query = _scoped(_with_deadline(), scope).where(
         *_view_filter(view, username=username, now=now))
-    return _page(session, query.order_by(*_due_order(open_first=view == "all")), page=page,
+    return _page(session, query.order_by(*_due_order(now, open_first=view == "all")), page=page,
                  now=now)
 
 
 def approvals_queue(session: Session, *, now: datetime, page: int = 1) -> QueuePage:
     """Proposals waiting for a supervisor's decision, the soonest deadline first."""
     query = _with_deadline().where(Case.status == "proposed")
-    return _page(session, query.order_by(*_due_order(open_first=False)), page=page, now=now)
+    return _page(session, query.order_by(*_due_order(now, open_first=False)), page=page, now=now)
 
 
 def overdue_queue(session: Session, *, scope: str | None = None, now: datetime,
                   page: int = 1) -> QueuePage:
     """Every overdue case, the longest overdue first."""
     query = _scoped(_with_deadline(), scope).where(_overdue(now))
-    return _page(session, query.order_by(*_due_order(open_first=False)), page=page, now=now)
+    return _page(session, query.order_by(*_due_order(now, open_first=False)), page=page, now=now)
 
 
 def _capped_count(session: Session, query: Select[*tuple[Any, ...]]) -> int:
