@@ -94,3 +94,19 @@ def merge_cases(session: Session, *, duplicate: Case, target: Case, by: str,
     session.flush()
     session.expire_all()  # the bulk updates bypassed the identity map
     return merged
+
+
+def surviving_case(session: Session, case: Case) -> Case:
+    """The case that goes on for ``case``: itself, or the case it was merged into (followed).
+
+    A customer's reply to the duplicate's acknowledgment names the duplicate; threading
+    should hand it to the case the duplicate joined. Bounded, in case of a bad chain.
+    """
+    seen = {case.id}
+    while case.merged_into_case_id is not None and case.merged_into_case_id not in seen:
+        target = session.get(Case, case.merged_into_case_id)
+        if target is None:
+            break
+        seen.add(target.id)
+        case = target
+    return case

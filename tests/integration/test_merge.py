@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from pipeline.cases.history import related_cases
-from pipeline.cases.merge import MergeError, merge_cases
+from pipeline.cases.merge import MergeError, merge_cases, surviving_case
 from pipeline.db.base import utcnow
 from pipeline.db.models import (
     Attachment,
@@ -172,3 +172,13 @@ def test_erasing_the_customer_after_a_merge_erases_both_cases(runtime: Runtime) 
         # What identified the customer is gone: no case matches it any more.
         relations = {r.relation for r in related_cases(session, _get(session, FIRST), scope=None)}
         assert relations == {"merged_from"}
+
+
+def test_the_surviving_case_of_a_merged_duplicate_is_the_case_it_joined(
+        runtime: Runtime) -> None:
+    with runtime.factory() as session, session.begin():
+        first, duplicate = _get(session, FIRST), _get(session, DUPLICATE)
+        assert surviving_case(session, duplicate) is duplicate
+        merge_cases(session, duplicate=duplicate, target=first, by="ivy", now=utcnow())
+        assert surviving_case(session, _get(session, DUPLICATE)).reference == FIRST
+        assert surviving_case(session, _get(session, FIRST)).reference == FIRST
