@@ -50,3 +50,18 @@ def test_merge_a_duplicate_and_refuse_another_customers_case(tmp_path: Path) -> 
     again = complaints("cases", "merge", duplicate, "--into", first, "--by", "ivy",
                        cwd=tmp_path, env=env)
     assert again.returncode == 2 and "no longer open" in again.stderr
+
+
+def test_queue_lists_open_cases_and_refuses_an_unknown_filter(tmp_path: Path) -> None:
+    env = clean_env()
+    (tmp_path / "a.eml").write_bytes(mails.complaint())
+    assert complaints("ingest", "a.eml", cwd=tmp_path, env=env).returncode == 0
+    listed = complaints("cases", "queue", "--json", cwd=tmp_path, env=env)
+    assert listed.returncode == 0, listed.stderr
+    (row,) = json.loads(listed.stdout)
+    assert (row["status"], row["deadline"], row["overdue"], row["handler"]) == (
+        "new", None, False, None)
+    assert json.loads(complaints("cases", "queue", "approvals", "--json", cwd=tmp_path,
+                                 env=env).stdout) == []
+    refused = complaints("cases", "queue", "--view", "everything", cwd=tmp_path, env=env)
+    assert refused.returncode == 2 and "未知的筛选条件" in refused.stderr
