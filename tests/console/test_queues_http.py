@@ -78,6 +78,13 @@ def test_supervisors_have_approvals_and_overdue_with_counts(world: ConsoleWorld)
     assert re.search(r'id="count-approvals">2<', approvals.text)
     assert re.search(r'id="count-overdue">2<', approvals.text)
     assert re.search(r'id="count-review">0<', approvals.text)
+    add_staff(world.runtime.factory, "mei", "supervisor", language="zh")
+    chinese = world.client()
+    sign_in(chinese, "mei")
+    overdue = chinese.get("/overdue").text
+    assert "待批准" in overdue and "<h1>已逾期</h1>" in overdue and "overdue_view" not in overdue
+    waiting = chinese.get("/department?view=waiting").text
+    assert "等待客户答复：处理方案已批准并发出" in waiting
 
 
 def test_the_case_page_lists_the_customers_other_cases_as_each_role_may_see(
