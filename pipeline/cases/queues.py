@@ -4,7 +4,7 @@ A department's queue shows its open cases, overdue first and then by deadline
 (soonest first; cases without a deadline last), so open work never sinks below
 closed cases. Filters narrow it: *mine* (the case's named handler is me),
 *unassigned* (no handler yet), *waiting on the customer*, *overdue*, or *all*
-statuses. Supervisors have two queues of their own: *approvals* (proposals
+statuses (newest first). Supervisors have two queues of their own: *approvals* (proposals
 waiting for a decision) and *overdue* (every department).
 
 What the words mean, in one place:
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from pipeline.cases.lifecycle import OPEN_STATUSES
@@ -69,13 +69,22 @@ class QueuePage:
         return [row.case for row in self.rows]
 
 
+def _due() -> ScalarSelect[datetime]:
+    """The case's deadline, looked up by primary key for each case the filters kept.
+
+    A lookup per case, not a join: the planner would otherwise hash-join the whole
+    deadlines table (one row per case ever routed) to the few open cases.
+    """
+    return (select(CaseDeadline.due_at).where(CaseDeadline.case_id == Case.id)
+            .correlate(Case).scalar_subquery())
+
+
 def _overdue(now: datetime) -> ColumnElement[bool]:
-    return and_(CaseDeadline.due_at < now, Case.status.in_(DUE_FROM_US))
+    return and_(Case.status.in_(DUE_FROM_US), _due() < now)
 
 
 def _with_deadline() -> Select[Case, datetime]:
-    return select(Case, CaseDeadline.due_at).outerjoin(
-        CaseDeadline, CaseDeadline.case_id == Case.id)
+    return select(Case, _due())
 
 
 def _view_filter(view: str, *, username: str, now: datetime) -> list[ColumnElement[bool]]:
@@ -94,13 +103,15 @@ def _view_filter(view: str, *, username: str, now: datetime) -> list[ColumnEleme
     return conditions[view]
 
 
-def _due_order(now: datetime, *, open_first: bool) -> list[Any]:
+def _due_order(now: datetime) -> list[Any]:
     """Overdue first, then the soonest deadline, cases without one last."""
-    order: list[Any] = [case((_overdue(now), 0), else_=1),
-                        CaseDeadline.due_at.asc().nulls_last(), Case.received_at, Case.id]
-    if open_first:  # with every status shown, closed cases (long past due) go below
-        order.insert(0, case((Case.status.in_(OPEN_STATUSES), 0), else_=1))
-    return order
+    return [case((_overdue(now), 0), else_=1), _due().asc().nulls_last(), Case.received_at,
+            Case.id]
+
+
+NEWEST_FIRST = (Case.received_at.desc(), Case.id.desc())
+"""The order of *all statuses*: a walk back along the received_at index that stops after
+a page, where sorting every case the department ever had by deadline would not."""
 
 
 def _page(session: Session, query: Select[Case, datetime], *, page: int,
@@ -122,21 +133,21 @@ def department_queue(session: Session, *, scope: str | None, view: str = "open",
     """One page of a department's queue (``scope``; None: every department)."""
     query = _scoped(_with_deadline(), scope).where(
         *_view_filter(view, username=username, now=now))
-    return _page(session, query.order_by(*_due_order(now, open_first=view == "all")), page=page,
-                 now=now)
+    order = NEWEST_FIRST if view == "all" else _due_order(now)
+    return _page(session, query.order_by(*order), page=page, now=now)
 
 
 def approvals_queue(session: Session, *, now: datetime, page: int = 1) -> QueuePage:
     """Proposals waiting for a supervisor's decision, the soonest deadline first."""
     query = _with_deadline().where(Case.status == "proposed")
-    return _page(session, query.order_by(*_due_order(now, open_first=False)), page=page, now=now)
+    return _page(session, query.order_by(*_due_order(now)), page=page, now=now)
 
 
 def overdue_queue(session: Session, *, scope: str | None = None, now: datetime,
                   page: int = 1) -> QueuePage:
     """Every overdue case, the longest overdue first."""
     query = _scoped(_with_deadline(), scope).where(_overdue(now))
-    return _page(session, query.order_by(*_due_order(now, open_first=False)), page=page, now=now)
+    return _page(session, query.order_by(*_due_order(now)), page=page, now=now)
 
 
 def _capped_count(session: Session, query: Select[*tuple[Any, ...]]) -> int:
@@ -164,7 +175,6 @@ def queue_counts(session: Session, *, review: bool, department: bool, supervise:
             Case.status.in_(OPEN_STATUSES))) if department else None,
         approvals=_capped_count(session, select(Case.id).where(Case.status == "proposed"))
         if supervise else None,
-        overdue=_capped_count(session, select(CaseDeadline.case_id).join(
-            Case, Case.id == CaseDeadline.case_id).where(_overdue(now)))
+        overdue=_capped_count(session, select(Case.id).where(_overdue(now)))
         if supervise else None,
     )

@@ -51,7 +51,7 @@ def test_department_queue_shows_open_cases_overdue_first_and_filters(
     assert _queue_order(client.get("/department?view=unassigned").text) == [JANE]
     assert _queue_order(client.get("/department?view=overdue").text) == [WANG]
     assert _queue_order(client.get("/department?view=waiting").text) == []
-    assert _queue_order(client.get("/department?view=all").text) == [WANG, JANE, LINA]
+    assert _queue_order(client.get("/department?view=all").text) == [LINA, JANE, WANG]
     assert re.search(r'id="count-department">2<', page.text)
 
 

@@ -83,8 +83,9 @@ def test_overdue_shows_only_cases_past_their_deadline_with_work_left(runtime: Ru
     assert _refs(runtime, "overdue") == [7, 1]
 
 
-def test_all_statuses_lists_closed_cases_after_the_open_ones(runtime: Runtime) -> None:
-    assert _refs(runtime, "all") == [7, 1, 5, 2, 3, 4, 6]
+def test_all_statuses_lists_every_case_of_the_department_newest_first(
+        runtime: Runtime) -> None:
+    assert _refs(runtime, "all") == [7, 6, 5, 4, 3, 2, 1]  # received together: by id
 
 
 def test_rows_say_which_are_overdue(runtime: Runtime) -> None:
