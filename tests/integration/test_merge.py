@@ -24,6 +24,8 @@ from pipeline.db.models import (
 )
 from pipeline.privacy.holdings import Person
 from pipeline.privacy.requests import erase_person
+from pipeline.reports.periods import parse_period
+from pipeline.reports.statistics import table_rows
 from tests.support import mails
 from workers.app import build_runtime
 from workers.inline import ingest_bytes
@@ -93,7 +95,9 @@ def test_a_merged_duplicate_is_not_counted_again_in_the_statistics(runtime: Runt
                     by="ivy", now=utcnow())
     with runtime.factory() as session:
         counted = set(session.scalars(select(CaseFacts.reference)))
-    assert counted == {FIRST, OTHER}
+        listed = {row.reference for row in table_rows(
+            session, parse_period(str(utcnow().year), runtime.settings.time_zone))}
+    assert counted == listed == {FIRST, OTHER}
 
 
 def test_merging_another_customers_case_is_refused_in_both_languages(runtime: Runtime) -> None:
