@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from console.i18n_queues import QUEUE_STRINGS
 from pipeline.cases.lifecycle import STATUSES
 
 LANGUAGES = ("zh", "en")
@@ -444,6 +445,9 @@ def customer_status(status: str, closed: bool) -> str:
     """The key of a status in the customer's plain words (unknown ones: open or closed)."""
     key = f"cst_{status}"
     return key if key in STRINGS else ("cst_closed" if closed else "cst_open")
+
+
+STRINGS.update(QUEUE_STRINGS)
 
 
 def translator(language: str) -> Callable[[str], str]:

@@ -2,7 +2,7 @@
 
 - intake: reviews and routes every new case, sees all cases and quarantined mail;
 - handler: sees and works only the cases of their own department;
-- supervisor: everything intake does, on all cases (and approvals);
+- supervisor: everything intake does, on all cases (and approvals, the overdue view);
 - admin: everything, plus staff accounts.
 Every route asks ``may`` for actions and ``case_scope`` for data, so a department
 handler asking for another department's case by id gets "not found".
@@ -25,6 +25,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     "approve": frozenset({"supervisor", "admin"}),
     "agreement": frozenset({"intake", "supervisor", "admin"}),
     "reports": frozenset({"intake", "supervisor", "admin"}),
+    # Supervisors' own queues: approvals waiting and everything overdue.
+    "supervise": frozenset({"supervisor", "admin"}),
+    # Merging a duplicate into another case of the same customer.
+    "merge": frozenset({"intake", "supervisor", "admin"}),
 }
 NOBODY = "\x00"  # a department key no case has: a handler without a department sees nothing
 

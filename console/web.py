@@ -34,7 +34,8 @@ from console.i18n import (
     translator,
     value_label,
 )
-from console.roles import may
+from console.roles import case_scope, may
+from pipeline.cases.queues import QueueCounts, queue_counts
 from pipeline.db.base import utcnow
 from pipeline.db.models import User
 from pipeline.review.model_keeper import ModelKeeper
@@ -81,7 +82,15 @@ class Ctx:
 
     def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
         return render(self.console, template, status_code=status_code, user=self.user,
-                      csrf_token=self.csrf_token, lang=self.lang, **values)
+                      csrf_token=self.csrf_token, lang=self.lang,
+                      queue_counts=counts_for(self.db, self.user), **values)
+
+
+def counts_for(db: Session, user: User) -> QueueCounts:
+    """The top bar's badges: one capped count per queue this user has."""
+    return queue_counts(db, review=may(user, "review"), department=may(user, "department_queue"),
+                        supervise=may(user, "supervise"),
+                        scope=user.department or case_scope(user), now=utcnow())
 
 
 def render(console: Console, template: str, *, lang: str, status_code: int = 200,

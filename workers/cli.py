@@ -825,6 +825,9 @@ _register_manual(cases_app)
 from workers.status_cli import register as _register_status  # noqa: E402
 
 _register_status(cases_app)
+from workers.history_cli import register as _register_history  # noqa: E402
+
+_register_history(cases_app)
 
 
 def main() -> None:

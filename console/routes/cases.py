@@ -13,8 +13,9 @@ from config.mailboxes import mailbox_by_key
 from config.policies import load_policies
 from console.audit import trail
 from console.roles import can_see, case_scope, may
+from console.routes.history import history_context
 from console.routes.identity import DONE_KEYS, identity_context
-from console.routes.resolution import resolution_context, time_left
+from console.routes.resolution import resolution_context
 from console.web import Ctx, not_found, page
 from pipeline.cases.queries import _events, _thread, acknowledgment_state
 from pipeline.db.base import utcnow
@@ -47,15 +48,6 @@ def queue(ctx: Ctx) -> Response:
     found = review_queue(ctx.db, page=_page_number(ctx))
     return ctx.render("queue.html", title_key="review_queue", page=found,
                       confidence=confidence, acceptance=acceptance_stats(ctx.db), query="")
-
-
-@page("department_queue")
-def department_queue(ctx: Ctx) -> Response:
-    wanted = CaseFilter(department=ctx.user.department or "", page=_page_number(ctx))
-    found = find_cases(ctx.db, wanted, scope=case_scope(ctx.user))
-    return ctx.render("queue.html", title_key="department_queue", page=found,
-                      confidence=confidence, acceptance=None, query="",
-                      time_left=time_left(ctx.db, found.cases, ctx.console.settings))
 
 
 def _date(value: str, *, end: bool = False) -> datetime | None:
@@ -120,7 +112,7 @@ def _case_page(ctx: Ctx, case: Case, *, message: str = "", error: str = "",
         can_review=may(ctx.user, "review") and case.status == "new",
         department=department_by_key(ctx.console.departments, case.department),
         message=message, error=error, **resolution_context(ctx, case),
-        **identity_context(ctx, case))
+        **identity_context(ctx, case), **history_context(ctx, case))
 
 
 @page()
@@ -131,7 +123,7 @@ def case_page(ctx: Ctx) -> Response:
     saved = ctx.request.query_params.get("done", "")
     return _case_page(ctx, case, message=saved if saved in (
         "saved", "nothing_changed", "routed_ok", "closed_ok", "proposed_ok", "decided_ok",
-        "deadline_moved_ok", "agreement_ok", "satisfaction_ok", "recorded_ok",
+        "deadline_moved_ok", "agreement_ok", "satisfaction_ok", "recorded_ok", "merged_ok",
         *DONE_KEYS) else "")
 
 

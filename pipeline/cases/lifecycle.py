@@ -21,15 +21,20 @@ STATUSES: dict[str, tuple[str, str]] = {
     "approved": ("Resolution approved", "方案已批准"),
     "closed": ("Closed", "已结案"),
     "not_ours": ("Closed: not our responsibility", "已结案：非我方责任"),
+    "merged": ("Closed: merged into another case", "已结案：已并入其他投诉"),
 }
 
+OPEN_STATUSES = ("new", "routed", "proposed", "approved")
+"""Work not finished: a duplicate can be merged away only from one of these."""
+
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "new": frozenset({"routed", "not_ours"}),
-    "routed": frozenset({"proposed", "new"}),
-    "proposed": frozenset({"approved", "routed"}),
-    "approved": frozenset({"closed"}),
+    "new": frozenset({"routed", "not_ours", "merged"}),
+    "routed": frozenset({"proposed", "new", "merged"}),
+    "proposed": frozenset({"approved", "routed", "merged"}),
+    "approved": frozenset({"closed", "merged"}),
     "closed": frozenset({"routed"}),
     "not_ours": frozenset({"new"}),
+    "merged": frozenset(),  # final: its correspondence lives on in the case it joined
 }
 
 

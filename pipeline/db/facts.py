@@ -5,6 +5,9 @@ follow-up and acknowledgment by one ``INSERT … SELECT … ON CONFLICT DO UPDAT
 Rebuilding (rather than adjusting counters) makes every refresh idempotent: running it
 twice, or again after a crash, gives the same row.
 
+A case merged into another (status ``merged``) has no facts row: the complaint is
+counted once, as the case it joined.
+
 Each refresh also marks the UTC days of the cases' old and new facts stale, so the
 daily figures the reports read are recounted for those days (``pipeline/reports/days.py``).
 
@@ -33,7 +36,6 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
-    literal,
     select,
 )
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction, aliased, sessionmaker
@@ -143,8 +145,19 @@ def refresh_facts(session: Session, case_ids: Iterable[int]) -> None:
             connection.execute(select(func.pg_advisory_xact_lock(FACTS_LOCK_CLASS, Case.id))
                                .where(Case.id.in_(chunk)).order_by(Case.id))
         _mark_stale(session, chunk)  # the days the cases were counted in (it may move)
-        _upsert(session, facts_query(dialect).where(Case.id.in_(chunk)))
+        _upsert(session, facts_query(dialect).where(Case.id.in_(chunk), _counted()))
+        _drop_merged(session, chunk)
         _mark_stale(session, chunk)  # the days they are counted in now
+
+
+def _counted() -> ColumnElement[bool]:
+    """Cases the statistics count: all but duplicates merged into another case."""
+    return Case.merged_into_case_id.is_(None)
+
+
+def _drop_merged(session: Session, case_ids: list[int]) -> None:
+    merged = select(Case.id).where(Case.id.in_(case_ids), ~_counted())
+    session.connection().execute(delete(CaseFacts).where(CaseFacts.case_id.in_(merged)))
 
 
 def utc_day(dialect: str, moment: Any) -> ColumnElement[Any]:
@@ -168,14 +181,16 @@ def rebuild_all_facts(session: Session) -> int:
     The daily figures are then recounted from scratch at their next refresh.
     """
     dialect = session.get_bind().dialect.name
-    _upsert(session, facts_query(dialect).where(literal(True)))
+    _upsert(session, facts_query(dialect).where(_counted()))
+    session.connection().execute(delete(CaseFacts).where(CaseFacts.case_id.in_(
+        select(Case.id).where(~_counted()))))
     session.connection().execute(delete(DailyFiguresState))
     return session.scalar(select(func.count()).select_from(CaseFacts)) or 0
 
 
 _COUNTED = {
     Case: ("reference", "received_at", "department", "channel", "category", "product",
-           "closed_at"),
+           "closed_at", "merged_into_case_id"),
     Resolution: ("case_id", "status", "version", "method", "loss_amount", "compensation_amount"),
     CaseDeadline: ("due_at",),
     FollowUp: ("score",),

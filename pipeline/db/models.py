@@ -47,7 +47,7 @@ class Case(Base):
     customer_name: Mapped[str] = mapped_column(String(200), default="")
     customer_address: Mapped[str] = mapped_column(Text, default="")
     customer_email: Mapped[str] = mapped_column(String(320), default="", index=True)
-    customer_phone: Mapped[str] = mapped_column(String(40), default="")
+    customer_phone: Mapped[str] = mapped_column(String(40), default="", index=True)
     # The phone as the customer wrote it ("07700 900461"), repeated in acknowledgments.
     customer_phone_written: Mapped[str] = mapped_column(String(60), default="", server_default="")
     email_undeliverable: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -82,9 +82,9 @@ class Case(Base):
     agreement_via: Mapped[str] = mapped_column(String(16), default="")  # reply / phone / ...
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
-    follows_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    follows_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     # A duplicate merged into another case of the same customer closes as 'merged'.
-    merged_into_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    merged_into_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

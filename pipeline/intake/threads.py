@@ -10,22 +10,26 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.cases.merge import surviving_case
 from pipeline.db.models import Case, InboundMail, OutboundMail
 from pipeline.mail.message import ParsedMail
 from pipeline.text.replies import find_case_references
 
 
 def find_thread_case(session: Session, *, mail: ParsedMail, prefix: str) -> Case | None:
-    """Return the case this mail replies to, or None for a new conversation."""
+    """Return the case this mail replies to, or None for a new conversation.
+
+    A reply to a duplicate that was merged goes to the case it joined.
+    """
     ids = [mid for mid in (mail.in_reply_to, *mail.references) if mid]
     if ids:
         case = _case_by_message_ids(session, ids)
         if case is not None:
-            return case
+            return surviving_case(session, case)
     for reference in find_case_references(mail.subject, prefix):
         case = session.scalar(select(Case).where(Case.reference == reference))
         if case is not None:
-            return case
+            return surviving_case(session, case)
     return None
 
 

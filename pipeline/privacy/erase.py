@@ -62,6 +62,7 @@ SAFE_DETAIL_KEYS = frozenset({
     "delivery", "via", "method", "due_at", "working_days", "changes", "score", "version",
     "language", "classification", "action", "responsibility", "product", "mail", "inbound",
     "scan_id", "case_id", "resolution", "dedupe_key", "agrees", "permanent", "follows",
+    "into", "duplicate", "merged_into",  # case references of a merge, not customer text
 })
 TOUCHED_TABLES = ("cases", "correspondence", "inbound_mail", "outbound_mail", "attachments",
                   "letter_scans", "notices", "print_letters", "resolutions", "follow_ups",

@@ -58,6 +58,7 @@ def recurring_problems(session: Session, period: Period, figures: PeriodFigures)
     rows = session.execute(
         select(Case.reference, Case.received_at, Case.product, Case.category, text)
         .where(Case.received_at >= start, Case.received_at < end,
+               Case.merged_into_case_id.is_(None),  # a merged duplicate is no recurrence
                (Case.product != "") | (Case.category != "") | literal(with_text))
     ).all()
     signals = [CaseSignal(ref, received.date(), product, category, body or "")

@@ -238,8 +238,9 @@ def gather(session: Session, period: Period) -> PeriodFigures:
 def table_rows(session: Session, period: Period, *, batch: int = 5000) -> Iterator[TableRow]:
     """The statistics table, oldest first, streamed in batches."""
     start, end = period.bounds()
-    return rows_for(session, and_(Case.received_at >= start, Case.received_at < end),
-                    batch=batch)
+    # A duplicate merged into another case is the same complaint: listed once.
+    return rows_for(session, and_(Case.received_at >= start, Case.received_at < end,
+                                  Case.merged_into_case_id.is_(None)), batch=batch)
 
 
 def rows_for(session: Session, which: ColumnElement[bool], *,
