@@ -804,6 +804,10 @@ from workers.identity_cli import register as _register_identity  # noqa: E402
 
 _register_identity(app, cases_app)
 
+from workers.review_cli import register as _register_review  # noqa: E402
+
+_register_review(cases_app)
+
 
 def main() -> None:
     app()

@@ -1,0 +1,57 @@
+"""disputes and silence: closing kinds, dispute rounds, the wait for the customer's answer
+
+Revision ID: 0016_fdisp
+Revises: 0015
+Create Date: 2026-12-04 18:40:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import pipeline.db.base
+
+
+revision = '0016_fdisp'
+down_revision = '0015'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('closing_kind', sa.String(length=16), nullable=False,
+                                      server_default=''))
+        batch_op.add_column(sa.Column('dispute_rounds', sa.Integer(), nullable=False,
+                                      server_default='0'))
+    with op.batch_alter_table('case_facts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('closing_kind', sa.String(length=16), nullable=False,
+                                      server_default=''))
+    with op.batch_alter_table('daily_figures', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('closed_no_reply', sa.Integer(), nullable=False,
+                                      server_default='0'))
+    # Every case closed before this closed on the customer's agreement.
+    op.execute("UPDATE cases SET closing_kind = 'agreed' WHERE status = 'closed'")
+    op.execute("UPDATE case_facts SET closing_kind = 'agreed' WHERE case_id IN "
+               "(SELECT id FROM cases WHERE status = 'closed')")
+    op.create_table(
+        'agreement_waits',
+        sa.Column('notice_id', sa.Integer(), sa.ForeignKey('notices.id'), primary_key=True),
+        sa.Column('case_id', sa.Integer(), sa.ForeignKey('cases.id'), nullable=False),
+        sa.Column('remind_at', pipeline.db.base.UTCDateTime(), nullable=False),
+        sa.Column('close_at', pipeline.db.base.UTCDateTime(), nullable=False),
+        sa.Column('reminded_at', pipeline.db.base.UTCDateTime(), nullable=True),
+        sa.Column('closed_at', pipeline.db.base.UTCDateTime(), nullable=True),
+    )
+    op.create_index('ix_agreement_waits_case_id', 'agreement_waits', ['case_id'])
+    op.create_index('ix_agreement_waits_remind_at', 'agreement_waits', ['remind_at'])
+    op.create_index('ix_agreement_waits_close_at', 'agreement_waits', ['close_at'])
+
+
+def downgrade() -> None:
+    op.drop_table('agreement_waits')
+    with op.batch_alter_table('daily_figures', schema=None) as batch_op:
+        batch_op.drop_column('closed_no_reply')
+    with op.batch_alter_table('case_facts', schema=None) as batch_op:
+        batch_op.drop_column('closing_kind')
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_column('dispute_rounds')
+        batch_op.drop_column('closing_kind')
