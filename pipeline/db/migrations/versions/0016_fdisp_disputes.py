@@ -4,6 +4,8 @@ Revision ID: 0016_fdisp
 Revises: 0015
 Create Date: 2026-12-04 18:40:00
 """
+from datetime import UTC, datetime, timedelta
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -44,6 +46,31 @@ def upgrade() -> None:
     op.create_index('ix_agreement_waits_case_id', 'agreement_waits', ['case_id'])
     op.create_index('ix_agreement_waits_remind_at', 'agreement_waits', ['remind_at'])
     op.create_index('ix_agreement_waits_close_at', 'agreement_waits', ['close_at'])
+    _wait_for_cases_already_waiting()
+
+
+def _wait_for_cases_already_waiting() -> None:
+    """Cases waiting for agreement at the upgrade get a wait on their newest notice.
+
+    Counted from the upgrade with the built-in policy (7 and 14 days), not from the old
+    notice: a customer silent for months gets a reminder a week from now, never a
+    closing without one.
+    """
+    now = datetime.now(UTC)
+    bind = op.get_bind()
+    rows = bind.execute(sa.text(
+        "SELECT MAX(n.id), n.case_id FROM notices n JOIN cases c ON c.id = n.case_id "
+        "WHERE c.status = 'approved' AND n.kind = 'resolution' GROUP BY n.case_id")).all()
+    if not rows:
+        return
+    waits = sa.table('agreement_waits', sa.column('notice_id', sa.Integer()),
+                     sa.column('case_id', sa.Integer()),
+                     sa.column('remind_at', pipeline.db.base.UTCDateTime()),
+                     sa.column('close_at', pipeline.db.base.UTCDateTime()))
+    op.bulk_insert(waits, [{"notice_id": notice_id, "case_id": case_id,
+                            "remind_at": now + timedelta(days=7),
+                            "close_at": now + timedelta(days=14)}
+                           for notice_id, case_id in rows])
 
 
 def downgrade() -> None:
