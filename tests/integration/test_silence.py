@@ -20,7 +20,15 @@ from config.settings import Settings
 from letters.formatting import format_date, local_time
 from pipeline.cases.lifecycle import move
 from pipeline.db.base import utcnow
-from pipeline.db.models import AgreementWait, Case, CaseEvent, FollowUp, Notice, OutboundMail
+from pipeline.db.models import (
+    AgreementWait,
+    Case,
+    CaseEvent,
+    FollowUp,
+    Notice,
+    OutboundMail,
+    PrintLetter,
+)
 from pipeline.reports.periods import parse_period
 from pipeline.reports.statistics import gather
 from pipeline.resolution.proposals import Proposal
@@ -163,3 +171,19 @@ def test_an_answer_ends_the_wait(runtime: Runtime) -> None:
 def _reference(runtime: Runtime) -> str:
     with runtime.factory() as session:
         return session.scalars(select(Case.reference)).one()
+
+
+def test_without_a_working_address_the_reminder_is_printed_once(runtime: Runtime) -> None:
+    policies = load_policies(runtime.settings)
+    issued = _notified(runtime)
+    with runtime.factory() as session, session.begin():
+        case = session.scalars(select(Case)).one()
+        case.email_undeliverable, case.customer_address = True, "1 Garden Road, Hong Kong"
+    later = issued + timedelta(days=policies.agreement_remind_after_days, minutes=1)
+    assert len(run_timed_work(runtime, now=later).silence_reminded) == 1
+    assert run_timed_work(runtime, now=later).silence_reminded == []
+    with runtime.factory() as session:
+        letters = session.scalars(select(PrintLetter)).all()
+        assert [p.kind for p in letters if p.kind.startswith("agreement_reminder")] == [
+            f"agreement_reminder-{session.scalars(select(Notice.id)).one()}"]
+    assert _count(runtime, kind="agreement_reminder") == 0
