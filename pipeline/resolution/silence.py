@@ -10,7 +10,8 @@ As with the other timed work, each step is a cheap due-list query plus an action
 one case that locks the wait row, re-checks it and marks it in the same transaction
 that queues the mail or closes the case: two schedulers, a restart or a moved clock
 never remind or close twice. A wait only counts while the case is ``approved`` and
-the notice is the case's newest: a dispute or a revised notice ends the older wait.
+the notice is the case's newest and the customer has not written since: an answer,
+a dispute or a revised notice ends the older wait.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from config.policies import Policies
 from config.settings import Settings
 from letters.disputes import AgreementReminder, render_agreement_reminder
 from pipeline.cases.events import record_event
-from pipeline.db.models import AgreementWait, Case, Notice
+from pipeline.db.models import AgreementWait, Case, Correspondence, Notice
 from pipeline.outbound.case_mail import can_email, queue_case_mail
 from pipeline.outbound.post import queue_post
 from pipeline.resolution.closure import close
@@ -42,10 +43,23 @@ def start_waiting(session: Session, *, notice: Notice, policies: Policies, now: 
         close_at=now + timedelta(days=policies.agreement_close_after_days)))
 
 
+def _customer_wrote() -> ColumnElement[bool]:
+    """The customer (a verified sender) wrote after the notice: they are not silent.
+
+    An answer that neither agrees nor disputes leaves the case ``approved`` and flagged
+    for staff; it must not be closed as "without reply" meanwhile.
+    """
+    issued = select(Notice.created_at).where(Notice.id == AgreementWait.notice_id)
+    return exists().where(
+        Correspondence.case_id == AgreementWait.case_id, Correspondence.direction == "in",
+        Correspondence.kind == "reply", Correspondence.verified.is_(True),
+        Correspondence.at > issued.scalar_subquery())
+
+
 def _current() -> ColumnElement[bool]:
-    """The wait is for the newest notice of a case still waiting for agreement."""
+    """The wait is for the newest notice of a case still waiting, in silence, for agreement."""
     newer = aliased(AgreementWait)
-    return (Case.status == "approved") & ~exists().where(
+    return (Case.status == "approved") & ~_customer_wrote() & ~exists().where(
         newer.case_id == AgreementWait.case_id, newer.notice_id > AgreementWait.notice_id)
 
 
@@ -67,12 +81,16 @@ def due_silence_closings(session: Session, *, now: datetime, limit: int = 500) -
 
 
 def _locked_wait(session: Session, case: Case) -> AgreementWait | None:
-    """The case's newest wait, locked, if the case still waits for agreement."""
+    """The case's newest wait, locked, if the case still waits for agreement in silence."""
     if case.status != "approved":
         return None
-    return session.scalar(
+    wait = session.scalar(
         select(AgreementWait).where(AgreementWait.case_id == case.id)
         .order_by(AgreementWait.notice_id.desc()).limit(1).with_for_update())
+    if wait is None or session.scalar(select(_customer_wrote()).where(
+            AgreementWait.notice_id == wait.notice_id)):
+        return None
+    return wait
 
 
 def remind_silent(session: Session, *, case_id: int, settings: Settings, policies: Policies,

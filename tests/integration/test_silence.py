@@ -187,3 +187,14 @@ def test_without_a_working_address_the_reminder_is_printed_once(runtime: Runtime
         assert [p.kind for p in letters if p.kind.startswith("agreement_reminder")] == [
             f"agreement_reminder-{session.scalars(select(Notice.id)).one()}"]
     assert _count(runtime, kind="agreement_reminder") == 0
+
+
+def test_an_unclear_answer_is_not_silence(runtime: Runtime) -> None:
+    issued = _notified(runtime)
+    ingest_bytes(runtime, mails.reply(to_message_id=None, subject=f"Re: [{_reference(runtime)}]",
+                                      body="Thanks, I will think about it.", sender=CUSTOMER),
+                 name="unclear.eml")
+    with runtime.factory() as session:
+        assert session.scalars(select(Case)).one().status == "approved"
+    report = run_timed_work(runtime, now=issued + timedelta(days=60))
+    assert report.silence_reminded == [] and report.closed_without_reply == []
