@@ -1,8 +1,9 @@
 """The scheduler: it only nudges; the timed work itself runs as an actor.
 
 Every ``scheduler_seconds`` the process holding the ``scheduler`` lease sends one
-``timed_work`` message. The actor asks the database what is due (escalations of
-overdue cases, satisfaction surveys) and does each item in its own transaction that
+``timed_work`` message. The actor asks the database what is due (deadline reminders,
+escalations of overdue cases, the reminder and the closing of a customer who never
+answers the written notice, satisfaction surveys) and does each item in its own transaction that
 marks it done, so a restart, a second scheduler or a redelivered message never sends
 anything twice, and nothing is lost while no scheduler runs: the next pass finds it.
 Each pass also recounts the reports' daily figures for the days whose cases changed,
