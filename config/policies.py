@@ -55,6 +55,9 @@ class Policies:
     follow_up_days: int
     reopen_grace_days: int
     calendar: WorkCalendar
+    dispute_max_rounds: int = 2
+    agreement_remind_after_days: int = 7
+    agreement_close_after_days: int = 14
 
     def working_days_for(self, category: str, severity: str) -> int:
         """The resolution deadline, in working days, for a case of this kind."""
@@ -100,6 +103,20 @@ def _methods(values: Any, path: Path, what: str) -> frozenset[str]:
     return frozenset(values)
 
 
+def _dispute_and_silence(data: dict[str, Any], path: Path) -> dict[str, int]:
+    """``disputes.max_rounds`` and the ``agreement`` waits, checked."""
+    rounds = int(data.get("disputes", {}).get("max_rounds", 2))
+    remind = int(data.get("agreement", {}).get("remind_after_days", 7))
+    close = int(data.get("agreement", {}).get("close_after_days", 14))
+    if rounds < 1:
+        raise PoliciesFileError(f"{path}: disputes.max_rounds must be at least 1.")
+    if not 1 <= remind < close:
+        raise PoliciesFileError(f"{path}: agreement.remind_after_days must be at least 1 and"
+                                " less than agreement.close_after_days.")
+    return {"dispute_max_rounds": rounds, "agreement_remind_after_days": remind,
+            "agreement_close_after_days": close}
+
+
 @cache
 def read_policies(path: Path) -> Policies:
     """Parse and check one policies file (cached)."""
@@ -117,6 +134,7 @@ def read_policies(path: Path) -> Policies:
             fixed_policy=_methods(approval.get("fixed_policy", []), path, "approval.fixed_policy"),
             follow_up_days=int(data.get("follow_up", {}).get("days_after_close", 7)),
             reopen_grace_days=int(data.get("reopen", {}).get("grace_days", 14)),
+            **_dispute_and_silence(data, path),
             calendar=WorkCalendar(
                 weekend=frozenset(int(d) for d in calendar.get("weekend", [6, 7])),
                 holidays=_dates(calendar.get("holidays", []), path, "calendar.holidays"),

@@ -138,6 +138,7 @@ def routes() -> list[Route | Mount]:
         Route("/cases/{reference}/route", cases.route, methods=["POST"]),
         Route("/cases/{reference}/not-ours", cases.not_ours, methods=["POST"]),
         Route("/cases/{reference}/merge", history.merge, methods=["POST"]),
+        Route("/cases/{reference}/unroute", cases.unroute, methods=["POST"]),
         Route("/cases/{reference}/propose", resolution.propose, methods=["POST"]),
         Route("/cases/{reference}/decide", resolution.decide, methods=["POST"]),
         Route("/cases/{reference}/agreement", resolution.agreement, methods=["POST"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from console.i18n_queues import QUEUE_STRINGS
-from pipeline.cases.lifecycle import STATUSES
+from pipeline.cases.lifecycle import CLOSING_KINDS, STATUSES
 
 LANGUAGES = ("zh", "en")
 
@@ -448,6 +448,24 @@ def customer_status(status: str, closed: bool) -> str:
 
 
 STRINGS.update(QUEUE_STRINGS)
+
+# Issue 12: disputes, sending a case back to review, closing kinds.
+STRINGS.update({
+    "unroute": ("Send back to review", "退回审核"),
+    "unroute_help": ("Routed to the wrong department? The case goes back to the review queue "
+                     "and its department is told by mail. The customer's deadline stands.",
+                     "分派错了部门？案件回到待审核队列，并邮件通知该部门。告知客户的期限不变。"),
+    "unroute_reason": ("Reason (the department reads it)", "原因（部门会看到）"),
+    "unrouted_ok": ("Sent back to review. The department has been told.",
+                    "已退回审核，已通知该部门。"),
+    "dispute_words": ("The customer does not accept the resolution and wrote",
+                      "客户不接受处理结果，来信说"),
+    "dispute_round": ("time", "次数"),
+    "dispute_help": ("Propose again below: once approved, a revised notice referring to the "
+                     "earlier one goes to the customer.",
+                     "请在下方重新提出处理方案：批准后，客户会收到一份注明取代前一份通知的修改后通知。"),
+    **{f"closing_{kind}": names for kind, names in CLOSING_KINDS.items()},
+})
 
 
 def translator(language: str) -> Callable[[str], str]:

@@ -828,6 +828,9 @@ _register_status(cases_app)
 from workers.history_cli import register as _register_history  # noqa: E402
 
 _register_history(cases_app)
+from workers.review_cli import register as _register_review  # noqa: E402
+
+_register_review(cases_app)
 
 
 def main() -> None:

@@ -1,8 +1,9 @@
 """The scheduler: it only nudges; the timed work itself runs as an actor.
 
 Every ``scheduler_seconds`` the process holding the ``scheduler`` lease sends one
-``timed_work`` message. The actor asks the database what is due (escalations of
-overdue cases, satisfaction surveys) and does each item in its own transaction that
+``timed_work`` message. The actor asks the database what is due (deadline reminders,
+escalations of overdue cases, the reminder and the closing of a customer who never
+answers the written notice, satisfaction surveys) and does each item in its own transaction that
 marks it done, so a restart, a second scheduler or a redelivered message never sends
 anything twice, and nothing is lost while no scheduler runs: the next pass finds it.
 Each pass also recounts the reports' daily figures for the days whose cases changed,
@@ -20,12 +21,19 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from config.departments import load_departments
+from config.policies import load_policies
 from config.secrets import secret_key
 from pipeline.db.base import utcnow
 from pipeline.followup.surveys import due_follow_ups, send_follow_up
 from pipeline.leases import release, try_acquire
 from pipeline.privacy.retention import erase_expired
 from pipeline.reports.days import refresh_daily_figures
+from pipeline.resolution.silence import (
+    close_silent,
+    due_silence_closings,
+    due_silence_reminders,
+    remind_silent,
+)
 from pipeline.resolution.timed import due_escalations, due_reminders, escalate, remind
 from workers.runtime import Runtime
 
@@ -41,6 +49,9 @@ class TimedReport:
     reminded: list[int] = field(default_factory=list)
     escalated: list[int] = field(default_factory=list)
     surveyed: list[int] = field(default_factory=list)
+    # Customers who never answered the notice: reminded once, then closed without reply.
+    silence_reminded: list[int] = field(default_factory=list)
+    closed_without_reply: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     recounted_days: int = 0
     erased: list[str] = field(default_factory=list)  # case references, by retention
@@ -54,6 +65,7 @@ def _kinds(runtime: Runtime) -> dict[str, tuple[Due, Act]]:
     """Each kind of timed work: what is due, and how to do one item (returns a mail id)."""
     settings = runtime.settings
     departments = load_departments(settings)
+    policies = load_policies(settings)
     secret, survey_url = secret_key(settings), settings.public_url.rstrip("/") + "/survey"
     return {
         "reminded": (lambda s, now: due_reminders(s, now=now),
@@ -62,6 +74,14 @@ def _kinds(runtime: Runtime) -> dict[str, tuple[Due, Act]]:
         "escalated": (lambda s, now: due_escalations(s, now=now),
                       lambda s, case_id, now: escalate(s, case_id=case_id, settings=settings,
                                                        now=now)),
+        "silence_reminded": (lambda s, now: due_silence_reminders(s, now=now),
+                             lambda s, case_id, now: remind_silent(
+                                 s, case_id=case_id, settings=settings, policies=policies,
+                                 now=now)),
+        # Before the surveys: a case closed now has its survey planned a week ahead.
+        "closed_without_reply": (lambda s, now: due_silence_closings(s, now=now),
+                                 lambda s, case_id, now: close_silent(
+                                     s, case_id=case_id, policies=policies, now=now)),
         "surveyed": (lambda s, now: due_follow_ups(s, now=now),
                      lambda s, case_id, now: send_follow_up(
                          s, case_id=case_id, settings=settings, secret=secret,
@@ -108,8 +128,12 @@ def run_timed_work(runtime: Runtime, *, now: datetime | None = None) -> TimedRep
             runtime.enqueue_outbound(outbound_id)
     report.erased = _apply_retention(runtime, now)
     report.recounted_days = _recount_daily_figures(runtime)
-    if report.reminded or report.escalated or report.surveyed or report.failed or report.erased:
+    if (report.reminded or report.escalated or report.surveyed or report.failed or report.erased
+            or report.silence_reminded or report.closed_without_reply):
         log.info("timed work done", extra={"reminded": len(report.reminded),
+                                           "silence_reminded": len(report.silence_reminded),
+                                           "closed_without_reply":
+                                           len(report.closed_without_reply),
                                            "erased": len(report.erased),
                                            "escalated": len(report.escalated),
                                            "surveyed": len(report.surveyed),

@@ -28,6 +28,8 @@ from pipeline.review.original import original_html, original_mails
 from pipeline.review.routing import RoutingDecision, RoutingError, decide_not_ours, route_case
 from pipeline.review.search import CaseFilter, find_cases, review_queue
 from pipeline.review.suggestions import acceptance_stats
+from pipeline.review.unroute import UnrouteError
+from pipeline.review.unroute import unroute as send_back_to_review
 from pipeline.routing.suggest import Suggestion, case_text, suggest
 from pipeline.scans.previews import page_preview
 from pipeline.scans.review import scan_review
@@ -110,6 +112,7 @@ def _case_page(ctx: Ctx, case: Case, *, message: str = "", error: str = "",
         attachments=attachments, suggestion=suggestion, mailbox=mailbox,
         acknowledgment=acknowledgment_state(ctx.db, case),
         can_review=may(ctx.user, "review") and case.status == "new",
+        can_unroute=may(ctx.user, "review") and case.status == "routed",
         department=department_by_key(ctx.console.departments, case.department),
         message=message, error=error, **resolution_context(ctx, case),
         **identity_context(ctx, case), **history_context(ctx, case))
@@ -124,6 +127,7 @@ def case_page(ctx: Ctx) -> Response:
     return _case_page(ctx, case, message=saved if saved in (
         "saved", "nothing_changed", "routed_ok", "closed_ok", "proposed_ok", "decided_ok",
         "deadline_moved_ok", "agreement_ok", "satisfaction_ok", "recorded_ok", "merged_ok",
+        "unrouted_ok",
         *DONE_KEYS) else "")
 
 
@@ -266,3 +270,22 @@ def not_ours(ctx: Ctx) -> Response:
     case_id = case.id
     ctx.after_commit.append(lambda: ctx.console.dispatcher.send_pending(case_id))
     return RedirectResponse(f"/cases/{case.reference}?done=closed_ok", status_code=303)
+
+
+@page("review")
+def unroute(ctx: Ctx) -> Response:
+    """Send a routed case back to review, with the reason its department is mailed."""
+    case = _visible_case(ctx, ctx.request.path_params["reference"])
+    if case is None or case.status != "routed":
+        return not_found(ctx)
+    try:
+        with ctx.db.begin_nested():
+            send_back_to_review(ctx.db, case=case, reason=ctx.field("reason"),
+                                settings=ctx.console.settings,
+                                departments=ctx.console.departments, by=ctx.user.username,
+                                now=utcnow())
+    except UnrouteError as err:
+        return _case_page(ctx, case, error=str(err), status_code=422)
+    case_id = case.id
+    ctx.after_commit.append(lambda: ctx.console.dispatcher.send_pending(case_id))
+    return RedirectResponse(f"/cases/{case.reference}?done=unrouted_ok", status_code=303)

@@ -29,6 +29,7 @@ from pipeline.followup.links import SurveyLinkError, check_round, read_survey_an
 from pipeline.followup.surveys import awaiting_answer, record_answer
 from pipeline.resolution.closure import ClosureError, record_agreement
 from pipeline.resolution.deadlines import DeadlineError, Handler, move_deadline
+from pipeline.resolution.disputes import dispute_words
 from pipeline.resolution.notices import archive_processing_form
 from pipeline.resolution.points import raised_points
 from pipeline.resolution.proposals import Proposal, ProposalError, current_proposal, send_back
@@ -69,19 +70,20 @@ def resolution_context(ctx: Ctx, case: Case) -> dict[str, Any]:
                                   .order_by(Notice.id)).all(),
         "follow_up": ctx.db.get(FollowUp, case.id),
         "points": points,
-        "can_propose": works_on and case.status == "routed",
+        "can_propose": works_on and case.status in ("routed", "disputed"),
+        "dispute_words": dispute_words(ctx.db, case) if case.dispute_rounds else "",
         "can_decide": may(ctx.user, "approve") and case.status == "proposed",
         "can_record_agreement": may(ctx.user, "agreement") and case.status == "approved",
-        "can_move_deadline": works_on and case.status in ("routed", "proposed"),
+        "can_move_deadline": works_on and case.status in ("routed", "proposed", "disputed"),
         "can_record_survey": may(ctx.user, "agreement") and case.status == "closed"
         and awaiting_answer(ctx.db, case),
     }
 
 
-def _case_for(ctx: Ctx, status: str) -> Case | None:
+def _case_for(ctx: Ctx, *statuses: str) -> Case | None:
     case = ctx.db.scalar(select(Case).where(
         Case.reference == ctx.request.path_params["reference"].upper()))
-    if case is None or not can_see(ctx.user, case) or case.status != status:
+    if case is None or not can_see(ctx.user, case) or case.status not in statuses:
         return None
     return case
 
@@ -113,7 +115,7 @@ def _answers(ctx: Ctx) -> list[tuple[str, str]]:
 
 @page("propose")
 def propose(ctx: Ctx) -> Response:
-    case = _case_for(ctx, "routed")
+    case = _case_for(ctx, "routed", "disputed")  # disputed: the department proposes again
     if case is None:
         return not_found(ctx)
     proposal = Proposal(
@@ -187,7 +189,8 @@ def satisfaction(ctx: Ctx) -> Response:
 def deadline(ctx: Ctx) -> Response:
     case = ctx.db.scalar(select(Case).where(
         Case.reference == ctx.request.path_params["reference"].upper()))
-    if case is None or not can_see(ctx.user, case) or case.status not in ("routed", "proposed"):
+    if case is None or not can_see(ctx.user, case) or case.status not in (
+            "routed", "proposed", "disputed"):
         return not_found(ctx)
     days = ctx.field("working_days")
     settings = ctx.console.settings

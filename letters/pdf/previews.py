@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from letters.acknowledgment import RenderedMail
 from letters.deadline import DeadlineLetter, render_deadline
+from letters.disputes import AgreementReminder, render_agreement_reminder, revision_line
 from letters.not_ours import NotOursLetter, render_not_ours
 from letters.pdf.fonts import FontSource, letter_font
 from letters.pdf.kinds import KINDS
@@ -115,6 +116,23 @@ def _resolution_notice(language: str, fonts: FontSource | str) -> bytes:
     return render_resolution_notice(notice, font=letter_font(fonts).name)
 
 
+def _revised_notice(language: str, fonts: FontSource | str) -> bytes:
+    notice = SAMPLE_NOTICE_ZH if language == "zh" else SAMPLE_NOTICE_EN
+    revises = revision_line(language=language, number=2, previous_number=1,
+                            previous_date="2026年11月24日" if language == "zh"
+                            else "24 November 2026")
+    return render_resolution_notice(replace(notice, revises=revises),
+                                    font=letter_font(fonts).name)
+
+
+def _agreement_reminder(language: str, fonts: FontSource | str) -> bytes:
+    letter = AgreementReminder(
+        reference="CP-2026-000123", language=language, customer_name=_name(language),
+        notice_date=DEADLINE, closes_on=DEADLINE + timedelta(days=14), time_zone=TIME_ZONE,
+        company_name=COMPANY, service_phone=PHONE, post=True)
+    return _posted(language, render_agreement_reminder(letter), fonts)
+
+
 def _processing_form(language: str, fonts: FontSource | str) -> bytes:
     form = ProcessingFormData(
         reference="CP-2026-000123", received_at=datetime(2026, 11, 20, 1, 30, tzinfo=UTC),
@@ -157,6 +175,10 @@ PREVIEWS: dict[str, Preview] = {p.name: p for p in (
     Preview("moved-deadline", "The date for our answer moved, and why.", _moved_deadline),
     Preview("not-ours", "Why this is not ours to resolve, and who can help.", _not_ours),
     Preview("resolution-notice", "The written resolution, point by point.", _resolution_notice),
+    Preview("revised-notice", "A revised written resolution, naming the notice it replaces.",
+            _revised_notice),
+    Preview("agreement-reminder", "No answer to our notice yet: the day we will close.",
+            _agreement_reminder),
     Preview("processing-form", "客户投诉处理单: the internal processing form.", _processing_form),
     Preview("survey", "How did we handle your complaint? (after closing)", _survey),
     Preview("statistics-report", "The monthly statistics report.", _statistics_report),

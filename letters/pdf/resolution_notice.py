@@ -80,6 +80,8 @@ class ResolutionNotice:
     contact_person: str
     sender: Sender
     status_url: str = ""  # the customer's status page; "" leaves it out
+    # A revised notice: the sentence naming the notice it replaces (letters/disputes.py).
+    revises: str = ""
 
 
 def _story(notice: ResolutionNotice, words: dict[str, str], font: str) -> list[Flowable]:
@@ -88,6 +90,7 @@ def _story(notice: ResolutionNotice, words: dict[str, str], font: str) -> list[F
     name = notice.customer_name.strip() or words["customer"]
     story: list[Flowable] = [
         para(words["title"], s["title"]),
+        *([para(notice.revises, s["heading"])] if notice.revises else []),
         para(words["dear"].format(name=name), s["body"]),
         para(words["intro"].format(received=notice.received, reference=notice.reference,
                                    department=notice.department_name), s["body"]),

@@ -19,19 +19,30 @@ STATUSES: dict[str, tuple[str, str]] = {
     "routed": ("With the department", "已分派部门"),
     "proposed": ("Resolution proposed", "已提出处理方案"),
     "approved": ("Resolution approved", "方案已批准"),
+    "disputed": ("Customer disputes the resolution", "客户对处理方案有异议"),
     "closed": ("Closed", "已结案"),
     "not_ours": ("Closed: not our responsibility", "已结案：非我方责任"),
     "merged": ("Closed: merged into another case", "已结案：已并入其他投诉"),
 }
 
-OPEN_STATUSES = ("new", "routed", "proposed", "approved")
+OPEN_STATUSES = ("new", "routed", "proposed", "approved", "disputed")
 """Work not finished: a duplicate can be merged away only from one of these."""
+
+CLOSING_KINDS: dict[str, tuple[str, str]] = {
+    "agreed": ("Closed with the customer's agreement", "客户同意后结案"),
+    "no_reply": ("Closed without reply", "客户未回复，已结案"),
+}
+"""How a ``closed`` case closed (``cases.closing_kind``); the statistics count each apart.
+
+"" is a case closed before the kinds existed (they all closed on agreement)."""
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "new": frozenset({"routed", "not_ours", "merged"}),
     "routed": frozenset({"proposed", "new", "merged"}),
     "proposed": frozenset({"approved", "routed", "merged"}),
-    "approved": frozenset({"closed", "merged"}),
+    "approved": frozenset({"closed", "disputed", "merged"}),
+    # The customer refused the notice or asked questions: the department proposes again.
+    "disputed": frozenset({"proposed", "merged"}),
     "closed": frozenset({"routed"}),
     "not_ours": frozenset({"new"}),
     "merged": frozenset(),  # final: its correspondence lives on in the case it joined

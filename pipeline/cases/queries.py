@@ -244,6 +244,8 @@ def case_detail(session: Session, reference: str) -> dict[str, Any] | None:
         phone_candidates=list(case.phone_candidates),
         email_undeliverable=case.email_undeliverable,
         forwarded_by=case.forwarded_by,
+        closing_kind=case.closing_kind,  # agreed / no_reply once closed ("" otherwise)
+        dispute_rounds=case.dispute_rounds,  # times the customer refused a notice
         customer_addresses=[a.to_json() for a in case_addresses(session, case)],
         correspondence=[_letter(c) for c in _thread(session, case.id)],
         events=[_event(e) for e in _events(session, case.id)],

@@ -40,7 +40,7 @@ COUNT_CAP = 999
 
 _S = TypeVar("_S", bound=Select[*tuple[Any, ...]])
 
-DUE_FROM_US = ("new", "routed", "proposed")
+DUE_FROM_US = ("new", "routed", "proposed", "disputed")
 WAITING_ON_CUSTOMER = ("approved",)
 VIEWS = ("open", "mine", "unassigned", "waiting", "overdue", "all")
 

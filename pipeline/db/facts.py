@@ -96,7 +96,7 @@ def facts_query(dialect: str) -> Select[*tuple[Any, ...]]:
             func.coalesce(Resolution.compensation_amount, 0),
             seconds_between(dialect, Case.closed_at, Case.received_at),
             seconds_between(dialect, acknowledged, Case.received_at),
-            kept, FollowUp.score,
+            kept, FollowUp.score, Case.closing_kind,
         )
         .select_from(Case)
         .outerjoin(Resolution, current_resolution())
@@ -108,7 +108,7 @@ def facts_query(dialect: str) -> Select[*tuple[Any, ...]]:
 FACT_COLUMNS = (
     "case_id", "reference", "received_at", "department", "channel", "category", "product",
     "method", "loss_amount", "compensation_amount", "close_seconds", "ack_seconds",
-    "deadline_kept", "score",
+    "deadline_kept", "score", "closing_kind",
 )
 
 
@@ -190,7 +190,7 @@ def rebuild_all_facts(session: Session) -> int:
 
 _COUNTED = {
     Case: ("reference", "received_at", "department", "channel", "category", "product",
-           "closed_at", "merged_into_case_id"),
+           "closed_at", "merged_into_case_id", "closing_kind"),
     Resolution: ("case_id", "status", "version", "method", "loss_amount", "compensation_amount"),
     CaseDeadline: ("due_at",),
     FollowUp: ("score",),

@@ -81,7 +81,11 @@ class Case(Base):
     agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     agreement_via: Mapped[str] = mapped_column(String(16), default="")  # reply / phone / ...
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # How a closed case closed: agreed / no_reply (CLOSING_KINDS in pipeline/cases/lifecycle.py).
+    closing_kind: Mapped[str] = mapped_column(String(16), default="", server_default="")
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    # How many times the customer refused a written notice (disputes.max_rounds).
+    dispute_rounds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     follows_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     # A duplicate merged into another case of the same customer closes as 'merged'.
     merged_into_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -345,6 +349,25 @@ class Notice(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class AgreementWait(Base):
+    """The wait for the customer's answer to one written notice: reminder, then closing.
+
+    One row per notice, written with it. ``reminded_at`` and ``closed_at`` are set in
+    the same transaction that queues the reminder or closes the case, under a row lock,
+    so however many schedulers run, each happens once. ``close_at`` moves when the
+    reminder goes out late, so the date the reminder names is always in the future.
+    """
+
+    __tablename__ = "agreement_waits"
+
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    remind_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    close_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class FollowUp(Base):
     """The satisfaction follow-up of a closed case: when it is due, what was answered."""
 
@@ -391,6 +414,7 @@ class CaseFacts(Base):
     # For closed cases with a deadline: closed by it? (None otherwise.)
     deadline_kept: Mapped[bool | None] = mapped_column(Boolean)
     score: Mapped[int | None] = mapped_column(Integer)  # the satisfaction answer
+    closing_kind: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
 
 class DailyFigures(Base):
@@ -426,6 +450,8 @@ class DailyFigures(Base):
     closed_3: Mapped[int] = mapped_column(Integer)
     closed_4: Mapped[int] = mapped_column(Integer)
     closed_5: Mapped[int] = mapped_column(Integer)
+    # Closed cases whose customer never answered the notice (closing kind no_reply).
+    closed_no_reply: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class StaleMark(Base):

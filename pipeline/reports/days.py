@@ -42,7 +42,7 @@ CLOSE_LABELS = (*(label for _, label in CLOSE_BUCKETS), ">30")
 
 _KEYS = ("department", "channel", "category", "product", "method")
 _COUNTS = ("cases", "loss", "compensation", "with_deadline", "kept", "scores", "score_sum",
-           *(f"closed_{index}" for index in range(len(CLOSE_LABELS))))
+           *(f"closed_{index}" for index in range(len(CLOSE_LABELS))), "closed_no_reply")
 
 
 def method_group(method: Any) -> ColumnElement[str]:
@@ -80,6 +80,7 @@ def _count_day(session: Session, day: date, zone: ZoneInfo) -> None:
         func.count().filter(CaseFacts.deadline_kept.is_(True)), func.count(CaseFacts.score),
         func.coalesce(func.sum(CaseFacts.score), 0),
         *(_close_bucket(index) for index in range(len(CLOSE_LABELS))),
+        func.count().filter(CaseFacts.closing_kind == "no_reply"),
     ).where(CaseFacts.received_at >= _local_midnight(day, zone),
             CaseFacts.received_at < _local_midnight(day + timedelta(days=1), zone)
             ).group_by(*keys)

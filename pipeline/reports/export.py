@@ -106,6 +106,7 @@ def summary_lines(summary: Summary, departments: Sequence[Department]) -> list[t
         ("损失金额合计 Total loss (CNY)", f"{summary.loss_total:,.2f}"),
         ("赔偿金额合计 Total compensation (CNY)", f"{summary.compensation_total:,.2f}"),
         ("按期解决 Resolved within deadline", share(summary.within_deadline_share)),
+        ("客户未回复结案 Closed without reply", str(summary.closed_without_reply)),
         ("受理确认中位时间 Median time to acknowledge",
          duration(summary.median_hours_to_acknowledge)),
         ("结案中位时间 Median time to close",

@@ -74,6 +74,8 @@ class Summary:
     satisfaction_average: float | None
     satisfaction_by_department: dict[str, float]
     previous: dict[str, Any] = field(default_factory=dict)
+    # Closed because the customer never answered the notice (counted apart from agreement).
+    closed_without_reply: int = 0
 
     @property
     def within_deadline_share(self) -> float | None:
@@ -162,12 +164,13 @@ def _closing_figures(session: Session, period: Period) -> dict[str, Any]:
     """Deadline keeping, satisfaction and the two medians."""
     row = session.execute(
         select(_sum(DailyFigures.with_deadline), _sum(DailyFigures.kept), _sum(DailyFigures.scores),
-               _sum(DailyFigures.score_sum)).where(in_period(period))).one()
+               _sum(DailyFigures.score_sum), _sum(DailyFigures.closed_no_reply))
+        .where(in_period(period))).one()
     close_median, ack_median = _medians(session, period)
     answers = int(row[2])
     return {
         "closed_with_deadline": int(row[0]), "closed_within_deadline": int(row[1]),
-        "satisfaction_answers": answers,
+        "closed_without_reply": int(row[4]), "satisfaction_answers": answers,
         "satisfaction_average": round(int(row[3]) / answers, 2) if answers else None,
         "median_days_to_close": None if close_median is None
         else round(close_median / 86400, 2),

@@ -41,12 +41,16 @@ def record_agreement(
     close(session, case=case, by=by, now=now, policies=policies)
 
 
-def close(session: Session, *, case: Case, by: str, now: datetime, policies: Policies) -> None:
-    """Close the case, note whether the deadline was kept, and plan the follow-up."""
+def close(session: Session, *, case: Case, by: str, now: datetime, policies: Policies,
+          kind: str = "agreed") -> None:
+    """Close the case, note whether the deadline was kept, and plan the follow-up.
+
+    ``kind`` is how it closed (``CLOSING_KINDS``): the statistics count each apart.
+    """
     deadline = session.get(CaseDeadline, case.id)
     kept = None if deadline is None else now <= deadline.due_at
-    move(session, case=case, to="closed", by=by, deadline_kept=kept)
-    case.closed_at = now
+    move(session, case=case, to="closed", by=by, deadline_kept=kept, closing_kind=kind)
+    case.closed_at, case.closing_kind = now, kind
     follow_up = session.get(FollowUp, case.id)
     due = now + timedelta(days=policies.follow_up_days)
     if follow_up is None:
@@ -67,7 +71,7 @@ def reply_after_closing(
     if case.closed_at is None or now - case.closed_at > timedelta(days=policies.reopen_grace_days):
         return False
     move(session, case=case, to="routed", by="system", reason="customer replied after closing")
-    case.closed_at = None
+    case.closed_at, case.closing_kind = None, ""
     case.agreed_at, case.agreement_via = None, ""
     case.reopen_count += 1
     follow_up = session.get(FollowUp, case.id)

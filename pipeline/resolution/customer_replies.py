@@ -1,7 +1,10 @@
 """What a customer's reply means for a case past the department's work.
 
 * Waiting for agreement (resolution approved and sent): "同意" / "I agree" closes the
-  case; a refusal or an unclear answer flags the case for staff with the reason.
+  case; a refusal, or an answer with questions, disputes it (back to the department,
+  :mod:`pipeline.resolution.disputes`); any other answer flags the case for staff.
+* Closed as not ours: the customer answers our explanation, so the case goes back to
+  review, flagged.
 * Closed, survey sent and unanswered: a score ("5", "满意") is the survey answer.
 * Closed otherwise: within the grace period the case reopens; after it, the intake
   opens a new case that follows the old one (:func:`opens_new_case`).
@@ -17,19 +20,21 @@ from config.departments import load_departments
 from config.policies import load_policies
 from config.settings import Settings
 from pipeline.cases.events import record_event
+from pipeline.cases.lifecycle import move
 from pipeline.db.models import Case
 from pipeline.followup.surveys import awaiting_answer, record_answer
 from pipeline.resolution.closure import record_agreement, reply_after_closing
+from pipeline.resolution.disputes import asks_questions, open_dispute
 from pipeline.resolution.notices import archive_processing_form
 from pipeline.text.answers import agreement, satisfaction_score
 
-DISAGREES = (
-    "The customer does not agree with the resolution: read their reply."
-    " 客户不同意处理方案，请阅读回复。"
-)
 UNCLEAR = (
     "The customer answered the resolution notice: read it and record their agreement if they"
     " agree. 客户已回复处理结果通知，请阅读并在客户同意时登记。"
+)
+NOT_OURS_REOPENED = (
+    "The customer answered our \"not our responsibility\" letter; the case is back in review."
+    " 客户回复了“非我方责任”的说明，案件已退回审核。"
 )
 REOPENED = (
     "The customer wrote again after closing; the case reopened."
@@ -63,10 +68,18 @@ def react_to_reply(session: Session, *, case: Case, text: str, settings: Setting
                                     departments=load_departments(settings),
                                     customer_opinion=text[:500], now=now)
             return "agreed"
-        case.attention = DISAGREES if verdict is False else UNCLEAR
         record_event(session, case=case, action="resolution_answered", by="customer",
                      agrees=verdict)
-        return "disagreed" if verdict is False else "unclear"
+        if verdict is False or asks_questions(text):
+            open_dispute(session, case=case, words=text[:2000], settings=settings,
+                         policies=policies, now=now)
+            return "disputed"
+        case.attention = UNCLEAR
+        return "unclear"
+    if case.status == "not_ours":
+        move(session, case=case, to="new", by="customer", reason="customer replied")
+        case.closed_at, case.attention = None, NOT_OURS_REOPENED
+        return "reopened"
     if case.status == "closed":
         score = _survey_score(session, case, text)
         if score is not None:

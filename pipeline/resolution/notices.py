@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from config.departments import Department, department_by_key
 from config.mailboxes import mailbox_by_key
+from config.policies import load_policies
 from config.settings import Settings
 from letters.acknowledgment import RenderedMail, letter_language
+from letters.disputes import revision_line
 from letters.formatting import format_date, local_time
 from letters.pdf.fonts import FontSource, settings_font
 from letters.pdf.layout import Sender
@@ -33,6 +35,7 @@ from pipeline.links.status import status_url
 from pipeline.outbound.case_mail import can_email, queue_case_mail
 from pipeline.outbound.post import queue_post
 from pipeline.resolution.proposals import current_proposal
+from pipeline.resolution.silence import start_waiting
 
 MAIL_TEXT = {
     "zh": ("[{reference}] 投诉处理结果书面通知",
@@ -62,7 +65,7 @@ def recipient_lines(case: Case) -> list[str]:
 
 
 def _notice(case: Case, resolution: Resolution, settings: Settings, department_name: str,
-            language: str, now: datetime) -> ResolutionNotice:
+            language: str, now: datetime, revises: str = "") -> ResolutionNotice:
     def day(moment: datetime) -> str:
         return format_date(local_time(moment, settings.time_zone), language)
 
@@ -75,7 +78,24 @@ def _notice(case: Case, resolution: Resolution, settings: Settings, department_n
         compensation_amount=resolution.compensation_amount, next_steps=resolution.next_steps,
         contact_person=resolution.contact_person, sender=sender(settings, case.mailbox),
         status_url=status_url(settings, case.id),
+        revises=revises,
     )
+
+
+def _earlier_notices(session: Session, case: Case) -> list[Notice]:
+    """The case's resolution notices issued so far, oldest first."""
+    return list(session.scalars(select(Notice).where(
+        Notice.case_id == case.id, Notice.kind == "resolution").order_by(Notice.id)))
+
+
+def _revision(earlier: Sequence[Notice], language: str, settings: Settings) -> str:
+    """The sentence a revised notice opens with ("" for the first notice)."""
+    if not earlier:
+        return ""
+    previous = earlier[-1]
+    return revision_line(
+        language=language, number=len(earlier) + 1, previous_number=len(earlier),
+        previous_date=format_date(local_time(previous.created_at, settings.time_zone), language))
 
 
 def issue_resolution_notice(
@@ -91,11 +111,15 @@ def issue_resolution_notice(
     if existing is not None:
         return existing
     language = letter_language(case.language)
+    earlier = _earlier_notices(session, case)
+    revises = _revision(earlier, language, settings)
     pdf = render_resolution_notice(
-        _notice(case, resolution, settings, department_name, language, now),
+        _notice(case, resolution, settings, department_name, language, now, revises),
         font=settings_font(settings).name,
     )
-    filename = f"{case.reference}-resolution.pdf"
+    # Each notice keeps its own file name: a revision never overwrites the one before.
+    number = len(earlier) + 1
+    filename = f"{case.reference}-resolution{f'-v{number}' if number > 1 else ''}.pdf"
     notice = Notice(case_id=case.id, kind="resolution", resolution_id=resolution.id,
                     language=language, filename=filename, pdf=pdf,
                     sha256=hashlib.sha256(pdf).hexdigest(),
@@ -110,15 +134,19 @@ def issue_resolution_notice(
                   "name": case.customer_name or ("客户" if language == "zh" else "customer")}
         outbound = queue_case_mail(
             session, settings=settings, case=case, kind="resolution_notice",
-            rendered=RenderedMail(subject.format(**values), body.format(**values), None),
+            rendered=RenderedMail(subject.format(**values),
+                                  (f"{revises}\n\n" if revises else "") + body.format(**values),
+                                  None),
             dedupe_key=str(resolution.id), attachments=[(filename, "application/pdf", pdf)],
         )
         notice.outbound_mail_id = outbound.id
     else:
         queue_post(session, case=case, settings=settings,
                    kind=f"resolution_notice-{resolution.version}", pdf=pdf)
+    start_waiting(session, notice=notice, policies=load_policies(settings), now=now)
     record_event(session, case=case, action="notice_issued", by="system", notice=notice.id,
-                 delivery=notice.delivery, sha256=notice.sha256)
+                 delivery=notice.delivery, sha256=notice.sha256, number=number,
+                 revises=earlier[-1].id if earlier else None)
     return notice
 
 

@@ -77,7 +77,8 @@ def _checked_answers(answers: Sequence[tuple[str, str]]) -> list[dict[str, str]]
 def propose(
     session: Session, *, case: Case, proposal: Proposal, policies: Policies, by: str, now: datetime
 ) -> Resolution:
-    """Record a proposal; approve it at once if the fixed policy covers it."""
+    """Record a proposal (also a revision of a disputed one); approve it at once if the
+    fixed policy covers it."""
     if proposal.method not in HANDLING_METHODS:
         raise ProposalError(f"Unknown handling method '{proposal.method}'. / 未知的处理方式。")
     if not proposal.findings.strip():
@@ -94,7 +95,9 @@ def propose(
         compensation_amount=compensation, next_steps=proposal.next_steps.strip(),
         contact_person=proposal.contact_person.strip(),
         answers=_checked_answers(proposal.answers),
-        needs_approval=policies.needs_approval(proposal.method, float(compensation)),
+        # After disputes.max_rounds refusals a supervisor decides, whatever the policy.
+        needs_approval=(policies.needs_approval(proposal.method, float(compensation))
+                        or case.dispute_rounds >= policies.dispute_max_rounds),
         proposed_by=by, proposed_at=now, decided_by="", decision_note="",
     )
     session.add(resolution)

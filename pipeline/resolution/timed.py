@@ -21,7 +21,7 @@ from pipeline.cases.events import record_event
 from pipeline.db.models import Case, CaseDeadline
 from pipeline.outbound.staff_mail import case_link, queue_staff_mail
 
-OPEN_STATUSES = ("routed", "proposed")
+OPEN_STATUSES = ("routed", "proposed", "disputed")
 """A case in these states is still waiting for the department's work to finish."""
 
 ESCALATED = (

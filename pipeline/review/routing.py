@@ -24,12 +24,13 @@ from letters.pdf.fonts import FontSource
 from letters.pdf.processing_form import render_processing_form
 from pipeline.cases.forms import processing_form
 from pipeline.cases.lifecycle import move
-from pipeline.db.models import Case
+from pipeline.db.models import Case, CaseDeadline
 from pipeline.links.status import status_url
 from pipeline.outbound.case_mail import can_email, queue_case_mail
 from pipeline.outbound.post import queue_post
 from pipeline.outbound.staff_mail import case_link, queue_staff_mail
 from pipeline.resolution.deadlines import Handler, set_deadline
+from pipeline.review.unroute import times_unrouted
 
 RESPONSIBILITIES = ("ours", "third_party")
 
@@ -72,6 +73,12 @@ def _check(case: Case, decision: RoutingDecision, departments: Sequence[Departme
     return department
 
 
+def _again(session: Session, case: Case) -> str:
+    """A suffix telling a routing after a send-back apart, so the department hears again."""
+    count = times_unrouted(session, case)
+    return f"-{count}" if count else ""
+
+
 def _notify_department(
     session: Session, *, case: Case, department: Department, settings: Settings, by: str,
     now: datetime, opinion: str,
@@ -91,7 +98,7 @@ def _notify_department(
         session, settings=settings, case=case, kind="department_notice",
         to_address=department.email,
         subject=f"[{case.reference}] 新投诉 New complaint: {case.subject}",
-        text=text, dedupe_key=department.key,
+        text=text, dedupe_key=department.key + _again(session, case),
         attachments=[(f"{case.reference}-processing-form.pdf", "application/pdf", form)],
     )
     return outbound.id
@@ -119,9 +126,11 @@ def route_case(
     move(session, case=case, to="routed", by=by, department=department.key,
          suggested=decision.suggested, suggestion_source=decision.suggestion_source,
          responsibility=decision.responsibility, opinion=decision.opinion[:2000])
-    set_deadline(session, case=case, settings=settings, policies=policies, by=by, now=now,
-                 handler=Handler(department_name=department.name(case.language),
-                                 third_party=case.third_party))
+    if session.get(CaseDeadline, case.id) is None:
+        set_deadline(session, case=case, settings=settings, policies=policies, by=by, now=now,
+                     handler=Handler(department_name=department.name(case.language),
+                                     third_party=case.third_party))
+    # else: routed again after a send-back; the deadline the customer was told stands.
     routed = Routed()
     routed.outbound_ids.append(_notify_department(
         session, case=case, department=department, settings=settings, by=by, now=now,

@@ -85,12 +85,12 @@ def test_agreement_by_reply_closes_then_the_survey_answer_is_stored(runtime: Run
     assert _cases(runtime)[0].status == "closed"  # a survey answer does not reopen
 
 
-def test_a_refusal_flags_the_case_for_staff(runtime: Runtime) -> None:
+def test_a_refusal_disputes_the_case_and_flags_it_for_staff(runtime: Runtime) -> None:
     reference = _approved_case(runtime)
     _reply(runtime, reference, "I do not agree, the kettle was a gift.", "no.eml")
     (case,) = _cases(runtime)
-    assert case.status == "approved"
-    assert case.attention.startswith("The customer does not agree")
+    assert (case.status, case.dispute_rounds) == ("disputed", 1)
+    assert case.attention.startswith("The customer does not accept")
 
 
 def test_reply_within_grace_reopens_and_cancels_the_unsent_survey(runtime: Runtime) -> None:

@@ -63,3 +63,61 @@ def test_upgrading_keeps_existing_cases_with_defaults_for_new_columns(settings: 
         )).one()
     engine.dispose()
     assert tuple(row) == ("", "normal", "", 0, None)
+
+
+def test_0016_gives_waiting_cases_a_wait_and_closed_cases_their_kind(settings: Settings) -> None:
+    """Cases approved before the upgrade are reminded a week after it; closed ones agreed."""
+    if settings.database_url:  # the session's database is already at head: start afresh
+        from tests.support.services import fresh_postgres_database
+
+        with fresh_postgres_database() as url:
+            _check_0016(url)
+    else:
+        _check_0016(settings.effective_database_url)
+
+
+def _check_0016(url: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    upgrade(url, "0015")
+    engine = make_engine(url)
+    case_columns = (
+        "reference, status, channel, language, received_at, customer_name, customer_address,"
+        " customer_email, customer_phone, email_undeliverable, subject, what_happened, demands,"
+        " order_numbers, phone_candidates, taken_by, forwarded_by, attention, created_at,"
+        " updated_at, reopen_count, category, severity, product, responsibility, third_party,"
+        " agreement_via, customer_phone_written, mailbox")
+    values = ("'{ref}', '{status}', 'email', 'zh', CURRENT_TIMESTAMP, '', '', '', '', false, 's',"
+              " 'w', '[]', '[]', '[]', 'system', '', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0,"
+              " '', 'normal', '', '', '', '', '', 'default'")
+    with engine.begin() as conn:
+        for ref, status in (("CP-2026-000001", "approved"), ("CP-2026-000002", "closed")):
+            conn.execute(text(f"INSERT INTO cases ({case_columns}) VALUES "
+                              f"({values.format(ref=ref, status=status)})"))
+        case_id = conn.execute(text(
+            "SELECT id FROM cases WHERE reference = 'CP-2026-000001'")).scalar_one()
+        for number in (1, 2):  # an older notice, then the current one
+            conn.execute(text(
+                "INSERT INTO notices (case_id, kind, language, filename, pdf, sha256, delivery,"
+                " created_at) VALUES (:case, 'resolution', 'zh', :name, :pdf, 'x', 'email',"
+                " CURRENT_TIMESTAMP)"), {"case": case_id, "name": f"n{number}.pdf", "pdf": b"%"})
+    before = datetime.now(UTC)
+    upgrade(url)
+    with engine.connect() as conn:
+        waits = conn.execute(text(
+            "SELECT w.case_id, n.filename FROM agreement_waits w "
+            "JOIN notices n ON n.id = w.notice_id")).all()
+        kinds = dict(conn.execute(text("SELECT reference, closing_kind FROM cases")).all())
+    engine.dispose()
+    assert [tuple(w) for w in waits] == [(case_id, "n2.pdf")]
+    assert kinds == {"CP-2026-000001": "", "CP-2026-000002": "agreed"}
+    from pipeline.db.models import AgreementWait
+
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        wait = session.query(AgreementWait).one()
+        assert wait.remind_at >= before + timedelta(days=7) - timedelta(seconds=5)
+        assert wait.close_at - wait.remind_at == timedelta(days=7)
+    engine.dispose()
