@@ -1,0 +1,26 @@
+"""The mail that carries the written-resolution notice (the PDF is attached to it).
+
+Short on purpose: the notice itself is the record, so the mail only says what is
+attached and how to agree or object.
+"""
+
+from __future__ import annotations
+
+from letters.acknowledgment import RenderedMail, letter_language, salutation_name
+from letters.formatting import clean_line
+from letters.render import render_template
+
+SUBJECTS = {
+    "zh": "[{reference}] 投诉处理结果书面通知",
+    "en": "[{reference}] Our written answer to your complaint",
+}
+
+
+def render_notice_mail(*, reference: str, language: str, customer_name: str,
+                       company_name: str) -> RenderedMail:
+    """The covering mail of the notice, in the customer's language (plain text only)."""
+    lang = letter_language(language)
+    context = {"reference": clean_line(reference, limit=64),
+               "name": salutation_name(customer_name), "company": clean_line(company_name)}
+    text = render_template(f"resolution_notice.{lang}.txt.j2", context)
+    return RenderedMail(SUBJECTS[lang].format(reference=context["reference"]), text, None)
