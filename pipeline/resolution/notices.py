@@ -33,6 +33,7 @@ from pipeline.outbound.case_mail import can_email, queue_case_mail
 from pipeline.outbound.post import queue_post
 from pipeline.resolution.proposals import current_proposal
 
+
 def sender(settings: Settings, mailbox_key: str | None = None) -> Sender:
     """Our letterhead, with the name and address of the case's mailbox."""
     mailbox = mailbox_by_key(settings, mailbox_key)
