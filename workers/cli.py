@@ -31,6 +31,9 @@ app.add_typer(letters_app, name="letters")
 from workers.mailbox_cli import checked_mailboxes, mailboxes_app, source_line  # noqa: E402
 
 app.add_typer(mailboxes_app, name="mailboxes")
+from workers.templates_cli import templates_app  # noqa: E402
+
+app.add_typer(templates_app, name="templates")
 
 
 def _settings() -> Settings:
