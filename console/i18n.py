@@ -283,6 +283,10 @@ STRINGS.update({
     "nothing_found": ("We hold nothing about this customer.", "没有该客户的信息。"),
 })
 
+from console.i18n_templates import TEMPLATE_STRINGS  # noqa: E402
+
+STRINGS.update(TEMPLATE_STRINGS)
+
 
 def translator(language: str) -> Callable[[str], str]:
     """A lookup for one language; an unknown key shows itself, so it is noticed."""

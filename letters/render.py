@@ -35,8 +35,9 @@ SUFFIXES = (".html.j2", ".txt.j2", ".letter.j2")
 class Overrides(Protocol):
     """Where admins' versions of templates live (the database, in the application)."""
 
-    def latest_version(self, name: str) -> int | None:
-        """The newest saved version of ``name``, or None when the file is used."""
+    def latest_version(self, name: str) -> tuple[int, str] | None:
+        """The newest saved version of ``name`` and a stamp that tells it apart from any
+        other save (when it was saved), or None when the file is used."""
 
     def body(self, name: str, version: int) -> str:
         """The text of one saved version."""
@@ -70,7 +71,7 @@ def file_source(name: str) -> str:
     return (TEMPLATES / name).read_text(encoding="utf-8")
 
 
-def _latest(name: str) -> int | None:
+def _latest(name: str) -> tuple[int, str] | None:
     return _overrides.latest_version(name) if _overrides is not None else None
 
 
@@ -79,9 +80,10 @@ class LetterLoader(BaseLoader):
 
     def get_source(self, environment: Environment, template: str
                    ) -> tuple[str, str | None, Callable[[], bool] | None]:
-        version = _latest(template)
-        if version is not None and _overrides is not None:
-            return _overrides.body(template, version), None, lambda: _latest(template) == version
+        latest = _latest(template)
+        if latest is not None and _overrides is not None:
+            return (_overrides.body(template, latest[0]), None,
+                    lambda: _latest(template) == latest)
         path = TEMPLATES / template
         if template not in template_names():
             raise TemplateNotFound(template)

@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import Connection, event, func, select
+from sqlalchemy import Connection, event, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
@@ -68,10 +68,12 @@ class DatabaseOverrides:
             log.debug("template overrides not readable: %s", err)
             return default
 
-    def latest_version(self, name: str) -> int | None:
-        def query(conn: Connection) -> int | None:
-            return conn.scalar(select(func.max(TemplateVersion.version))
-                               .where(TemplateVersion.name == name))
+    def latest_version(self, name: str) -> tuple[int, str] | None:
+        def query(conn: Connection) -> tuple[int, str] | None:
+            row = conn.execute(select(TemplateVersion.version, TemplateVersion.saved_at)
+                               .where(TemplateVersion.name == name)
+                               .order_by(TemplateVersion.version.desc()).limit(1)).first()
+            return None if row is None else (row[0], str(row[1]))
         return self._read(query, None)
 
     def body(self, name: str, version: int) -> str:
