@@ -701,12 +701,14 @@ def letters_preview(
     """Render a letter, form or report with sample data, to check its layout."""
     from letters.pdf.fonts import FontSource
     from letters.pdf.previews import PREVIEWS
+    from workers.templates_cli import use_saved_templates
 
     settings = _settings()
     if kind not in PREVIEWS or lang not in ("zh", "en"):
         typer.echo(f"Kinds: {', '.join(PREVIEWS)}; languages: zh, en.", err=True)
         raise typer.Exit(2)
     target = out or Path(f"preview-{kind}-{lang}.pdf")
+    use_saved_templates(settings)  # the wording admins saved, as real letters use it
     target.write_bytes(PREVIEWS[kind].render(lang, FontSource.from_settings(settings)))
     typer.echo(f"Wrote {target}")
 

@@ -14,6 +14,8 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.settings import Settings
+
 templates_app = typer.Typer(
     no_args_is_help=True,
     help="The wording of every mail and letter: list, show, change (checked), restore.",
@@ -28,6 +30,20 @@ def _factory() -> sessionmaker[Session]:
     url = load_settings().effective_database_url
     upgrade(url)
     return make_session_factory(make_engine(url))
+
+
+def use_saved_templates(settings: Settings) -> None:
+    """Render with the admins' template versions when there is a database to read.
+
+    A preview must not create a database as a side effect, so an embedded SQLite file
+    that does not exist yet means the shipped templates.
+    """
+    from pipeline.db.base import make_engine, make_session_factory
+
+    url = settings.effective_database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return
+    make_session_factory(make_engine(url))
 
 
 @templates_app.command("list")
