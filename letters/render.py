@@ -153,6 +153,17 @@ def render_template(name: str, context: dict[str, Any]) -> str:
     return env.get_template(name).render(**context)
 
 
+def render_blocks(name: str, context: dict[str, Any]) -> dict[str, str]:
+    """Render each ``{% block %}`` of a template on its own: a letter built of phrases."""
+    seen = _captured.get()
+    if seen is not None:
+        seen.append((name, dict(context)))
+    env = _trial.get() or environment()
+    template = env.get_template(name)
+    return {key: "".join(block(template.new_context(dict(context))))
+            for key, block in template.blocks.items()}
+
+
 def render_pair(name: str, context: dict[str, Any]) -> tuple[str, str]:
     """Render ``name.txt.j2`` and ``name.html.j2`` with the same context."""
     return render_template(f"{name}.txt.j2", context), render_template(f"{name}.html.j2", context)

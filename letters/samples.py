@@ -20,6 +20,7 @@ from letters.neutral_ack import render_neutral_ack
 from letters.not_ours import NotOursLetter, render_not_ours
 from letters.notice_mail import render_notice_mail
 from letters.pdf.acknowledgment import PostalAck, acknowledgment_content
+from letters.pdf.resolution_notice import PHRASES, notice_words
 from letters.render import environment, template_names, trial
 from letters.staff_notices import (
     render_department_notice,
@@ -38,7 +39,7 @@ DUE = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 LINK = "https://complaints.example/cases/CP-2026-000123"
 KINDS = {".html.j2": "mail-html", ".txt.j2": "mail-text", ".letter.j2": "letter"}
 PRINTED = {"deadline": "deadline", "not_ours": "not-ours", "survey": "survey",
-           "postal_ack": "acknowledgment"}
+           "postal_ack": "acknowledgment", "notice_letter": "resolution-notice"}
 """Template families that also go out on paper, and their ``letters preview`` kind."""
 
 
@@ -148,6 +149,17 @@ def _postal_ack(language: str) -> list[Sample]:
     return out
 
 
+def _notice_letter(language: str) -> list[Sample]:
+    """The notice's phrases filled in as the layout fills them (the PDF is the preview)."""
+    values = {"name": _name(language), "received": "2026年11月3日", "reference": REFERENCE,
+              "department": "质量管理部" if language == "zh" else "Quality",
+              "method": "换货" if language == "zh" else "Replacement", "amount": "50.00",
+              "contact": "李娜", "phone": PHONE, "company": COMPANY}
+    words = notice_words(language)
+    phrases = [words[key].format(**values) for key in PHRASES]
+    return [Sample(phrases[0], "\n\n".join(phrases[1:]), None)]
+
+
 def _staff(language: str) -> list[Sample]:
     notices = [
         render_department_notice(reference=REFERENCE, subject="水壶漏水", department_en="Quality",
@@ -165,7 +177,8 @@ def _staff(language: str) -> list[Sample]:
 FAMILIES: dict[str, Callable[[str], list[Sample]]] = {
     "acknowledgment": _acknowledgment, "deadline": _deadline, "not_ours": _not_ours,
     "survey": _survey, "neutral_ack": _neutral, "resolution_notice": _notice_mail,
-    "postal_ack": _postal_ack, "department_notice": _staff, "due_reminder": _staff,
+    "postal_ack": _postal_ack, "notice_letter": _notice_letter, "department_notice": _staff,
+    "due_reminder": _staff,
     "escalation": _staff, "password_reset": _staff,
 }
 

@@ -88,3 +88,20 @@ def test_a_good_edit_passes_and_the_shipped_templates_pass() -> None:
     check_template("acknowledgment.en.txt.j2", "Dear {{ name or 'customer' }}: {{ reference }}")
     for name in template_names():
         check_template(name, (ROOT / "letters" / "templates" / name).read_text("utf-8"))
+
+
+def test_the_notice_phrases_are_a_template_and_a_missing_phrase_is_refused() -> None:
+    from letters.pdf.resolution_notice import WORDS, notice_words
+
+    shipped = (ROOT / "letters" / "templates" / "notice_letter.en.letter.j2").read_text("utf-8")
+    assert WORDS["en"]["dear"] == "Dear {name}," and WORDS["zh"]["title"] == "投诉处理结果书面通知"
+    edited = shipped.replace("Written notice of the resolution of your complaint",
+                             "Our answer, in writing")
+    check_template("notice_letter.en.letter.j2", edited)
+    with trial("notice_letter.en.letter.j2", edited):
+        assert notice_words("en")["title"] == "Our answer, in writing"
+    without = shipped.replace("{% block agree %}", "{% block agreed %}")
+    with pytest.raises(TemplateCheckError, match="Missing block"):
+        check_template("notice_letter.en.letter.j2", without)
+    with pytest.raises(TemplateCheckError, match="KeyError"):  # a stray {x} in a phrase
+        check_template("notice_letter.en.letter.j2", shipped.replace("Dear {{", "Dear {x} {{"))
