@@ -18,6 +18,7 @@ TEMPLATE_STRINGS: dict[str, tuple[str, str]] = {
     "kind_mail-text": ("mail, plain text", "邮件（纯文本）"),
     "kind_mail-html": ("mail, HTML", "邮件（HTML）"),
     "kind_letter": ("printed letter", "打印信件"),
+    "kind_mail-subject": ("mail subject", "邮件主题"),
     "lang_zh+en": ("Chinese and English", "中英双语"),
     "lang_zh": ("Chinese", "中文"),
     "lang_en": ("English", "英文"),

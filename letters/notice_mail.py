@@ -8,12 +8,7 @@ from __future__ import annotations
 
 from letters.acknowledgment import RenderedMail, letter_language, salutation_name
 from letters.formatting import clean_line
-from letters.render import render_template
-
-SUBJECTS = {
-    "zh": "[{reference}] 投诉处理结果书面通知",
-    "en": "[{reference}] Our written answer to your complaint",
-}
+from letters.render import render_subject, render_template
 
 
 def render_notice_mail(*, reference: str, language: str, customer_name: str,
@@ -23,4 +18,5 @@ def render_notice_mail(*, reference: str, language: str, customer_name: str,
     context = {"reference": clean_line(reference, limit=64),
                "name": salutation_name(customer_name), "company": clean_line(company_name)}
     text = render_template(f"resolution_notice.{lang}.txt.j2", context)
-    return RenderedMail(SUBJECTS[lang].format(reference=context["reference"]), text, None)
+    return RenderedMail(render_subject(f"resolution_notice.{lang}.subject.j2", context), text,
+                        None)

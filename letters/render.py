@@ -1,7 +1,7 @@
 """The Jinja2 environment for letter templates, with admins' overrides.
 
 One environment, with autoescaping decided by the template's name: ``*.html.j2`` is
-always escaped, ``*.txt.j2`` and ``*.letter.j2`` never are. Tying it to the name
+always escaped, ``*.txt.j2``, ``*.letter.j2`` and ``*.subject.j2`` never are. Tying it to the name
 (rather than to which environment a caller picked) means an HTML template cannot be
 rendered unescaped by mistake. Customer text (names, summaries) only ever enters as
 context data, never as template source, so ``{{ 7*7 }}`` in a complaint stays literal.
@@ -29,7 +29,7 @@ from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
 
 TEMPLATES = Path(__file__).parent / "templates"
-SUFFIXES = (".html.j2", ".txt.j2", ".letter.j2")
+SUFFIXES = (".html.j2", ".txt.j2", ".letter.j2", ".subject.j2")
 
 
 class Overrides(Protocol):
@@ -151,6 +151,11 @@ def render_template(name: str, context: dict[str, Any]) -> str:
         seen.append((name, dict(context)))
     env = _trial.get() or environment()
     return env.get_template(name).render(**context)
+
+
+def render_subject(name: str, context: dict[str, Any]) -> str:
+    """Render a ``*.subject.j2`` template as one line (a subject has no line breaks)."""
+    return " ".join(render_template(name, context).split())
 
 
 def render_blocks(name: str, context: dict[str, Any]) -> dict[str, str]:

@@ -37,7 +37,11 @@ ZONE = "Asia/Shanghai"
 RECEIVED = datetime(2026, 11, 20, 1, 30, tzinfo=UTC)
 DUE = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 LINK = "https://complaints.example/cases/CP-2026-000123"
-KINDS = {".html.j2": "mail-html", ".txt.j2": "mail-text", ".letter.j2": "letter"}
+KINDS = {".html.j2": "mail-html", ".txt.j2": "mail-text", ".letter.j2": "letter",
+         ".subject.j2": "mail-subject"}
+UNNAMED = ("neutral_ack", "password_reset", "postal_ack")
+"""Families whose subject names no case; every other subject keeps the reference, which
+threads the customer's reply into the case."""
 PRINTED = {"deadline": "deadline", "not_ours": "not-ours", "survey": "survey",
            "postal_ack": "acknowledgment", "notice_letter": "resolution-notice"}
 """Template families that also go out on paper, and their ``letters preview`` kind."""
@@ -61,7 +65,7 @@ def _mail(rendered: RenderedMail) -> Sample:
 
 
 def kind_of(name: str) -> str:
-    """mail-text, mail-html or letter, from the template's name."""
+    """mail-text, mail-html, mail-subject or letter, from the template's name."""
     return next((kind for suffix, kind in KINDS.items() if name.endswith(suffix)), "")
 
 
@@ -160,26 +164,37 @@ def _notice_letter(language: str) -> list[Sample]:
     return [Sample(phrases[0], "\n\n".join(phrases[1:]), None)]
 
 
-def _staff(language: str) -> list[Sample]:
-    notices = [
-        render_department_notice(reference=REFERENCE, subject="水壶漏水", department_en="Quality",
-                                 department_zh="质量管理部", by="li.na", link=LINK),
-        render_due_reminder(reference=REFERENCE, subject="水壶漏水", due_at=DUE, time_zone=ZONE,
-                            link=LINK),
-        render_escalation(reference=REFERENCE, subject="水壶漏水", due_at=DUE, time_zone=ZONE,
-                          link=LINK),
-        render_password_reset(username="li.na", link="https://complaints.example/reset/x",
-                              hours=24),
-    ]
-    return [Sample(n.subject, n.text, None) for n in notices]
+def _department_notice(language: str) -> list[Sample]:
+    notice = render_department_notice(reference=REFERENCE, subject="水壶漏水",
+                                      department_en="Quality", department_zh="质量管理部",
+                                      by="li.na", link=LINK)
+    return [Sample(notice.subject, notice.text, None)]
+
+
+def _due_reminder(language: str) -> list[Sample]:
+    notice = render_due_reminder(reference=REFERENCE, subject="水壶漏水", due_at=DUE,
+                                 time_zone=ZONE, link=LINK)
+    return [Sample(notice.subject, notice.text, None)]
+
+
+def _escalation(language: str) -> list[Sample]:
+    notice = render_escalation(reference=REFERENCE, subject="水壶漏水", due_at=DUE,
+                               time_zone=ZONE, link=LINK)
+    return [Sample(notice.subject, notice.text, None)]
+
+
+def _password_reset(language: str) -> list[Sample]:
+    notice = render_password_reset(username="li.na", link="https://complaints.example/reset/x",
+                                   hours=24)
+    return [Sample(notice.subject, notice.text, None)]
 
 
 FAMILIES: dict[str, Callable[[str], list[Sample]]] = {
     "acknowledgment": _acknowledgment, "deadline": _deadline, "not_ours": _not_ours,
     "survey": _survey, "neutral_ack": _neutral, "resolution_notice": _notice_mail,
-    "postal_ack": _postal_ack, "notice_letter": _notice_letter, "department_notice": _staff,
-    "due_reminder": _staff,
-    "escalation": _staff, "password_reset": _staff,
+    "postal_ack": _postal_ack, "notice_letter": _notice_letter,
+    "department_notice": _department_notice, "due_reminder": _due_reminder,
+    "escalation": _escalation, "password_reset": _password_reset,
 }
 
 
@@ -212,8 +227,14 @@ def check_template(name: str, body: str) -> None:
     try:
         with trial(name, body):
             render_all()
+            subjects = [s.subject for s in samples_for(name)]
     except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError,
             AttributeError) as err:
         raise TemplateCheckError(
             f"It does not render with sample values: {type(err).__name__}: {err} "
             f"/ 用示例数据无法生成信件。") from err
+    if kind_of(name) == "mail-subject" and family_of(name) not in UNNAMED and any(
+            f"[{REFERENCE}]" not in subject for subject in subjects):
+        raise TemplateCheckError(
+            "The subject must keep the case reference as [{{ reference }}]: replies are filed"
+            " by it. / 主题须保留案件编号 [{{ reference }}]，客户回复靠它归档。")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from letters.formatting import clean_line, format_date, local_time
-from letters.render import render_template
+from letters.render import render_subject, render_template
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def render_department_notice(*, reference: str, subject: str, department_en: str
     context = {"reference": reference, "subject": clean_line(subject, limit=300),
                "department_en": department_en, "department_zh": department_zh,
                "by": by, "link": link}
-    return StaffNotice(f"[{reference}] 新投诉 New complaint: {context['subject']}",
+    return StaffNotice(render_subject("department_notice.subject.j2", context),
                        render_template("department_notice.txt.j2", context))
 
 
@@ -44,7 +44,7 @@ def render_due_reminder(*, reference: str, subject: str, due_at: datetime, time_
     due_en, due_zh = _dates(due_at, time_zone)
     context = {"reference": reference, "subject": clean_line(subject, limit=300),
                "due_en": due_en, "due_zh": due_zh, "link": link}
-    return StaffNotice(f"[{reference}] Due {due_en} 将于{due_zh}到期: {context['subject']}",
+    return StaffNotice(render_subject("due_reminder.subject.j2", context),
                        render_template("due_reminder.txt.j2", context))
 
 
@@ -54,13 +54,12 @@ def render_escalation(*, reference: str, subject: str, due_at: datetime, time_zo
     due_en, due_zh = _dates(due_at, time_zone)
     context = {"reference": reference, "subject": clean_line(subject, limit=300),
                "due_en": due_en, "due_zh": due_zh, "link": link}
-    return StaffNotice(
-        f"[{reference}] Deadline passed 已超过处理期限: {context['subject']}",
-        render_template("escalation.txt.j2", context))
+    return StaffNotice(render_subject("escalation.subject.j2", context),
+                       render_template("escalation.txt.j2", context))
 
 
 def render_password_reset(*, username: str, link: str, hours: int) -> StaffNotice:
     """The one-time link to choose a new console password."""
-    return StaffNotice("Reset your console password / 重置工作台密码",
-                       render_template("password_reset.txt.j2",
-                                       {"username": username, "link": link, "hours": hours}))
+    context = {"username": username, "link": link, "hours": hours}
+    return StaffNotice(render_subject("password_reset.subject.j2", context),
+                       render_template("password_reset.txt.j2", context))

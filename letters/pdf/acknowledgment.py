@@ -11,7 +11,7 @@ from letters.acknowledgment import letter_language, salutation_name
 from letters.formatting import clean_line, format_date, local_time, shown_phone
 from letters.pdf.layout import Sender
 from letters.pdf.letter import LetterContent
-from letters.render import render_template
+from letters.render import render_subject, render_template
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,6 @@ def recipient_lines(name: str, address: str) -> tuple[str, ...]:
     return tuple(line for line in (clean_line(name, limit=60), *parts[:5]) if line)
 
 
-SUBJECTS = {"zh": "我们已收到您的来信", "en": "We have received your letter"}
 LABELS = {"zh": ("案件编号", "日期"), "en": ("Reference", "Date")}
 
 
@@ -58,7 +57,7 @@ def acknowledgment_content(ack: PostalAck) -> LetterContent:
     service_phone = clean_line(ack.service_phone, limit=40)
     sender = Sender(company=company, department="", address=clean_line(ack.company_address),
                     phone=service_phone, email="")
-    text = render_template(f"postal_ack.{language}.letter.j2", {
+    context = {
         "name": name,
         "reference": clean_line(ack.reference, limit=64),
         "received": format_date(local_time(ack.received_at, ack.time_zone), language),
@@ -67,7 +66,8 @@ def acknowledgment_content(ack: PostalAck) -> LetterContent:
         "review_days": max(1, ack.review_days),
         "company": company,
         "service_phone": service_phone,
-    })
+    }
+    text = render_template(f"postal_ack.{language}.letter.j2", context)
     blocks = [b.strip() for b in text.strip().split("\n\n") if b.strip()]
     today = format_date(local_time(datetime.now(ack.received_at.tzinfo), ack.time_zone), language)
     reference_label, date_label = LABELS[language]
@@ -79,7 +79,7 @@ def acknowledgment_content(ack: PostalAck) -> LetterContent:
         reference=ack.reference,
         date_label=date_label,
         date=today,
-        subject=SUBJECTS[language],
+        subject=render_subject(f"postal_ack.{language}.subject.j2", context),
         salutation=blocks[0] if blocks else "",
         paragraphs=tuple(blocks[1:-2]),
         closing=blocks[-2] if len(blocks) > 2 else "",

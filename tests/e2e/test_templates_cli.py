@@ -36,7 +36,7 @@ def test_templates_set_show_list_and_revert(tmp_path: Path) -> None:
     row = next(r for r in listed if r["name"] == NAME)
     assert (row["version"], row["saved_by"], row["kind"], row["language"]) == (
         1, "ada", "mail-text", "en")
-    assert {r["kind"] for r in listed} == {"mail-text", "mail-html", "letter"}
+    assert {r["kind"] for r in listed} == {"mail-text", "mail-html", "mail-subject", "letter"}
     shown = complaints("templates", "show", NAME, cwd=tmp_path, env=env).stdout
     assert shown == good.read_text(encoding="utf-8")
 

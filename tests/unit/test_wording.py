@@ -105,3 +105,17 @@ def test_the_notice_phrases_are_a_template_and_a_missing_phrase_is_refused() -> 
         check_template("notice_letter.en.letter.j2", without)
     with pytest.raises(TemplateCheckError, match="KeyError"):  # a stray {x} in a phrase
         check_template("notice_letter.en.letter.j2", shipped.replace("Dear {{", "Dear {x} {{"))
+
+
+def test_subjects_are_templates_and_keep_the_reference() -> None:
+    check_template("acknowledgment.en.subject.j2", "[{{ reference }}] Thank you for writing")
+    with pytest.raises(TemplateCheckError, match="case reference"):
+        check_template("acknowledgment.en.subject.j2", "Thank you for writing")
+    check_template("password_reset.subject.j2", "New password")  # names no case
+    with trial("survey.zh.subject.j2", "[{{ reference }}]\n  请评价\n"):
+        assert render_template("survey.zh.subject.j2", {"reference": "CP-1"}) == (
+            "[CP-1]\n  请评价\n")
+    from letters.render import render_subject
+
+    with trial("survey.zh.subject.j2", "[{{ reference }}]\n  请评价\n"):
+        assert render_subject("survey.zh.subject.j2", {"reference": "CP-1"}) == "[CP-1] 请评价"
