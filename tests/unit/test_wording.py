@@ -23,6 +23,10 @@ MOVED = (
     # pipeline/staff/reset_mail.py
     "Choose a new password here", "仅可使用一次",
 )
+SUBJECTS = ("我们已收到您的投诉", "We have received your complaint", "关于您投诉的答复",
+            "How did we handle your complaint?", "Our written answer to your complaint",
+            "已超过处理期限", "Reset your console password", "We have received your letter",
+            "您的投诉处理期限已调整为")
 MOVED_FROM_PDF = (  # letters/pdf/acknowledgment.py, the postal acknowledgment's f-strings
     "您信中留下的电话是", "does not give a phone number we can use", "Thank you for your letter",
     "今后与我们联系时",
@@ -44,6 +48,11 @@ def test_no_customer_or_department_sentence_remains_inline_in_pipeline() -> None
     for sentence in MOVED_FROM_PDF:
         assert sentence not in printed and sentence in templates, sentence
     assert "MAIL_TEXT" not in pipeline
+    code = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "letters").rglob("*.py"))
+                     if p.name not in ("samples.py", "previews.py"))
+    for subject in SUBJECTS:  # were dicts in letters/*.py; now *.subject.j2 admins can edit
+        assert subject not in code and subject not in pipeline, subject
+        assert subject in templates, subject
 
 
 def test_every_template_is_rendered_by_the_samples() -> None:
