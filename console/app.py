@@ -30,6 +30,7 @@ from console.routes import (
     resolution,
     session,
     status,
+    templates,
     users,
 )
 from console.web import Console
@@ -168,6 +169,10 @@ def routes() -> list[Route | Mount]:
         Route("/healthz", ops.healthz),
         Route("/metrics", ops.metrics),
         Route("/users/{username}", users.change_user, methods=["POST"]),
+        Route("/templates", templates.templates_page),
+        Route("/templates/{name}", templates.template_page, methods=["GET"]),
+        Route("/templates/{name}", templates.template_save, methods=["POST"]),
+        Route("/templates/{name}/restore", templates.template_restore, methods=["POST"]),
         Route("/password", password.password_page, methods=["GET"]),
         Route("/password", password.change_password, methods=["POST"]),
         Route("/reset/{token}", password.reset_page, methods=["GET"]),

@@ -466,6 +466,9 @@ STRINGS.update({
                      "请在下方重新提出处理方案：批准后，客户会收到一份注明取代前一份通知的修改后通知。"),
     **{f"closing_{kind}": names for kind, names in CLOSING_KINDS.items()},
 })
+from console.i18n_templates import TEMPLATE_STRINGS  # noqa: E402
+
+STRINGS.update(TEMPLATE_STRINGS)
 
 
 def translator(language: str) -> Callable[[str], str]:

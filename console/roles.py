@@ -20,6 +20,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "quarantine": frozenset({"intake", "supervisor", "admin"}),
     "department_queue": frozenset({"handler", "supervisor", "admin"}),
     "manage_users": frozenset({"admin"}),
+    "manage_templates": frozenset({"admin"}),  # the wording of every mail and letter
     # After routing: the department proposes (on its own cases), supervisors decide.
     "propose": frozenset({"handler", "supervisor", "admin"}),
     "approve": frozenset({"supervisor", "admin"}),

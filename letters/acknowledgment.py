@@ -21,15 +21,11 @@ from letters.formatting import (
     readable_phone,
     shown_phone,
 )
-from letters.render import render_pair
+from letters.render import render_pair, render_subject
 
-__all__ = ["SUBJECTS", "AckLetter", "RenderedMail", "readable_phone", "render_acknowledgment"]
+__all__ = ["AckLetter", "RenderedMail", "readable_phone", "render_acknowledgment"]
 
 LANGUAGES = ("zh", "en")
-SUBJECTS = {
-    "zh": "[{reference}] 我们已收到您的投诉",
-    "en": "[{reference}] We have received your complaint",
-}
 
 
 @dataclass(frozen=True)
@@ -76,7 +72,7 @@ def render_acknowledgment(letter: AckLetter) -> RenderedMail:
     language = letter_language(letter.language)
     context = _context(letter, language)
     text, html = render_pair(f"acknowledgment.{language}", context)
-    subject = SUBJECTS[language].format(reference=context["reference"])
+    subject = render_subject(f"acknowledgment.{language}.subject.j2", context)
     return RenderedMail(subject=subject, text=text, html=html)
 
 

@@ -14,14 +14,7 @@ from typing import Any
 
 from letters.acknowledgment import RenderedMail, letter_language, salutation_name
 from letters.formatting import clean_line, clean_text, format_date, local_time
-from letters.render import render_pair
-
-SUBJECTS = {
-    ("zh", False): "[{reference}] 您的投诉正在处理，预计{deadline}前答复",
-    ("en", False): "[{reference}] Your complaint is being handled: our answer by {deadline}",
-    ("zh", True): "[{reference}] 您的投诉处理期限已调整为{deadline}",
-    ("en", True): "[{reference}] New date for our answer to your complaint: {deadline}",
-}
+from letters.render import render_pair, render_subject
 
 
 @dataclass(frozen=True)
@@ -50,9 +43,7 @@ def render_deadline(letter: DeadlineLetter) -> RenderedMail:
     language = letter_language(letter.language)
     context = _context(letter, language)
     text, html = render_pair(f"deadline.{language}", context)
-    subject = SUBJECTS[(language, letter.changed)].format(
-        reference=context["reference"], deadline=context["deadline"]
-    )
+    subject = render_subject(f"deadline.{language}.subject.j2", context)
     return RenderedMail(subject=subject, text=text, html=html)
 
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from letters.acknowledgment import RenderedMail
 from letters.formatting import clean_line
-from letters.render import render_pair
-
-SUBJECT = "我们已收到您的来信 / We have received your message"
+from letters.render import render_pair, render_subject
 
 
 def render_neutral_ack(*, company_name: str, service_phone: str) -> RenderedMail:
@@ -24,4 +22,4 @@ def render_neutral_ack(*, company_name: str, service_phone: str) -> RenderedMail
         "service_phone": clean_line(service_phone, limit=40),
     }
     text, html = render_pair("neutral_ack", context)
-    return RenderedMail(SUBJECT, text, html)
+    return RenderedMail(render_subject("neutral_ack.subject.j2", context), text, html)

@@ -12,12 +12,7 @@ from typing import Any
 
 from letters.acknowledgment import RenderedMail, letter_language, salutation_name
 from letters.formatting import clean_line, clean_text
-from letters.render import render_pair
-
-SUBJECTS = {
-    "zh": "[{reference}] 关于您投诉的答复",
-    "en": "[{reference}] Our answer to your complaint",
-}
+from letters.render import render_pair, render_subject
 
 
 @dataclass(frozen=True)
@@ -47,4 +42,4 @@ def render_not_ours(letter: NotOursLetter) -> RenderedMail:
         "status_url": clean_line(letter.status_url, limit=300),
     }
     text, html = render_pair(f"not_ours.{language}", context)
-    return RenderedMail(SUBJECTS[language].format(reference=context["reference"]), text, html)
+    return RenderedMail(render_subject(f"not_ours.{language}.subject.j2", context), text, html)

@@ -15,12 +15,8 @@ from typing import Any
 
 from letters.acknowledgment import RenderedMail, letter_language, salutation_name
 from letters.formatting import clean_line, format_date, local_time
-from letters.render import render_pair
+from letters.render import render_pair, render_subject
 
-SUBJECTS = {
-    "zh": "[{reference}] 请评价我们对您投诉的处理",
-    "en": "[{reference}] How did we handle your complaint?",
-}
 SCORE_LABELS = {
     "zh": {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"},
     "en": {5: "Very satisfied", 4: "Satisfied", 3: "Neither", 2: "Dissatisfied",
@@ -57,4 +53,4 @@ def render_survey(letter: SurveyLetter) -> RenderedMail:
         "status_url": clean_line(letter.status_url, limit=300),
     }
     text, html = render_pair(f"survey.{language}", context)
-    return RenderedMail(SUBJECTS[language].format(reference=context["reference"]), text, html)
+    return RenderedMail(render_subject(f"survey.{language}.subject.j2", context), text, html)

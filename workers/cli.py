@@ -31,6 +31,9 @@ app.add_typer(letters_app, name="letters")
 from workers.mailbox_cli import checked_mailboxes, mailboxes_app, source_line  # noqa: E402
 
 app.add_typer(mailboxes_app, name="mailboxes")
+from workers.templates_cli import templates_app  # noqa: E402
+
+app.add_typer(templates_app, name="templates")
 
 
 def _settings() -> Settings:
@@ -713,12 +716,14 @@ def letters_preview(
     """Render a letter, form or report with sample data, to check its layout."""
     from letters.pdf.fonts import FontSource
     from letters.pdf.previews import PREVIEWS
+    from workers.templates_cli import use_saved_templates
 
     settings = _settings()
     if kind not in PREVIEWS or lang not in ("zh", "en"):
         typer.echo(f"Kinds: {', '.join(PREVIEWS)}; languages: zh, en.", err=True)
         raise typer.Exit(2)
     target = out or Path(f"preview-{kind}-{lang}.pdf")
+    use_saved_templates(settings)  # the wording admins saved, as real letters use it
     target.write_bytes(PREVIEWS[kind].render(lang, FontSource.from_settings(settings)))
     typer.echo(f"Wrote {target}")
 

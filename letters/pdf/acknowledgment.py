@@ -11,6 +11,7 @@ from letters.acknowledgment import letter_language, salutation_name
 from letters.formatting import clean_line, format_date, local_time, shown_phone
 from letters.pdf.layout import Sender
 from letters.pdf.letter import LetterContent
+from letters.render import render_subject, render_template
 from letters.status_link import status_paragraph
 
 
@@ -46,81 +47,49 @@ def recipient_lines(name: str, address: str) -> tuple[str, ...]:
     return tuple(line for line in (clean_line(name, limit=60), *parts[:5]) if line)
 
 
+LABELS = {"zh": ("案件编号", "日期"), "en": ("Reference", "Date")}
+
+
 def acknowledgment_content(ack: PostalAck) -> LetterContent:
+    """The letter's text from ``letters/templates/postal_ack.LANG.letter.j2``.
+
+    The template is plain text in blocks separated by blank lines: the salutation
+    first, then the paragraphs, the closing and the signature last.
+    """
     language = letter_language(ack.language)
     name = salutation_name(ack.customer_name)
-    received = format_date(local_time(ack.received_at, ack.time_zone), language)
-    today = format_date(local_time(datetime.now(ack.received_at.tzinfo), ack.time_zone), language)
-    phone = shown_phone(ack.phone_on_file, ack.phone_written)
     company = clean_line(ack.company_name)
+    service_phone = clean_line(ack.service_phone, limit=40)
     sender = Sender(company=company, department="", address=clean_line(ack.company_address),
-                    phone=clean_line(ack.service_phone, limit=40), email="")
-    if language == "zh":
-        where, what = ("信中", "来信") if ack.by_letter else ("", "投诉")
-        phone_text = (
-            f"您{where}留下的电话是 {phone}。如号码有误或希望我们拨打其他号码，请来电告知。"
-            if phone
-            else f"您的{what}中没有可用的联系电话。为了尽快与您联系处理，请致电我们的客服热线"
-            f" {ack.service_phone}，或回信告知您的联系电话，并注明上述案件编号。"
-        )
-        written = f"（落款日期 {ack.letter_date}）" if ack.letter_date else ""
-        opening = (f"您好！我们已于{received}收到您的投诉来信{written}，" if ack.by_letter
-                   else f"您好！我们已于{received}受理您的投诉，")
-        return LetterContent(
-            language="zh",
-            sender=sender,
-            recipient=recipient_lines(name, ack.address),
-            reference_label="案件编号",
-            reference=ack.reference,
-            date_label="日期",
-            date=today,
-            subject="我们已收到您的来信" if ack.by_letter else "我们已受理您的投诉",
-            salutation=f"尊敬的{name}：" if name else "尊敬的客户：",
-            paragraphs=(
-                f"{opening}"
-                f"并已登记为案件 {ack.reference}。我们非常重视您反映的问题，"
-                f"将在 {max(1, ack.review_days)} 个工作日内完成初步核查。",
-                phone_text,
-                "今后与我们联系时，请提供上述案件编号，以便我们尽快查到您的案件。",
-                *_status(ack, "zh"),
-            ),
-            closing="此致\n敬礼",
-            signature=f"{company} 客户服务部",
-        )
-    yours = "Your letter" if ack.by_letter else "Your complaint"
-    phone_text = (
-        f"{yours} gives the phone number {phone}. If it is wrong, or you prefer another"
-        " number, please call us to tell us."
-        if phone
-        else f"{yours} does not give a phone number we can use. So that we can reach you"
-        f" quickly, please call our service line {ack.service_phone} or write back with your"
-        " phone number, quoting the reference above."
-    )
-    written = f" dated {ack.letter_date}" if ack.letter_date else ""
+                    phone=service_phone, email="")
+    context = {
+        "name": name,
+        "reference": clean_line(ack.reference, limit=64),
+        "received": format_date(local_time(ack.received_at, ack.time_zone), language),
+        "letter_date": clean_line(ack.letter_date, limit=40),
+        "phone": shown_phone(ack.phone_on_file, ack.phone_written),
+        "review_days": max(1, ack.review_days),
+        "company": company,
+        "service_phone": service_phone,
+        "by_letter": ack.by_letter,
+    }
+    text = render_template(f"postal_ack.{language}.letter.j2", context)
+    blocks = [b.strip() for b in text.strip().split("\n\n") if b.strip()]
+    today = format_date(local_time(datetime.now(ack.received_at.tzinfo), ack.time_zone), language)
+    reference_label, date_label = LABELS[language]
     return LetterContent(
-        language="en",
+        language=language,
         sender=sender,
         recipient=recipient_lines(name, ack.address),
-        reference_label="Reference",
+        reference_label=reference_label,
         reference=ack.reference,
-        date_label="Date",
+        date_label=date_label,
         date=today,
-        subject="We have received your letter" if ack.by_letter
-        else "We have recorded your complaint",
-        salutation=f"Dear {name}," if name else "Dear customer,",
-        paragraphs=(
-            (f"Thank you for your letter{written}, which we received on {received}. We have"
-             if ack.by_letter else
-             f"Thank you for telling us about your complaint, which we recorded on {received}."
-             " We have")
-            + f" opened case {ack.reference} for it and will complete a first review within"
-            f" {max(1, ack.review_days)} working days.",
-            phone_text,
-            "Please quote the reference above whenever you contact us.",
-            *_status(ack, "en"),
-        ),
-        closing="Yours sincerely,",
-        signature=f"Customer Service, {company}",
+        subject=render_subject(f"postal_ack.{language}.subject.j2", context),
+        salutation=blocks[0] if blocks else "",
+        paragraphs=tuple(blocks[1:-2]) + _status(ack, language),
+        closing=blocks[-2] if len(blocks) > 2 else "",
+        signature=blocks[-1] if len(blocks) > 1 else "",
     )
 
 

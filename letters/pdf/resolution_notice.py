@@ -9,13 +9,14 @@ the approved resolution holds them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from reportlab.platypus import Flowable, KeepTogether
 
 from letters.pdf.layout import LetterFrame, Sender, para, render_letter, styles
+from letters.render import render_blocks
 from letters.status_link import status_paragraph
 
 METHODS = {
@@ -26,39 +27,47 @@ METHODS = {
            "apology": "Apology", "explanation": "Explanation", "other": "Other"},
 }
 
-WORDS = {
-    "zh": {
-        "title": "投诉处理结果书面通知", "reference": "受理编号", "date": "日期",
-        "dear": "尊敬的{name}：", "customer": "客户",
-        "intro": "您于{received}提出的投诉（受理编号 {reference}）已由{department}调查处理完毕。"
-                 "现将处理结果书面通知如下，并对您提出的每一个问题逐一答复。",
-        "points": "一、您提出的问题及我们的答复", "raised": "您的问题：", "answer": "我们的答复：",
-        "findings": "二、调查结果", "decision": "三、处理决定",
-        "method": "处理方式：{method}", "compensation": "赔偿金额：人民币 {amount} 元",
-        "next": "四、后续安排",
-        "agree": "如您同意以上处理结果，请直接回复本邮件“同意”，或致电我们告知；如有异议，"
-                 "请回复说明理由，我们会再次核实。",
-        "contact": "联系人：{contact}　电话：{phone}",
-        "closing": "感谢您对我们工作的监督与支持。", "signature": "{company} 客户服务部",
-        "footer": "{reference} · 第 {{page}} 页",
-    },
-    "en": {
-        "title": "Written notice of the resolution of your complaint", "reference": "Reference",
-        "date": "Date", "dear": "Dear {name},", "customer": "customer",
-        "intro": "Our {department} team has completed its investigation of the complaint you "
-                 "made on {received} (reference {reference}). This letter sets out the result, "
-                 "and answers each point you raised.",
-        "points": "1. The points you raised, and our answers", "raised": "You raised: ",
-        "answer": "Our answer: ", "findings": "2. What we found", "decision": "3. Our decision",
-        "method": "Resolution: {method}", "compensation": "Compensation: CNY {amount}",
-        "next": "4. What happens next",
-        "agree": "If you agree with this resolution, please reply \"I agree\" to this email or "
-                 "call us. If you do not, reply and tell us why, and we will look at it again.",
-        "contact": "Your contact: {contact}   Phone: {phone}",
-        "closing": "Thank you for helping us improve.", "signature": "Customer Service, {company}",
-        "footer": "{reference} · page {{page}}",
-    },
-}
+PLACES = ("name", "received", "reference", "department", "method", "amount", "contact",
+          "phone", "company")
+"""The values a phrase may show; the layout fills them in (``str.format``) per letter."""
+FOOTERS = {"zh": "{reference} · 第 {{page}} 页", "en": "{reference} · page {{page}}"}
+PHRASES = ("title", "reference", "date", "dear", "customer", "intro", "points", "raised",
+           "answer", "findings", "decision", "method", "compensation", "next", "agree",
+           "contact", "closing", "signature")
+
+
+def notice_words(language: str) -> dict[str, str]:
+    """The notice's phrases from ``letters/templates/notice_letter.LANG.letter.j2``.
+
+    Each ``{% block %}`` is one phrase. Values are rendered as ``{name}`` placeholders
+    and filled in by the layout, so the customer's text is never template source and
+    a phrase can be checked without a case. A missing phrase raises ``LookupError``.
+    """
+    lang = "zh" if language == "zh" else "en"
+    rendered = render_blocks(f"notice_letter.{lang}.letter.j2",
+                             {place: "{" + place + "}" for place in PLACES})
+    missing = [key for key in PHRASES if key not in rendered]
+    if missing:
+        raise LookupError(f"Missing block(s): {', '.join(missing)}")
+    words = {key: rendered[key] for key in PHRASES}
+    words["footer"] = FOOTERS[lang]
+    return words
+
+
+class _Words(Mapping[str, dict[str, str]]):
+    """``WORDS["zh"]``: the phrases as the template has them now (admins may edit them)."""
+
+    def __getitem__(self, language: str) -> dict[str, str]:
+        return notice_words(language)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("zh", "en"))
+
+    def __len__(self) -> int:
+        return 2
+
+
+WORDS = _Words()
 
 
 @dataclass(frozen=True)
@@ -123,7 +132,7 @@ def _story(notice: ResolutionNotice, words: dict[str, str], font: str) -> list[F
 
 def render_resolution_notice(notice: ResolutionNotice, *, font: str) -> bytes:
     """The notice as PDF bytes, in the customer's language."""
-    words = WORDS["zh" if notice.language == "zh" else "en"]
+    words = notice_words(notice.language)
     frame = LetterFrame(
         sender=notice.sender, recipient_lines=notice.recipient_lines,
         reference_label=words["reference"], reference=notice.reference,

@@ -98,11 +98,14 @@ def insert_for(dialect: str) -> Any:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:  # type: ignore[type-arg]
-    """Sessions for the application: they keep the statistics' case facts current."""
+    """Sessions for the application: they keep the statistics' case facts current, and
+    letters rendered in them use the admins' template versions."""
     from pipeline.db.facts import keep_facts_current  # the models import this module
+    from pipeline.db.overrides import use_template_overrides
 
     factory = sessionmaker(engine, expire_on_commit=False)
     keep_facts_current(factory)
+    use_template_overrides(factory)  # admins' letter templates, read at render time
     return factory
 
 

@@ -718,3 +718,22 @@ class StaffAudit(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(200), default="")  # a user name, a case count
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class TemplateVersion(Base):
+    """An admin's version of a letter template; the highest version of a name is used.
+
+    Nothing is ever overwritten: a restore saves the old text again as a new version,
+    so the history shows what customers were sent when.
+    """
+
+    __tablename__ = "template_versions"
+    __table_args__ = (UniqueConstraint("name", "version", name="uq_template_versions_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    saved_by: Mapped[str] = mapped_column(String(100))
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    note: Mapped[str] = mapped_column(String(200), default="")  # e.g. "restored version 2"

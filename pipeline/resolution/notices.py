@@ -20,14 +20,14 @@ from config.departments import Department, department_by_key
 from config.mailboxes import mailbox_by_key
 from config.policies import load_policies
 from config.settings import Settings
-from letters.acknowledgment import RenderedMail, letter_language
+from letters.acknowledgment import letter_language
 from letters.disputes import revision_line
 from letters.formatting import format_date, local_time
+from letters.notice_mail import render_notice_mail
 from letters.pdf.fonts import FontSource, settings_font
 from letters.pdf.layout import Sender
 from letters.pdf.processing_form import render_processing_form
 from letters.pdf.resolution_notice import ResolutionNotice, render_resolution_notice
-from letters.status_link import status_paragraph
 from pipeline.cases.events import record_event
 from pipeline.cases.forms import processing_form
 from pipeline.db.models import Case, CaseEvent, Notice, Resolution
@@ -36,18 +36,6 @@ from pipeline.outbound.case_mail import can_email, queue_case_mail
 from pipeline.outbound.post import queue_post
 from pipeline.resolution.proposals import current_proposal
 from pipeline.resolution.silence import start_waiting
-
-MAIL_TEXT = {
-    "zh": ("[{reference}] 投诉处理结果书面通知",
-           "尊敬的{name}：\n\n您好！关于您的投诉（受理编号 {reference}），我们的书面处理结果见附件"
-           "（PDF）。\n\n如您同意处理结果，请直接回复本邮件“同意”；如有异议，请回复说明理由。\n\n"
-           "{status}{company} 客户服务部\n"),
-    "en": ("[{reference}] Our written answer to your complaint",
-           "Dear {name},\n\nPlease find attached (PDF) our written answer to your complaint, "
-           "reference {reference}, with a reply to each point you raised.\n\nIf you agree with "
-           "it, simply reply \"I agree\". If you do not, reply and tell us why.\n\n"
-           "{status}Customer Service, {company}\n"),
-}
 
 
 def sender(settings: Settings, mailbox_key: str | None = None) -> Sender:
@@ -127,16 +115,13 @@ def issue_resolution_notice(
     session.add(notice)
     session.flush()
     if notice.delivery == "email":
-        subject, body = MAIL_TEXT[language]
-        status = status_paragraph(language, status_url(settings, case.id))
-        values = {"reference": case.reference, "company": settings.company_name,
-                  "status": f"{status}\n\n" if status else "",
-                  "name": case.customer_name or ("客户" if language == "zh" else "customer")}
+        rendered = render_notice_mail(reference=case.reference, language=language,
+                                      customer_name=case.customer_name,
+                                      company_name=settings.company_name,
+                                      status_url=status_url(settings, case.id),
+                                      revises=revises)
         outbound = queue_case_mail(
-            session, settings=settings, case=case, kind="resolution_notice",
-            rendered=RenderedMail(subject.format(**values),
-                                  (f"{revises}\n\n" if revises else "") + body.format(**values),
-                                  None),
+            session, settings=settings, case=case, kind="resolution_notice", rendered=rendered,
             dedupe_key=str(resolution.id), attachments=[(filename, "application/pdf", pdf)],
         )
         notice.outbound_mail_id = outbound.id

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from config.departments import Department, department_by_key
 from config.settings import Settings
-from letters.formatting import format_date, local_time
+from letters.staff_notices import render_due_reminder, render_escalation
 from pipeline.cases.events import record_event
 from pipeline.db.models import Case, CaseDeadline
 from pipeline.outbound.staff_mail import case_link, queue_staff_mail
@@ -59,13 +59,12 @@ def remind(
     department = department_by_key(departments, case.department)
     if department is None:
         return None
-    due = format_date(local_time(deadline.due_at, settings.time_zone), "en")
-    due_zh = format_date(local_time(deadline.due_at, settings.time_zone), "zh")
+    notice = render_due_reminder(reference=case.reference, subject=case.subject,
+                                 due_at=deadline.due_at, time_zone=settings.time_zone,
+                                 link=case_link(settings, case))
     outbound = queue_staff_mail(
         session, settings=settings, case=case, kind="reminder", to_address=department.email,
-        subject=f"[{case.reference}] Due {due} 将于{due_zh}到期: {case.subject}",
-        text=(f"The customer was promised our answer by {due}.\n"
-              f"我们承诺客户在{due_zh}前答复。\n\n{case_link(settings, case)}\n"),
+        subject=notice.subject, text=notice.text,
         dedupe_key=str(deadline.changes),
     )
     return outbound.id
@@ -97,15 +96,12 @@ def escalate(session: Session, *, case_id: int, settings: Settings, now: datetim
                  due_at=deadline.due_at.isoformat())
     if not settings.supervisor_address:
         return None
-    due = format_date(local_time(deadline.due_at, settings.time_zone), "en")
-    due_zh = format_date(local_time(deadline.due_at, settings.time_zone), "zh")
+    notice = render_escalation(reference=case.reference, subject=case.subject,
+                               due_at=deadline.due_at, time_zone=settings.time_zone,
+                               link=case_link(settings, case))
     outbound = queue_staff_mail(
         session, settings=settings, case=case, kind="escalation",
-        to_address=settings.supervisor_address,
-        subject=f"[{case.reference}] Deadline passed 已超过处理期限: {case.subject}",
-        text=(f"The case {case.reference} was due on {due} and is not resolved.\n"
-              f"案件 {case.reference} 的处理期限为{due_zh}，目前仍未解决。\n\n"
-              f"{case_link(settings, case)}\n"),
+        to_address=settings.supervisor_address, subject=notice.subject, text=notice.text,
         dedupe_key=str(deadline.changes),
     )
     return outbound.id

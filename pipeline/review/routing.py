@@ -22,6 +22,7 @@ from config.settings import Settings
 from letters.not_ours import NotOursLetter, render_not_ours
 from letters.pdf.fonts import FontSource
 from letters.pdf.processing_form import render_processing_form
+from letters.staff_notices import render_department_notice
 from pipeline.cases.forms import processing_form
 from pipeline.cases.lifecycle import move
 from pipeline.db.models import Case, CaseDeadline
@@ -88,17 +89,13 @@ def _notify_department(
                         opinion=opinion),
         fonts=FontSource.from_settings(settings),
     )
-    text = (
-        f"A complaint has been routed to {department.name_en} by {by}.\n"
-        f"一件客户投诉已由{by}分派给{department.name_zh}。\n\n"
-        f"{case.reference}: {case.subject}\n\n{case_link(settings, case)}\n\n"
-        "The processing form (客户投诉处理单) is attached.\n"
-    )
+    notice = render_department_notice(
+        reference=case.reference, subject=case.subject, department_en=department.name_en,
+        department_zh=department.name_zh, by=by, link=case_link(settings, case))
     outbound = queue_staff_mail(
         session, settings=settings, case=case, kind="department_notice",
-        to_address=department.email,
-        subject=f"[{case.reference}] 新投诉 New complaint: {case.subject}",
-        text=text, dedupe_key=department.key + _again(session, case),
+        to_address=department.email, subject=notice.subject,
+        text=notice.text, dedupe_key=department.key + _again(session, case),
         attachments=[(f"{case.reference}-processing-form.pdf", "application/pdf", form)],
     )
     return outbound.id

@@ -6,6 +6,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
 from config.settings import Settings
+from letters.staff_notices import render_password_reset
 from pipeline.db.models import User
 from pipeline.outbound.transport import MailTransport
 from pipeline.staff.accounts import RESET_LINK_HOURS
@@ -22,15 +23,10 @@ def send_reset_link(transport: MailTransport, *, settings: Settings, user: User,
     msg = EmailMessage()
     msg["From"] = formataddr((settings.from_name, settings.from_address))
     msg["To"] = user.email
-    msg["Subject"] = "Reset your console password / 重置工作台密码"
+    notice = render_password_reset(username=user.username, link=link, hours=RESET_LINK_HOURS)
+    msg["Subject"] = notice.subject
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=settings.from_address.rpartition("@")[2] or None)
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(
-        f"An administrator reset the password of your console account '{user.username}'.\n"
-        f"Choose a new password here (the link works once, for {RESET_LINK_HOURS} hours):\n"
-        f"{link}\n\n"
-        f"管理员重置了您的工作台账号“{user.username}”的密码。\n"
-        f"请在 {RESET_LINK_HOURS} 小时内通过以下链接设置新密码（仅可使用一次）：\n{link}\n"
-    )
+    msg.set_content(notice.text)
     transport.send(bytes(msg), sender=settings.from_address, recipients=[user.email])

@@ -1,0 +1,1 @@
+"""Admins' versions of the letter templates: listing, saving after a check, restoring."""
