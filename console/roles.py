@@ -23,6 +23,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "approve": frozenset({"supervisor", "admin"}),
     "agreement": frozenset({"intake", "supervisor", "admin"}),
     "reports": frozenset({"intake", "supervisor", "admin"}),
+    # Writing to the customer (issue 12): handlers only on their department's cases.
+    "reply": frozenset({"intake", "handler", "supervisor", "admin"}),
+    "manage_templates": frozenset({"admin"}),
 }
 NOBODY = "\x00"  # a department key no case has: a handler without a department sees nothing
 

@@ -804,6 +804,10 @@ from workers.identity_cli import register as _register_identity  # noqa: E402
 
 _register_identity(app, cases_app)
 
+from workers.reply_cli import register as _register_replies  # noqa: E402
+
+_register_replies(app, cases_app)
+
 
 def main() -> None:
     app()

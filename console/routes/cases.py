@@ -13,6 +13,8 @@ from config.mailboxes import mailbox_by_key
 from config.policies import load_policies
 from console.roles import can_see, case_scope, may
 from console.routes.identity import DONE_KEYS, identity_context
+from console.routes.reply_form import DONE_KEYS as REPLY_DONE_KEYS
+from console.routes.reply_form import reply_context
 from console.routes.resolution import resolution_context, time_left
 from console.web import Ctx, not_found, page
 from pipeline.cases.queries import _events, _thread
@@ -50,7 +52,8 @@ def queue(ctx: Ctx) -> Response:
 
 @page("department_queue")
 def department_queue(ctx: Ctx) -> Response:
-    wanted = CaseFilter(department=ctx.user.department or "", page=_page_number(ctx))
+    wanted = CaseFilter(department=ctx.user.department or "", page=_page_number(ctx),
+                        customer_wrote_first=True)
     found = find_cases(ctx.db, wanted, scope=case_scope(ctx.user))
     return ctx.render("queue.html", title_key="department_queue", page=found,
                       confidence=confidence, acceptance=None, query="",
@@ -95,7 +98,7 @@ def _visible_case(ctx: Ctx, reference: str) -> Case | None:
 
 
 def _case_page(ctx: Ctx, case: Case, *, message: str = "", error: str = "",
-               status_code: int = 200) -> Response:
+               status_code: int = 200, reply_text: str | None = None) -> Response:
     suggestion: Suggestion | None = None
     mailbox = mailbox_by_key(ctx.console.settings, case.mailbox)
     if case.status == "new" and may(ctx.user, "review"):
@@ -115,7 +118,7 @@ def _case_page(ctx: Ctx, case: Case, *, message: str = "", error: str = "",
         can_review=may(ctx.user, "review") and case.status == "new",
         department=department_by_key(ctx.console.departments, case.department),
         message=message, error=error, **resolution_context(ctx, case),
-        **identity_context(ctx, case))
+        **identity_context(ctx, case), **reply_context(ctx, case, text=reply_text))
 
 
 @page()
@@ -126,7 +129,8 @@ def case_page(ctx: Ctx) -> Response:
     saved = ctx.request.query_params.get("done", "")
     return _case_page(ctx, case, message=saved if saved in (
         "saved", "nothing_changed", "routed_ok", "closed_ok", "proposed_ok", "decided_ok",
-        "deadline_moved_ok", "agreement_ok", "satisfaction_ok", *DONE_KEYS) else "")
+        "deadline_moved_ok", "agreement_ok", "satisfaction_ok", *DONE_KEYS,
+        *REPLY_DONE_KEYS) else "")
 
 
 @page()
