@@ -111,8 +111,8 @@ def test_a_handler_replies_with_a_file_threaded_under_the_customers_mail(
         follow_redirects=False)
     assert response.status_code == 303 and "reply_sent_email" in response.headers["location"]
     world.deliver()  # what the outbox worker does with the ids the console handed on
-    wait_until(lambda: any("About your complaint" in str(m["Subject"]) or "关于您的投诉"
-                           in str(m["Subject"]) for m in _sent_to(sink, "wangwei@customer.example")),
+    wait_until(lambda: any("关于您的投诉" in str(m["Subject"])
+                           for m in _sent_to(sink, "wangwei@customer.example")),
                10, "the reply at the SMTP server")
     (mail,) = [m for m in _sent_to(sink, "wangwei@customer.example")
                if "关于您的投诉" in str(m["Subject"])]
@@ -208,7 +208,8 @@ def test_admins_keep_reply_templates_and_staff_start_from_them(world: ConsoleWor
     with world.runtime.factory() as session:
         template = session.scalars(select(ReplyTemplate)).one()
     page = ivy.get(f"/cases/{REF}?template={template.id}")
-    assert "王伟您好：\n您的投诉 CP-2026-000001 已处理 &lt;script&gt;x&lt;/script&gt;。" in page.text
+    filled = "王伟您好：\n您的投诉 CP-2026-000001 已处理 &lt;script&gt;x&lt;/script&gt;。"
+    assert filled in page.text
     assert "<script>x</script>" not in page.text
     english = ivy.get("/cases/CP-2026-000002")  # an English case lists only English ones
     assert 'id="reply-template-form"' not in english.text
