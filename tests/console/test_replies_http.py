@@ -10,8 +10,11 @@ from __future__ import annotations
 import email
 import email.policy
 import io
+import json
+import os
 from collections.abc import Iterator
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -32,6 +35,7 @@ from pipeline.db.models import (
     User,
 )
 from tests.console.conftest import ConsoleWorld, attachment_mail, ingest_two_complaints
+from tests.e2e.test_cli_embedded import clean_env, complaints
 from tests.support import mails
 from tests.support.console import add_staff, sign_in
 from tests.support.smtp_sink import SmtpSink
@@ -278,3 +282,64 @@ def test_an_unverified_mail_flags_nothing_for_the_department(
     quinn = world.client()
     sign_in(quinn, "quinn")
     assert "customer wrote" not in quinn.get("/department").text
+
+
+def _cli_env(settings: Settings) -> dict[str, str]:
+    env = clean_env()
+    env["COMPLAINTS_DATA_DIR"] = str(settings.data_dir)
+    env["COMPLAINTS_FROM_ADDRESS"] = settings.from_address
+    env["COMPLAINTS_SMTP_HOST"] = settings.smtp_host
+    env["COMPLAINTS_SMTP_PORT"] = str(settings.smtp_port)
+    env["COMPLAINTS_SMTP_STARTTLS"] = "false"
+    if settings.database_url:
+        env["COMPLAINTS_DATABASE_URL"] = settings.database_url
+    env["COMPLAINTS_TEST_REDIS"] = os.environ.get("COMPLAINTS_TEST_REDIS", "")
+    return env
+
+
+def test_the_cli_replies_and_keeps_templates(world: ConsoleWorld, sink: SmtpSink,
+                                             tmp_path: Path) -> None:
+    _route(world)
+    customer_mail_id = _customer_writes(world)
+    env, cwd = _cli_env(world.settings), Path(world.settings.data_dir).parent
+    text = tmp_path / "reply.txt"
+    text.write_text("王先生您好：\n新水壶已发出。\n", encoding="utf-8")
+    photo = tmp_path / "waybill.pdf"
+    photo.write_bytes(_pdf("waybill"))
+
+    refused = complaints("cases", "reply", REF, "--text-file", str(text), "--by", "lou",
+                         cwd=cwd, env=env)  # logistics handles other cases
+    assert refused.returncode == 1 and "may not write" in refused.stderr
+    done = complaints("cases", "reply", REF, "--text-file", str(text), "--attach", str(photo),
+                      "--by", "quinn", "--json", cwd=cwd, env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) | {"outbound_id": None} == {
+        "reference": REF, "kind": "staff_reply", "channel": "email",
+        "to": "wangwei@customer.example", "outbound_id": None, "letter_id": None}
+    (mail,) = [m for m in _sent_to(sink, "wangwei@customer.example")
+               if "关于您的投诉" in str(m["Subject"])]  # sent by the command itself
+    assert mail["In-Reply-To"] == customer_mail_id
+    assert [a.get_filename() for a in mail.iter_attachments()] == ["waybill.pdf"]
+    shown = json.loads(complaints("cases", "show", REF, "--json", cwd=cwd, env=env).stdout)
+    assert "staff_reply" in [c["kind"] for c in shown["correspondence"]]
+    assert "staff_reply" in [e["action"] for e in shown["events"]]
+
+    with world.runtime.factory() as session, session.begin():
+        case = session.scalar(select(Case).where(Case.reference == REF))
+        assert case is not None
+        case.email_undeliverable = True
+    posted = complaints("cases", "reply", REF, "--text-file", str(text), "--by", "ivy",
+                        cwd=cwd, env=env)
+    assert posted.returncode == 0 and "print queue" in posted.stdout
+
+    body = tmp_path / "template.txt"
+    body.write_text("{name}您好：", encoding="utf-8")
+    not_admin = complaints("templates", "add", "--name", "问候", "--language", "zh",
+                           "--text-file", str(body), "--by", "ivy", cwd=cwd, env=env)
+    assert not_admin.returncode == 1
+    added = complaints("templates", "add", "--name", "问候", "--language", "zh",
+                       "--text-file", str(body), "--by", "ada", cwd=cwd, env=env)
+    assert added.returncode == 0, added.stderr
+    listed = json.loads(complaints("templates", "list", "--json", cwd=cwd, env=env).stdout)
+    assert [(t["name"], t["language"], t["body"]) for t in listed] == [
+        ("问候", "zh", "{name}您好：")]
