@@ -267,6 +267,21 @@ def test_a_verified_reply_on_a_routed_case_is_seen(world: ConsoleWorld, sink: Sm
     wait_until(lambda: bool(_sent_to(sink, "quinn@shop.example")), 10, "the handler's notice")
 
 
+def test_a_mail_on_a_case_still_in_review_is_flagged_for_intake_only(
+    world: ConsoleWorld,
+) -> None:
+    _customer_writes(world)
+    case = _case(world)
+    assert case.status == "new" and case.attention == CUSTOMER_WROTE
+    with world.runtime.factory() as session:
+        assert session.scalars(select(OutboundMail).where(
+            OutboundMail.kind == "customer_wrote")).all() == []
+    ivy = world.client()
+    sign_in(ivy, "ivy")
+    rows = ivy.get("/queue").text.split('<tr class="row"')[1:]
+    assert any(REF in row and "customer wrote" in row for row in rows)
+
+
 def test_an_unverified_mail_flags_nothing_for_the_department(
     world: ConsoleWorld, sink: SmtpSink
 ) -> None:
