@@ -34,6 +34,7 @@ from pipeline.db.models import (
     StaffAudit,
     User,
 )
+from pipeline.resolution.customer_replies import DISAGREES
 from tests.console.conftest import ConsoleWorld, attachment_mail, ingest_two_complaints
 from tests.e2e.test_cli_embedded import clean_env, complaints
 from tests.support import mails
@@ -265,6 +266,22 @@ def test_a_verified_reply_on_a_routed_case_is_seen(world: ConsoleWorld, sink: Sm
         row.handler = "quinn"
     _customer_writes(world, body="还有，包装也破了。")
     wait_until(lambda: bool(_sent_to(sink, "quinn@shop.example")), 10, "the handler's notice")
+
+
+def test_a_refusal_keeps_its_own_note_and_still_tells_the_department(
+    world: ConsoleWorld, sink: SmtpSink
+) -> None:
+    _route(world)
+    with world.runtime.factory() as session, session.begin():
+        case = session.scalar(select(Case).where(Case.reference == REF))
+        assert case is not None
+        case.status = "approved"  # the notice went out; the customer answers it
+    _customer_writes(world, body="我不同意这个处理方案。")
+    case = _case(world)
+    assert case.attention == DISAGREES and case.customer_wrote_at is not None
+    wait_until(lambda: any("客户来信" in str(m["Subject"])
+                           for m in _sent_to(sink, "quality@example.com")),
+               10, "the department's notice")
 
 
 def test_a_mail_on_a_case_still_in_review_is_flagged_for_intake_only(
