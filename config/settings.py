@@ -171,6 +171,10 @@ class Settings(BaseSettings):
     document_max_unzipped_bytes: int = Field(default=30_000_000, ge=1)
     document_max_pages: int = Field(default=50, ge=1)
     document_seconds: float = Field(default=10.0, gt=0)
+    # Files staff attach to a reply from the console or the CLI (issue 12): at most this
+    # many, together at most this many bytes (the console refuses a larger upload).
+    reply_max_files: int = Field(default=5, ge=0)
+    reply_max_bytes: int = Field(default=10_000_000, ge=0)
     scan_poll_seconds: float = Field(default=2.0, gt=0)
 
     log_level: str = "INFO"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from console.routes import (
     password,
     quarantine,
     queues,
+    replies,
     reports,
     resolution,
     session,
@@ -45,7 +47,8 @@ PAGE_CSP = (
     "frame-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
     "frame-ancestors 'none'"
 )
-MAX_BODY = 2 * 1024 * 1024  # forms only; nothing is uploaded through the console
+MAX_BODY = 2 * 1024 * 1024  # forms; only a staff reply uploads files (its own limit)
+UPLOAD_PATH = re.compile(r"^/cases/[^/]+/reply$")
 
 
 class BodyTooLarge(Exception):
@@ -69,15 +72,18 @@ class SecurityHeaders:
     middleware ever holds more than ``MAX_BODY`` of a request.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, upload_limit: int = MAX_BODY) -> None:
         self.app = app
+        self.upload_limit = max(upload_limit, MAX_BODY)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # A staff reply carries its files: the reply limit plus room for the form.
+        limit = self.upload_limit if UPLOAD_PATH.match(scope.get("path", "")) else MAX_BODY
         length = dict(scope.get("headers", [])).get(b"content-length", b"0")
-        if not length.isdigit() or int(length) > MAX_BODY:
+        if not length.isdigit() or int(length) > limit:
             await _too_large(send)
             return
         received = 0
@@ -88,7 +94,7 @@ class SecurityHeaders:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > MAX_BODY:
+                if received > limit:
                     raise BodyTooLarge
             return message
 
@@ -145,6 +151,10 @@ def routes() -> list[Route | Mount]:
         Route("/cases/{reference}/agreement", resolution.agreement, methods=["POST"]),
         Route("/cases/{reference}/satisfaction", resolution.satisfaction, methods=["POST"]),
         Route("/cases/{reference}/deadline", resolution.deadline, methods=["POST"]),
+        Route("/cases/{reference}/reply", replies.reply, methods=["POST"]),
+        Route("/reply-templates", replies.templates_page, methods=["GET"]),
+        Route("/reply-templates", replies.add, methods=["POST"]),
+        Route("/reply-templates/{template_id:int}", replies.change, methods=["POST"]),
         Route("/survey/{token}", resolution.survey, methods=["GET", "POST"]),
         Route("/status/{token}", status.status_page, methods=["GET", "POST"]),
         Route("/status/{token}/notice/{document}", status.notice_download),
@@ -199,7 +209,9 @@ def create_app(
     if factory is None:
         factory = make_session_factory(make_engine(settings.effective_database_url))
 
-    app = Starlette(routes=routes(), middleware=[Middleware(SecurityHeaders)])
+    upload_limit = settings.reply_max_bytes + MAX_BODY  # the files, plus the form around them
+    app = Starlette(routes=routes(),
+                    middleware=[Middleware(SecurityHeaders, upload_limit=upload_limit)])
     app.state.console = Console(
         settings=settings, factory=factory, departments=load_departments(settings),
         dispatcher=Dispatcher(factory, settings, send_outbound, make_transport),

@@ -471,6 +471,41 @@ from console.i18n_templates import TEMPLATE_STRINGS  # noqa: E402
 STRINGS.update(TEMPLATE_STRINGS)
 
 
+STRINGS.update({  # issue 12: writing to the customer, and mail staff must see
+    "reply_to_customer": ("Reply to the customer", "答复客户"),
+    "reply_goes_by_mail": ("Goes by email to", "将通过电子邮件发送至"),
+    "reply_goes_by_post": ("The customer has no working email address: the reply is printed and "
+                           "posted (print queue).",
+                           "客户没有可用的电子邮箱：答复将打印后邮寄（打印队列）。"),
+    "reply_in_language": ("Write in the customer's language", "请使用客户的语言书写"),
+    "reply_start_from": ("Start from a template", "从模板开始"),
+    "reply_use_template": ("Use this template", "使用此模板"),
+    "reply_text": ("Your reply", "答复内容"),
+    "reply_files": ("Attach files", "添加附件"),
+    "reply_files_limit": ("at most {n} files, {mb} MB together",
+                          "最多 {n} 个文件，合计不超过 {mb} MB"),
+    "reply_files_pdf_only": ("only PDF files can be printed with a letter",
+                             "随信只能打印 PDF 文件"),
+    "reply_send": ("Send the reply", "发送答复"),
+    "reply_sent_email": ("Your reply is on its way to the customer by email.",
+                         "答复已通过电子邮件发送给客户。"),
+    "reply_sent_post": ("Your reply is in the print queue, to be posted to the customer.",
+                        "答复已进入打印队列，将邮寄给客户。"),
+    "customer_wrote": ("customer wrote", "客户来信"),
+    "reply_templates": ("Reply templates", "回复模板"),
+    "reply_templates_help": ("Texts staff can start a reply from, in Chinese and English. "
+                             "{reference} and {name} are filled with the case's reference "
+                             "and the customer's name.",
+                             "员工答复客户时可以使用的起始文本，分中文和英文。"
+                             "{reference} 和 {name} 会替换为案件编号和客户姓名。"),
+    "template_name": ("Name", "名称"),
+    "template_body": ("Text", "正文"),
+    "add_reply_template": ("Add a template", "添加模板"),
+    "no_reply_templates": ("No reply templates yet.", "还没有回复模板。"),
+    "delete": ("Delete", "删除"),
+})
+
+
 def translator(language: str) -> Callable[[str], str]:
     """A lookup for one language; an unknown key shows itself, so it is noticed."""
     index = 1 if language == "zh" else 0

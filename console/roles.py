@@ -30,6 +30,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "supervise": frozenset({"supervisor", "admin"}),
     # Merging a duplicate into another case of the same customer.
     "merge": frozenset({"intake", "supervisor", "admin"}),
+    # Writing to the customer (issue 12): handlers only on their department's cases.
+    "reply": frozenset({"intake", "handler", "supervisor", "admin"}),
 }
 NOBODY = "\x00"  # a department key no case has: a handler without a department sees nothing
 

@@ -115,9 +115,13 @@ def error_page(console: Console, lang: str, key: str, status_code: int,
                   user=user, csrf_token="")
 
 
-def page(action: str | None = None) -> Callable[[Callable[[Ctx], Response]],
-                                                 Callable[[Request], Any]]:
-    """Wrap a synchronous handler: sign-in, CSRF, role, one transaction."""
+def page(action: str | None = None, *, max_files: int = 0) -> Callable[
+        [Callable[[Ctx], Response]], Callable[[Request], Any]]:
+    """Wrap a synchronous handler: sign-in, CSRF, role, one transaction.
+
+    ``max_files`` above 0 lets the form carry that many uploaded files (a staff reply);
+    the body limit of :class:`console.app.SecurityHeaders` still applies.
+    """
 
     def wrap(handler: Callable[[Ctx], Response]) -> Callable[[Request], Any]:
         @wraps(handler)
@@ -127,7 +131,7 @@ def page(action: str | None = None) -> Callable[[Callable[[Ctx], Response]],
                 # The session first: a stranger's body is never read, let alone parsed.
                 if not await run_in_threadpool(_signed_in, request):
                     return error_page(console_of(request), "zh", "bad_csrf", 403)
-                form = await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)
+                form = await request.form(max_fields=MAX_FORM_FIELDS, max_files=max_files)
             return await run_in_threadpool(_run, request, form, handler, action)
 
         return endpoint

@@ -836,6 +836,9 @@ _register_history(cases_app)
 from workers.review_cli import register as _register_review  # noqa: E402
 
 _register_review(cases_app)
+from workers.reply_cli import register as _register_replies  # noqa: E402
+
+_register_replies(app, cases_app)
 
 
 def main() -> None:

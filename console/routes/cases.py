@@ -15,6 +15,8 @@ from console.audit import trail
 from console.roles import can_see, case_scope, may
 from console.routes.history import history_context
 from console.routes.identity import DONE_KEYS, identity_context
+from console.routes.reply_form import DONE_KEYS as REPLY_DONE_KEYS
+from console.routes.reply_form import reply_context
 from console.routes.resolution import resolution_context
 from console.web import Ctx, not_found, page
 from pipeline.cases.queries import _events, _thread, acknowledgment_state
@@ -90,7 +92,7 @@ def _visible_case(ctx: Ctx, reference: str) -> Case | None:
 
 
 def _case_page(ctx: Ctx, case: Case, *, message: str = "", error: str = "",
-               status_code: int = 200) -> Response:
+               status_code: int = 200, reply_text: str | None = None) -> Response:
     suggestion: Suggestion | None = None
     mailbox = mailbox_by_key(ctx.console.settings, case.mailbox)
     if case.status == "new" and may(ctx.user, "review"):
@@ -115,7 +117,8 @@ def _case_page(ctx: Ctx, case: Case, *, message: str = "", error: str = "",
         can_unroute=may(ctx.user, "review") and case.status == "routed",
         department=department_by_key(ctx.console.departments, case.department),
         message=message, error=error, **resolution_context(ctx, case),
-        **identity_context(ctx, case), **history_context(ctx, case))
+        **identity_context(ctx, case), **history_context(ctx, case),
+        **reply_context(ctx, case, text=reply_text))
 
 
 @page()
@@ -127,8 +130,7 @@ def case_page(ctx: Ctx) -> Response:
     return _case_page(ctx, case, message=saved if saved in (
         "saved", "nothing_changed", "routed_ok", "closed_ok", "proposed_ok", "decided_ok",
         "deadline_moved_ok", "agreement_ok", "satisfaction_ok", "recorded_ok", "merged_ok",
-        "unrouted_ok",
-        *DONE_KEYS) else "")
+        "unrouted_ok", *DONE_KEYS, *REPLY_DONE_KEYS) else "")
 
 
 @page()

@@ -104,8 +104,10 @@ def _view_filter(view: str, *, username: str, now: datetime) -> list[ColumnEleme
 
 
 def _due_order(now: datetime) -> list[Any]:
-    """Overdue first, then the soonest deadline, cases without one last."""
-    return [case((_overdue(now), 0), else_=1), _due().asc().nulls_last(), Case.received_at,
+    """The customer wrote and nobody has acted since: those first (issue 12). Then overdue,
+    then the soonest deadline, cases without one last."""
+    return [case((Case.customer_wrote_at.is_not(None), 0), else_=1),
+            case((_overdue(now), 0), else_=1), _due().asc().nulls_last(), Case.received_at,
             Case.id]
 
 

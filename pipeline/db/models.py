@@ -89,6 +89,9 @@ class Case(Base):
     follows_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     # A duplicate merged into another case of the same customer closes as 'merged'.
     merged_into_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # When a verified customer mail arrived that no staff action has followed yet: the
+    # department queue shows such cases first, marked "customer wrote" (客户来信).
+    customer_wrote_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -737,3 +740,17 @@ class TemplateVersion(Base):
     saved_by: Mapped[str] = mapped_column(String(100))
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     note: Mapped[str] = mapped_column(String(200), default="")  # e.g. "restored version 2"
+
+
+class ReplyTemplate(Base):
+    """A reusable start for a staff reply, in one language; admins keep them in the console."""
+
+    __tablename__ = "reply_templates"
+    __table_args__ = (UniqueConstraint("name", "language", name="uq_reply_template_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(8))  # zh / en
+    body: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -17,8 +17,14 @@ from pipeline.db.models import Case, CaseEvent
 
 log = logging.getLogger("pipeline.cases.events")
 
+MACHINE_ACTORS = frozenset({"system", "customer", ""})
+"""Actors that are not staff: their events leave a customer's unanswered mail waiting."""
+
 
 def record_event(session: Session, *, case: Case, action: str, by: str, **detail: Any) -> None:
     """Append an event to the case's trail in the caller's transaction."""
     session.add(CaseEvent(case_id=case.id, actor=by, action=action, detail=detail))
+    if by not in MACHINE_ACTORS:
+        # A member of staff acted after the customer's last mail: it has been seen.
+        case.customer_wrote_at = None
     log.info("case event", extra={"case_ref": case.reference, "action": action, "by": by})

@@ -14,6 +14,7 @@ from config.settings import Settings
 from pipeline.cases.events import record_event
 from pipeline.cases.from_mail import store_files
 from pipeline.cases.identity import sender_identity
+from pipeline.conversation.customer_wrote import customer_wrote
 from pipeline.db.base import utcnow
 from pipeline.db.models import Case, Correspondence, InboundMail, OutboundMail
 from pipeline.mail.message import BounceInfo, ParsedMail
@@ -32,9 +33,10 @@ def handle_reply(
     case: Case,
     robot: str | None,
     settings: Settings,
-) -> None:
+) -> list[int]:
     """Thread the customer's reply into its case; a phone number in a human reply fills
-    the case. The caller checked that the sender is the case's customer."""
+    the case. The caller checked that the sender is the case's customer. Returns the
+    staff notice to send (:func:`customer_wrote`)."""
     text = strip_quoted(mail.text)
     kind = "auto_reply" if robot else "reply"
     add_incoming(session, case=case, inbound=inbound, mail=mail, kind=kind, text=text,
@@ -43,10 +45,13 @@ def handle_reply(
     record_event(session, case=case, action=f"{kind}_received", by="system")
     if robot:
         inbound.detail = robot
-        return
+        return []
     capture_phone(session, case=case, text=text, from_address=mail.from_address,
                   settings=settings)
-    react_to_reply(session, case=case, text=text, settings=settings, now=utcnow())
+    reaction = react_to_reply(session, case=case, text=text, settings=settings, now=utcnow())
+    # Issue 12: every verified mail on an open case is seen (flag, notice, queue badge).
+    return customer_wrote(session, case=case, ledger_id=inbound.id, settings=settings,
+                          now=utcnow(), flag=reaction == "none")
 
 
 def capture_phone(

@@ -162,8 +162,10 @@ def _route(session: Session, inbound: InboundMail, mail: ParsedMail, settings: S
         return Outcome(classification="complaint", case_id=opened.case.id,
                        outbound_ids=opened.outbound_ids)
     if case is not None:
-        handle_reply(session, inbound=inbound, mail=mail, case=case, robot=robot, settings=settings)
-        return Outcome(classification="auto-reply" if robot else "reply", case_id=case.id)
+        notices = handle_reply(session, inbound=inbound, mail=mail, case=case, robot=robot,
+                               settings=settings)
+        return Outcome(classification="auto-reply" if robot else "reply", case_id=case.id,
+                       outbound_ids=notices)
     if robot is not None:
         inbound.detail = robot
         return Outcome(classification="automatic")

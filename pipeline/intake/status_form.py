@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from letters.formatting import clean_text
 from pipeline.cases.events import record_event
+from pipeline.conversation.customer_wrote import customer_wrote
 from pipeline.db.models import Case, Correspondence
 from pipeline.intake.handlers import capture_phone
 from pipeline.resolution.customer_replies import react_to_reply
@@ -37,14 +38,19 @@ def file_status_message(session: Session, *, case: Case, text: str, settings: Se
     if not message:
         raise MessageRefused("empty")
     language = "zh" if case.language == "zh" else "en"
-    session.add(Correspondence(
+    filed = Correspondence(
         case_id=case.id, direction="in", kind="reply", at=now, verified=True,
         subject=SUBJECTS[language].format(reference=case.reference), body_text=message,
-        from_address=case.customer_email))
+        from_address=case.customer_email)
+    session.add(filed)
+    session.flush()
     record_event(session, case=case, action="reply_received", by="customer", via="status_page")
     capture_phone(session, case=case, text=message, from_address=case.customer_email,
                   settings=settings)
     outcome = react_to_reply(session, case=case, text=message, settings=settings, now=now)
     if outcome == "none" and not case.attention:
         case.attention = SEEN  # nothing else reacted: staff must still see it
+    # As for a mail: the handler (or the department) is told and the queue shows it first.
+    customer_wrote(session, case=case, ledger_id=0, settings=settings, now=now,
+                   flag=False, dedupe_key=f"status-page-{filed.id}")
     return outcome

@@ -43,6 +43,12 @@ def postal_sender(settings: Settings) -> Sender:
                   phone=clean_line(settings.service_phone, limit=40), email="")
 
 
+def text_letter_pdf(*, case: Case, settings: Settings, rendered: RenderedMail) -> bytes:
+    """A text letter on our letterhead, as the print queue holds it."""
+    return render_letters([_content(case, settings, rendered)],
+                          fonts=FontSource.from_settings(settings))
+
+
 def queue_post(
     session: Session, *, case: Case, settings: Settings, kind: str,
     rendered: RenderedMail | None = None, pdf: bytes | None = None,
@@ -50,8 +56,7 @@ def queue_post(
     """Queue a letter for printing: a rendered text letter, or a ready PDF (the notice)."""
     if pdf is None:
         assert rendered is not None
-        pdf = render_letters([_content(case, settings, rendered)],
-                             fonts=FontSource.from_settings(settings))
+        pdf = text_letter_pdf(case=case, settings=settings, rendered=rendered)
     letter = queue_print_letter(
         session, case=case, kind=kind, language=letter_language(case.language),
         recipient="\n".join(recipient_lines(case.customer_name, case.customer_address)),

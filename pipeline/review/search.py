@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
@@ -36,6 +37,8 @@ class CaseFilter:
     customer: str = ""
     oldest_first: bool = True
     page: int = 1
+    # A department's queue: cases whose customer wrote since staff last acted come first.
+    customer_wrote_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,8 +111,10 @@ def find_cases(session: Session, wanted: CaseFilter, *, scope: str | None) -> Pa
     query = _filtered(select(Case), wanted)
     if scope is not None:
         query = query.where(Case.department == scope)
-    order = (Case.received_at, Case.id) if wanted.oldest_first else (
-        Case.received_at.desc(), Case.id.desc())
+    order: list[Any] = ([Case.received_at, Case.id] if wanted.oldest_first
+                        else [Case.received_at.desc(), Case.id.desc()])
+    if wanted.customer_wrote_first:  # NULLs last on every backend: "is null" sorts false first
+        order = [Case.customer_wrote_at.is_(None), Case.customer_wrote_at, *order]
     rows: list[Case] = list(session.scalars(
         query.order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     ))

@@ -1,0 +1,1 @@
+"""The conversation with the customer: staff replies, reply templates, mail staff must see."""
