@@ -32,6 +32,7 @@ from pipeline.text.extract import extract_fields, signature_block
 from pipeline.text.phone_reading import read_phones
 from pipeline.text.regions import phone_context
 from pipeline.text.replies import clean_subject, strip_quoted
+from pipeline.triage.intake import suggest_case_fields
 
 
 def handle_complaint(
@@ -101,6 +102,7 @@ def handle_complaint(
         case.customer_address = case.customer_address or follows.customer_address
     session.add(case)
     session.flush()
+    suggest_case_fields(session, case=case, settings=settings)  # category, severity, …
     if normalise_address(fields.customer_email) != identity:
         add_contact_candidate(session, case=case, address=fields.customer_email)
     record_event(session, case=case, action="received", by="system", channel="email",

@@ -16,7 +16,7 @@ import time
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.review.suggestions import RETRAIN_EVERY, _routed_count, _train
-from pipeline.routing.suggest import RoutingModel
+from pipeline.routing.suggest import MIN_TRAINING_SAMPLES, RoutingModel
 
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 30.0
@@ -47,7 +47,9 @@ class ModelKeeper:
     def _refresh(self, session: Session) -> RoutingModel | None:
         count = _routed_count(session)
         with self._lock:
-            stale = abs(count - self._trained_on) >= RETRAIN_EVERY
+            # Below MIN_TRAINING_SAMPLES a model would not be used: do not train one.
+            stale = (abs(count - self._trained_on) >= RETRAIN_EVERY
+                     and count >= MIN_TRAINING_SAMPLES)
             if stale and self._training is None:
                 self._training = threading.Thread(target=self._retrain, args=(count,),
                                                   name="routing-model", daemon=True)
@@ -78,3 +80,21 @@ class ModelKeeper:
         finally:
             with self._lock:
                 self._training = None
+
+
+_keepers: dict[int, ModelKeeper] = {}
+_keepers_lock = threading.Lock()
+
+
+def shared_keeper(session: Session) -> ModelKeeper:
+    """The one keeper of this process for the session's database (intake workers).
+
+    A worker suggests a new case's category from the routing classifier without ever
+    waiting for a training: the first cases of a process get the keyword rules.
+    """
+    engine = session.get_bind().engine
+    with _keepers_lock:
+        keeper = _keepers.get(id(engine))
+        if keeper is None:
+            keeper = _keepers[id(engine)] = ModelKeeper(sessionmaker(bind=engine))
+        return keeper

@@ -32,6 +32,7 @@ from pipeline.scans.document import DocumentText
 from pipeline.scans.fields import LetterFields
 from pipeline.scans.labels import field_label
 from pipeline.scans.review import doubtful
+from pipeline.triage.intake import suggest_case_fields
 
 
 def _mailbox(session: Session, scan: LetterScan) -> str:
@@ -77,6 +78,7 @@ def open_letter_case(
     )
     session.add(case)
     session.flush()
+    suggest_case_fields(session, case=case, settings=settings)  # category, severity, …
     session.add(FieldConfidence(case_id=case.id, fields=_stored_confidences(fields, document)))
     session.execute(update(Attachment).where(Attachment.id.in_(scan.files)).values(case_id=case.id))
     session.add(
