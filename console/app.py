@@ -19,6 +19,7 @@ from console.dispatch import Dispatcher, SendOutbound
 from console.routes import (
     cases,
     customers,
+    fields,
     identity,
     ops,
     password,
@@ -129,6 +130,7 @@ def routes() -> list[Route | Mount]:
         Route("/cases/{reference}/correct", cases.correct, methods=["POST"]),
         Route("/cases/{reference}/route", cases.route, methods=["POST"]),
         Route("/cases/{reference}/not-ours", cases.not_ours, methods=["POST"]),
+        Route("/cases/{reference}/assign", fields.assign, methods=["POST"]),
         Route("/cases/{reference}/propose", resolution.propose, methods=["POST"]),
         Route("/cases/{reference}/decide", resolution.decide, methods=["POST"]),
         Route("/cases/{reference}/agreement", resolution.agreement, methods=["POST"]),

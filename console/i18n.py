@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from console.i18n_fields import FIELD_STRINGS
 from pipeline.cases.lifecycle import STATUSES
 
 LANGUAGES = ("zh", "en")
@@ -282,6 +283,8 @@ STRINGS.update({
     "erased_cases": ("Personal data erased; number of cases:", "个人信息已删除；涉及投诉数："),
     "nothing_found": ("We hold nothing about this customer.", "没有该客户的信息。"),
 })
+
+STRINGS.update(FIELD_STRINGS)
 
 
 def translator(language: str) -> Callable[[str], str]:

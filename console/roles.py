@@ -23,6 +23,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "approve": frozenset({"supervisor", "admin"}),
     "agreement": frozenset({"intake", "supervisor", "admin"}),
     "reports": frozenset({"intake", "supervisor", "admin"}),
+    # The person responsible: managers assign; a handler may only take its own
+    # department's case (pipeline/cases/responsible.py:may_assign).
+    "assign": frozenset({"supervisor", "admin"}),
 }
 NOBODY = "\x00"  # a department key no case has: a handler without a department sees nothing
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from pipeline.cases.customer_addresses import case_addresses
 from pipeline.db.models import (
     Attachment,
     Case,
+    CaseDeadline,
     CaseEvent,
     Correspondence,
     InboundMail,
@@ -36,6 +39,9 @@ class CaseSummary:
     acknowledgment: str  # none / pending / sending / sent / failed
     attention: str
     mailbox: str  # key of the mailbox it came in by, which answers it
+    department: str | None  # key in the departments file, once routed
+    handler: str | None  # the staff user name responsible, once assigned
+    deadline: str | None  # the resolution deadline, an ISO date in the company's time zone
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,7 +67,12 @@ class QuarantinedMail:
         return asdict(self)
 
 
-def _summary(case: Case, ack_status: str | None) -> CaseSummary:
+def _day(due_at: datetime | None, time_zone: str) -> str | None:
+    return due_at.astimezone(ZoneInfo(time_zone)).date().isoformat() if due_at else None
+
+
+def _summary(case: Case, ack_status: str | None, due_at: datetime | None = None,
+             time_zone: str = "UTC") -> CaseSummary:
     return CaseSummary(
         reference=case.reference,
         status=case.status,
@@ -77,25 +88,29 @@ def _summary(case: Case, ack_status: str | None) -> CaseSummary:
         acknowledgment=ack_status or "none",
         attention=case.attention,
         mailbox=case.mailbox,
+        department=case.department,
+        handler=case.handler,
+        deadline=_day(due_at, time_zone),
     )
 
 
 def list_cases(
-    session: Session, *, status: str | None = None, limit: int = 200
+    session: Session, *, status: str | None = None, limit: int = 200, time_zone: str = "UTC"
 ) -> list[CaseSummary]:
     """Cases oldest first, optionally of one status."""
     query = (
-        select(Case, OutboundMail.status)
+        select(Case, OutboundMail.status, CaseDeadline.due_at)
         .outerjoin(
             OutboundMail,
             (OutboundMail.case_id == Case.id) & (OutboundMail.kind == "acknowledgment"),
         )
+        .outerjoin(CaseDeadline, CaseDeadline.case_id == Case.id)
         .order_by(Case.received_at, Case.id)
         .limit(limit)
     )
     if status:
         query = query.where(Case.status == status)
-    return [_summary(case, ack) for case, ack in session.execute(query)]
+    return [_summary(case, ack, due, time_zone) for case, ack, due in session.execute(query)]
 
 
 def list_quarantined(session: Session, *, limit: int = 200) -> list[QuarantinedMail]:
@@ -205,7 +220,30 @@ def list_ledger(
     ]
 
 
-def case_detail(session: Session, reference: str) -> dict[str, Any] | None:
+MAX_RELATED = 50
+
+
+def related_cases(session: Session, case: Case) -> list[str]:
+    """References of the case it follows, the cases following it, and the customer's others.
+
+    The same customer is the same email address or the same phone number (E.164); oldest
+    first, at most ``MAX_RELATED``.
+    """
+    same = [Case.follows_case_id == case.id]
+    if case.follows_case_id is not None:
+        same.append(Case.id == case.follows_case_id)
+    if case.customer_email:
+        same.append(Case.customer_email == case.customer_email)
+    if case.customer_phone:
+        same.append(Case.customer_phone == case.customer_phone)
+    return list(session.scalars(
+        select(Case.reference).where(or_(*same), Case.id != case.id)
+        .order_by(Case.received_at, Case.id).limit(MAX_RELATED)))
+
+
+def case_detail(
+    session: Session, reference: str, *, time_zone: str = "UTC"
+) -> dict[str, Any] | None:
     """One case with its thread and audit trail, as plain data."""
     case = session.scalar(select(Case).where(Case.reference == reference))
     if case is None:
@@ -215,8 +253,15 @@ def case_detail(session: Session, reference: str) -> dict[str, Any] | None:
             OutboundMail.case_id == case.id, OutboundMail.kind == "acknowledgment"
         )
     )
-    detail = _summary(case, ack).to_json()
+    deadline = session.get(CaseDeadline, case.id)
+    detail = _summary(case, ack, deadline.due_at if deadline else None, time_zone).to_json()
     detail.update(
+        category=case.category,
+        severity=case.severity,
+        product=case.product,
+        quantity=case.quantity,
+        taken_by=case.taken_by,
+        related_cases=related_cases(session, case),
         customer_address=case.customer_address,
         what_happened=case.what_happened,
         phone_candidates=list(case.phone_candidates),

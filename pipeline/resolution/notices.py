@@ -27,6 +27,7 @@ from letters.pdf.processing_form import render_processing_form
 from letters.pdf.resolution_notice import ResolutionNotice, render_resolution_notice
 from pipeline.cases.events import record_event
 from pipeline.cases.forms import processing_form
+from pipeline.cases.responsible import contact_name
 from pipeline.db.models import Case, CaseEvent, Notice, Resolution
 from pipeline.outbound.case_mail import can_email, queue_case_mail
 from pipeline.outbound.post import queue_post
@@ -60,7 +61,7 @@ def recipient_lines(case: Case) -> list[str]:
 
 
 def _notice(case: Case, resolution: Resolution, settings: Settings, department_name: str,
-            language: str, now: datetime) -> ResolutionNotice:
+            language: str, now: datetime, handler_name: str = "") -> ResolutionNotice:
     def day(moment: datetime) -> str:
         return format_date(local_time(moment, settings.time_zone), language)
 
@@ -71,7 +72,9 @@ def _notice(case: Case, resolution: Resolution, settings: Settings, department_n
         answers=[(a["point"], a["answer"]) for a in resolution.answers],
         findings=resolution.findings, method=resolution.method,
         compensation_amount=resolution.compensation_amount, next_steps=resolution.next_steps,
-        contact_person=resolution.contact_person, sender=sender(settings, case.mailbox),
+        # The contact the proposal named, else the person responsible for the case.
+        contact_person=resolution.contact_person or handler_name,
+        sender=sender(settings, case.mailbox),
     )
 
 
@@ -89,7 +92,8 @@ def issue_resolution_notice(
         return existing
     language = letter_language(case.language)
     pdf = render_resolution_notice(
-        _notice(case, resolution, settings, department_name, language, now),
+        _notice(case, resolution, settings, department_name, language, now,
+                contact_name(session, case.handler)),
         font=settings_font(settings).name,
     )
     filename = f"{case.reference}-resolution.pdf"
