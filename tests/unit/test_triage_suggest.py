@@ -66,7 +66,7 @@ def test_a_plainly_stated_count_is_read(text: str, expected: int) -> None:
 
 @pytest.mark.parametrize("text", [
     "用了2个月就坏了", "等了3个小时客服", "Order 12345678 arrived", "买了2台，又退了1台",
-    "It broke after 2 days", "",
+    "It broke after 2 days", "", "又一个问题", "有三个问题想反映", "买了一台电视",
 ])
 def test_no_count_or_two_counts_leave_the_quantity_empty(text: str) -> None:
     assert read_quantity(text) is None
