@@ -86,10 +86,10 @@ def test_update_route_and_assign_from_the_command_line(tmp_path: Path) -> None:
     assert (case["category"], case["severity"], case["product"], case["quantity"]) == (
         "quality", "high", "电饭煲 R5 / Rice cooker R5", 3)
     assert (case["status"], case["department"], case["handler"]) == ("routed", "quality", "mei")
-    deadline_set = [e for e in case["events"] if e["action"] == "deadline_set"][0]
+    deadline_set = next(e for e in case["events"] if e["action"] == "deadline_set")
     assert deadline_set["detail"]["working_days"] == 5  # policies.toml: any category, high
     assert case["deadline"] == deadline_set["detail"]["due_at"][:10]
-    corrected = [e for e in case["events"] if e["action"] == "corrected"][0]
+    corrected = next(e for e in case["events"] if e["action"] == "corrected")
     assert corrected["by"] == "ivy" and corrected["detail"]["changes"]["quantity"] == {
         "old": 2, "new": 3}
     letters = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from config.products import BUILT_IN as PRODUCTS, catalogue_label, read_products
-from config.triage import BUILT_IN as TRIAGE, read_triage
+from config.products import BUILT_IN as PRODUCTS
+from config.products import catalogue_label, read_products
+from config.triage import BUILT_IN as TRIAGE
+from config.triage import read_triage
 from pipeline.routing.suggest import RoutingModel
 from pipeline.triage.quantity import read_quantity
 from pipeline.triage.suggest import suggest_fields
@@ -57,8 +59,8 @@ def test_no_product_named_no_product_suggested() -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("我买了2台取暖器，都坏了", 2), ("I ordered 3 units and all leak", 3), ("收到两箱，全是碎的", 2),
-    ("Please replace the 5 pcs", 5),
+    ("我买了2台取暖器，都坏了", 2), ("I ordered 3 units and all leak", 3),
+    ("收到两箱，全是碎的", 2), ("Please replace the 5 pcs", 5),
 ])
 def test_a_plainly_stated_count_is_read(text: str, expected: int) -> None:
     assert read_quantity(text) == expected
