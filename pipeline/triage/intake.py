@@ -8,17 +8,19 @@ suggestion stays empty: category and severity must then be chosen before routing
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy.orm import Session
 
 from config.products import load_products
 from config.settings import Settings
 from config.triage import load_triage
-from pipeline.cases.events import record_event
-from pipeline.db.models import Case
-from pipeline.review.model_keeper import shared_keeper
+from pipeline.db.models import Case, CaseEvent
+from pipeline.routing.keeper import shared_keeper
 from pipeline.routing.suggest import case_text
 from pipeline.triage.suggest import Suggestions, suggest_fields
 
+log = logging.getLogger(__name__)
 SUGGESTED = "fields_suggested"
 
 
@@ -34,5 +36,10 @@ def suggest_case_fields(session: Session, *, case: Case, settings: Settings) -> 
     case.product = str(found.product.value) if found.product else ""
     case.quantity = int(found.quantity.value) if found.quantity else None
     if found.found():
-        record_event(session, case=case, action=SUGGESTED, by="system", **found.to_json())
+        # Written directly rather than through pipeline.cases.events: the one function
+        # that opens cases (pipeline/cases) calls this, and must not be imported back.
+        session.add(CaseEvent(case_id=case.id, actor="system", action=SUGGESTED,
+                              detail=found.to_json()))
+        log.info("case event", extra={"case_ref": case.reference, "action": SUGGESTED,
+                                      "by": "system"})
     return found

@@ -86,3 +86,12 @@ def test_staff_may_type_a_product_by_key_or_alias() -> None:
     assert catalogue_label(CATALOGUE, "kettle-k1") == "电热水壶 K1 / Electric kettle K1"
     assert catalogue_label(CATALOGUE, "电饭锅") == "电饭煲 R5 / Rice cooker R5"
     assert catalogue_label(CATALOGUE, " Toaster T9 ") == "Toaster T9"
+
+
+def test_the_suggestions_import_no_workflow_package() -> None:
+    """The one function that opens cases (pipeline/cases) may call the intake hook."""
+    from tests.unit.test_package_layers import package_imports
+
+    graph = package_imports()
+    workflow = {"intake", "scans", "resolution", "review", "cases", "outbound"}
+    assert not (graph.get("triage", set()) | graph.get("routing", set())) & workflow
