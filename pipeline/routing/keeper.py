@@ -48,8 +48,10 @@ def _train(session: Session) -> RoutingModel:
 
 
 class ModelKeeper:
-    def __init__(self, factory: sessionmaker[Session]) -> None:
+    def __init__(self, factory: sessionmaker[Session], *, min_samples: int = 0) -> None:
+        """``min_samples``: train only once this many cases are routed (0: at once)."""
         self._factory = factory
+        self._min_samples = min_samples
         self._lock = threading.Lock()
         self._model: RoutingModel | None = None
         self._trained_on = -RETRAIN_EVERY
@@ -72,9 +74,8 @@ class ModelKeeper:
     def _refresh(self, session: Session) -> RoutingModel | None:
         count = _routed_count(session)
         with self._lock:
-            # Below MIN_TRAINING_SAMPLES a model would not be used: do not train one.
             stale = (abs(count - self._trained_on) >= RETRAIN_EVERY
-                     and count >= MIN_TRAINING_SAMPLES)
+                     and count >= self._min_samples)
             if stale and self._training is None:
                 self._training = threading.Thread(target=self._retrain, args=(count,),
                                                   name="routing-model", daemon=True)
@@ -115,11 +116,13 @@ def shared_keeper(session: Session) -> ModelKeeper:
     """The one keeper of this process for the session's database (intake workers).
 
     A worker suggests a new case's category from the routing classifier without ever
-    waiting for a training: the first cases of a process get the keyword rules.
+    waiting for a training: the first cases of a process get the keyword rules, and
+    no training starts before a model would be used (``MIN_TRAINING_SAMPLES``).
     """
     engine = session.get_bind().engine
     with _keepers_lock:
         keeper = _keepers.get(id(engine))
         if keeper is None:
-            keeper = _keepers[id(engine)] = ModelKeeper(sessionmaker(bind=engine))
+            keeper = _keepers[id(engine)] = ModelKeeper(
+                sessionmaker(bind=engine), min_samples=MIN_TRAINING_SAMPLES)
         return keeper
