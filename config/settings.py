@@ -148,6 +148,11 @@ class Settings(BaseSettings):
     # Deadlines, approval authority, follow-up, holidays (empty = built-in config/policies.toml).
     policies_file: str = ""
 
+    # The product catalogue suggested at intake (empty = built-in config/products.example.toml).
+    products_file: str = ""
+    # Categories and severity rules suggested at intake (empty = built-in config/triage.toml).
+    triage_file: str = ""
+
     # Printed letters: a CJK TrueType font to embed (empty = find one on this machine).
     pdf_font_path: str = ""
     # Font files or folders to look in for a system CJK font (os.pathsep-separated;

@@ -20,6 +20,7 @@ from console.dispatch import Dispatcher, SendOutbound
 from console.routes import (
     cases,
     customers,
+    fields,
     history,
     identity,
     new_case,
@@ -146,6 +147,7 @@ def routes() -> list[Route | Mount]:
         Route("/cases/{reference}/not-ours", cases.not_ours, methods=["POST"]),
         Route("/cases/{reference}/merge", history.merge, methods=["POST"]),
         Route("/cases/{reference}/unroute", cases.unroute, methods=["POST"]),
+        Route("/cases/{reference}/assign", fields.assign, methods=["POST"]),
         Route("/cases/{reference}/propose", resolution.propose, methods=["POST"]),
         Route("/cases/{reference}/decide", resolution.decide, methods=["POST"]),
         Route("/cases/{reference}/agreement", resolution.agreement, methods=["POST"]),

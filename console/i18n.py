@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from console.i18n_fields import FIELD_STRINGS
 from console.i18n_queues import QUEUE_STRINGS
 from pipeline.cases.lifecycle import CLOSING_KINDS, STATUSES
 
@@ -504,6 +505,7 @@ STRINGS.update({  # issue 12: writing to the customer, and mail staff must see
     "no_reply_templates": ("No reply templates yet.", "还没有回复模板。"),
     "delete": ("Delete", "删除"),
 })
+STRINGS.update(FIELD_STRINGS)
 
 
 def translator(language: str) -> Callable[[str], str]:

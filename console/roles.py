@@ -32,6 +32,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "merge": frozenset({"intake", "supervisor", "admin"}),
     # Writing to the customer (issue 12): handlers only on their department's cases.
     "reply": frozenset({"intake", "handler", "supervisor", "admin"}),
+    # The person responsible: managers assign; a handler may only take its own
+    # department's case (pipeline/cases/responsible.py:may_assign).
+    "assign": frozenset({"supervisor", "admin"}),
 }
 NOBODY = "\x00"  # a department key no case has: a handler without a department sees nothing
 

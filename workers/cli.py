@@ -240,7 +240,8 @@ def cases_list(
         rows = (
             list_quarantined(session, limit=limit)
             if quarantined
-            else list_cases(session, status=status, limit=limit)
+            else list_cases(session, status=status, limit=limit,
+                            time_zone=runtime.settings.time_zone)
         )
     if as_json:
         json.dump([r.to_json() for r in rows], sys.stdout, ensure_ascii=False, indent=2)
@@ -282,7 +283,8 @@ def cases_show(
 
     runtime = _runtime(_settings())
     with runtime.factory() as session:
-        detail = case_detail(session, reference.strip().upper())
+        detail = case_detail(session, reference.strip().upper(),
+                             time_zone=runtime.settings.time_zone)
     if detail is None:
         typer.echo(f"No case {reference}.", err=True)
         raise typer.Exit(1)
@@ -839,6 +841,9 @@ _register_review(cases_app)
 from workers.reply_cli import register as _register_replies  # noqa: E402
 
 _register_replies(app, cases_app)
+from workers.case_fields_cli import register as _register_case_fields  # noqa: E402
+
+_register_case_fields(cases_app)
 
 
 def main() -> None:

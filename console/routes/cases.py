@@ -11,8 +11,11 @@ from starlette.responses import RedirectResponse, Response
 from config.departments import department_by_key
 from config.mailboxes import mailbox_by_key
 from config.policies import load_policies
+from config.products import load_products
+from config.triage import load_triage
 from console.audit import trail
 from console.roles import can_see, case_scope, may
+from console.routes.fields import fields_context
 from console.routes.history import history_context
 from console.routes.identity import DONE_KEYS, identity_context
 from console.routes.reply_form import DONE_KEYS as REPLY_DONE_KEYS
@@ -24,6 +27,7 @@ from pipeline.db.base import utcnow
 from pipeline.db.models import Attachment, Case, LetterScan, ScanPage
 from pipeline.documents.reasons import Unreadable
 from pipeline.mail.attachments import attachment_path
+from pipeline.review.classification import CLASSIFICATION, checked_classification
 from pipeline.review.confidence import confidence, weak_fields
 from pipeline.review.corrections import CorrectionError, correct_fields
 from pipeline.review.original import original_html, original_mails
@@ -104,13 +108,15 @@ def _case_page(ctx: Ctx, case: Case, *, message: str = "", error: str = "",
     scan = scan_review(ctx.db, case.id)
     weak = weak_fields(case) + [key for key in (scan.weak if scan else [])
                                 if key not in weak_fields(case)]
+    events = _events(ctx.db, case.id)
     return ctx.render(
         "case.html", status_code=status_code, case=case, weak=weak, scan=scan,
         level=confidence(case), originals=original_mails(ctx.db, case.id),
         thread=_thread(ctx.db, case.id),
-        audit=trail(ctx.db, _events(ctx.db, case.id), language=ctx.lang,
+        audit=trail(ctx.db, events, language=ctx.lang,
                     departments=ctx.console.departments,
                     time_zone=ctx.console.settings.time_zone),
+        **fields_context(ctx, case, events),
         attachments=attachments, suggestion=suggestion, mailbox=mailbox,
         acknowledgment=acknowledgment_state(ctx.db, case),
         can_review=may(ctx.user, "review") and case.status == "new",
@@ -130,7 +136,7 @@ def case_page(ctx: Ctx) -> Response:
     return _case_page(ctx, case, message=saved if saved in (
         "saved", "nothing_changed", "routed_ok", "closed_ok", "proposed_ok", "decided_ok",
         "deadline_moved_ok", "agreement_ok", "satisfaction_ok", "recorded_ok", "merged_ok",
-        "unrouted_ok", *DONE_KEYS, *REPLY_DONE_KEYS) else "")
+        "unrouted_ok", "assigned_ok", *DONE_KEYS, *REPLY_DONE_KEYS) else "")
 
 
 @page()
@@ -225,7 +231,11 @@ def correct(ctx: Ctx) -> Response:
         changes["demands"] = [d for d in form.getlist("demands") if isinstance(d, str)]
     if "order_numbers" in form:
         changes["order_numbers"] = _lines(ctx.field("order_numbers"))
+    changes.update({name: ctx.field(name) for name in CLASSIFICATION if name in form})
+    settings = ctx.console.settings
     try:
+        changes = checked_classification(changes, triage=load_triage(settings),
+                                         products=load_products(settings))
         with ctx.db.begin_nested():
             changed = correct_fields(ctx.db, case=case, changes=changes,
                                      by=ctx.user.username,
@@ -244,7 +254,8 @@ def route(ctx: Ctx) -> Response:
     decision = RoutingDecision(
         department=ctx.field("department"), responsibility=ctx.field("responsibility") or "ours",
         third_party=ctx.field("third_party"), suggested=ctx.field("suggested") or None,
-        suggestion_source=ctx.field("suggestion_source"), opinion=ctx.field("opinion"))
+        suggestion_source=ctx.field("suggestion_source"), opinion=ctx.field("opinion"),
+        handler=ctx.field("handler"))
     settings = ctx.console.settings
     try:
         with ctx.db.begin_nested():

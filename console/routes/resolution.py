@@ -23,6 +23,7 @@ from config.settings import Settings
 from console.i18n import translator
 from console.roles import can_see, may
 from console.web import Ctx, console_of, not_found, page, render
+from pipeline.cases.responsible import contact_name
 from pipeline.db.base import utcnow
 from pipeline.db.models import Case, CaseDeadline, FollowUp, Notice, Resolution
 from pipeline.followup.links import SurveyLinkError, check_round, read_survey_answer
@@ -198,6 +199,7 @@ def deadline(ctx: Ctx) -> Response:
         with ctx.db.begin_nested():
             move_deadline(ctx.db, case=case, settings=settings, policies=load_policies(settings),
                           handler=Handler(_department_name(ctx, case),
+                                          contact_name=contact_name(ctx.db, case.handler),
                                           third_party=case.third_party),
                           new_working_days=int(days) if days.isdigit() else 0,
                           reason=ctx.field("reason"), by=ctx.user.username, now=utcnow())

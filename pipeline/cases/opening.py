@@ -36,6 +36,7 @@ from pipeline.documents.reasons import both
 from pipeline.outbound.ack_budget import hold
 from pipeline.outbound.acknowledge import decide_acknowledgment, queue_acknowledgment
 from pipeline.outbound.post import queue_postal_acknowledgment
+from pipeline.triage.intake import suggest_case_fields
 
 CHANNELS = ("email", "letter", "phone", "visit", "other")
 """``cases.channel``: the record form's 电邮, 信函, 电话, 现场 and 其他."""
@@ -132,6 +133,7 @@ def open_case(
     record_event(session, case=case, action="received", by=draft.taken_by, channel=draft.channel,
                  **({"follows": follows} if draft.channel == "email" else {}),
                  **draft.received_detail)
+    suggest_case_fields(session, case=case, settings=settings)  # category, severity, product
     session.add(_first_message(case, draft.message))
     if attach is not None:
         attach(case)

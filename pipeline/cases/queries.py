@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from pipeline.cases.customer_addresses import case_addresses
+from pipeline.cases.history import related_cases
 from pipeline.db.models import (
     Attachment,
     Case,
+    CaseDeadline,
     CaseEvent,
     Correspondence,
     InboundMail,
@@ -61,6 +65,9 @@ class CaseSummary:
     acknowledgment: str
     attention: str
     mailbox: str  # key of the mailbox it came in by, which answers it
+    department: str | None  # key in the departments file, once routed
+    handler: str | None  # the staff user name responsible, once assigned
+    deadline: str | None  # the resolution deadline, an ISO date in the company's time zone
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,7 +93,12 @@ class QuarantinedMail:
         return asdict(self)
 
 
-def _summary(case: Case, ack_status: str) -> CaseSummary:
+def _day(due_at: datetime | None, time_zone: str) -> str | None:
+    return due_at.astimezone(ZoneInfo(time_zone)).date().isoformat() if due_at else None
+
+
+def _summary(case: Case, ack_status: str, due_at: datetime | None = None,
+             time_zone: str = "UTC") -> CaseSummary:
     return CaseSummary(
         reference=case.reference,
         status=case.status,
@@ -102,26 +114,30 @@ def _summary(case: Case, ack_status: str) -> CaseSummary:
         acknowledgment=ack_status,
         attention=case.attention,
         mailbox=case.mailbox,
+        department=case.department,
+        handler=case.handler,
+        deadline=_day(due_at, time_zone),
     )
 
 
 def list_cases(
-    session: Session, *, status: str | None = None, limit: int = 200
+    session: Session, *, status: str | None = None, limit: int = 200, time_zone: str = "UTC"
 ) -> list[CaseSummary]:
     """Cases oldest first, optionally of one status."""
     query = (
-        select(Case, OutboundMail.status, _PRINTED_ACK, _VERBAL_ACK)
+        select(Case, OutboundMail.status, _PRINTED_ACK, _VERBAL_ACK, CaseDeadline.due_at)
         .outerjoin(
             OutboundMail,
             (OutboundMail.case_id == Case.id) & (OutboundMail.kind == "acknowledgment"),
         )
+        .outerjoin(CaseDeadline, CaseDeadline.case_id == Case.id)
         .order_by(Case.received_at, Case.id)
         .limit(limit)
     )
     if status:
         query = query.where(Case.status == status)
-    return [_summary(case, acknowledgment_label(mail, printed, verbal))
-            for case, mail, printed, verbal in session.execute(query)]
+    return [_summary(case, acknowledgment_label(mail, printed, verbal), due, time_zone)
+            for case, mail, printed, verbal, due in session.execute(query)]
 
 
 def list_quarantined(session: Session, *, limit: int = 200) -> list[QuarantinedMail]:
@@ -231,14 +247,25 @@ def list_ledger(
     ]
 
 
-def case_detail(session: Session, reference: str) -> dict[str, Any] | None:
+
+
+def case_detail(
+    session: Session, reference: str, *, time_zone: str = "UTC"
+) -> dict[str, Any] | None:
     """One case with its thread and audit trail, as plain data."""
     case = session.scalar(select(Case).where(Case.reference == reference))
     if case is None:
         return None
-    detail = _summary(case, acknowledgment_state(session, case)).to_json()
+    deadline = session.get(CaseDeadline, case.id)
+    detail = _summary(case, acknowledgment_state(session, case),
+                      deadline.due_at if deadline else None, time_zone).to_json()
     detail.update(
+        category=case.category,
+        severity=case.severity,
+        product=case.product,
+        quantity=case.quantity,
         taken_by=case.taken_by,
+        related_cases=[r.reference for r in related_cases(session, case, scope=None)],
         customer_address=case.customer_address,
         what_happened=case.what_happened,
         phone_candidates=list(case.phone_candidates),

@@ -30,6 +30,7 @@ from letters.pdf.processing_form import render_processing_form
 from letters.pdf.resolution_notice import ResolutionNotice, render_resolution_notice
 from pipeline.cases.events import record_event
 from pipeline.cases.forms import processing_form
+from pipeline.cases.responsible import contact_name
 from pipeline.db.models import Case, CaseEvent, Notice, Resolution
 from pipeline.links.status import status_url
 from pipeline.outbound.case_mail import can_email, queue_case_mail
@@ -53,7 +54,8 @@ def recipient_lines(case: Case) -> list[str]:
 
 
 def _notice(case: Case, resolution: Resolution, settings: Settings, department_name: str,
-            language: str, now: datetime, revises: str = "") -> ResolutionNotice:
+            language: str, now: datetime, revises: str = "",
+            handler_name: str = "") -> ResolutionNotice:
     def day(moment: datetime) -> str:
         return format_date(local_time(moment, settings.time_zone), language)
 
@@ -64,7 +66,9 @@ def _notice(case: Case, resolution: Resolution, settings: Settings, department_n
         answers=[(a["point"], a["answer"]) for a in resolution.answers],
         findings=resolution.findings, method=resolution.method,
         compensation_amount=resolution.compensation_amount, next_steps=resolution.next_steps,
-        contact_person=resolution.contact_person, sender=sender(settings, case.mailbox),
+        # The contact the proposal named, else the person responsible for the case.
+        contact_person=resolution.contact_person or handler_name,
+        sender=sender(settings, case.mailbox),
         status_url=status_url(settings, case.id),
         revises=revises,
     )
@@ -102,7 +106,8 @@ def issue_resolution_notice(
     earlier = _earlier_notices(session, case)
     revises = _revision(earlier, language, settings)
     pdf = render_resolution_notice(
-        _notice(case, resolution, settings, department_name, language, now, revises),
+        _notice(case, resolution, settings, department_name, language, now, revises,
+                contact_name(session, case.handler)),
         font=settings_font(settings).name,
     )
     # Each notice keeps its own file name: a revision never overwrites the one before.

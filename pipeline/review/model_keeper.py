@@ -1,80 +1,9 @@
-"""The routing classifier for a long-running process, trained off the request path.
+"""The routing classifier's keeper, where the console and benchmarks import it from.
 
-Training on tens of thousands of routed cases takes seconds to a minute; a case page
-must not wait for it. The keeper hands out the model it has (None before the first
-training, so suggestions fall back to the keyword rules) and, when staff have routed
-``RETRAIN_EVERY`` more cases since, retrains in a background thread and swaps the new
-model in when it is ready.
+It lives in :mod:`pipeline.routing.keeper`, beside the classifier, so that intake can
+use it without depending on the review package.
 """
 
-from __future__ import annotations
+from pipeline.routing.keeper import ModelKeeper, shared_keeper
 
-import logging
-import threading
-import time
-
-from sqlalchemy.orm import Session, sessionmaker
-
-from pipeline.review.suggestions import RETRAIN_EVERY, _routed_count, _train
-from pipeline.routing.suggest import RoutingModel
-
-log = logging.getLogger(__name__)
-CHECK_SECONDS = 30.0
-
-
-class ModelKeeper:
-    def __init__(self, factory: sessionmaker[Session]) -> None:
-        self._factory = factory
-        self._lock = threading.Lock()
-        self._model: RoutingModel | None = None
-        self._trained_on = -RETRAIN_EVERY
-        self._training: threading.Thread | None = None
-        self._checked_at: float | None = None
-
-    def current(self, session: Session) -> RoutingModel | None:
-        """The latest trained model; starts a retraining if enough decisions are new.
-
-        Counting routed cases reads the whole table, so it is done at most every
-        ``CHECK_SECONDS``, not on every page.
-        """
-        now = time.monotonic()
-        with self._lock:
-            if self._checked_at is not None and now - self._checked_at < CHECK_SECONDS:
-                return self._model
-            self._checked_at = now
-        return self._refresh(session)
-
-    def _refresh(self, session: Session) -> RoutingModel | None:
-        count = _routed_count(session)
-        with self._lock:
-            stale = abs(count - self._trained_on) >= RETRAIN_EVERY
-            if stale and self._training is None:
-                self._training = threading.Thread(target=self._retrain, args=(count,),
-                                                  name="routing-model", daemon=True)
-                self._training.start()
-            return self._model
-
-    def wait(self, timeout: float) -> bool:
-        """Wait for a running training to finish (benchmarks and tests)."""
-        with self._lock:
-            training = self._training
-        if training is not None:
-            training.join(timeout)
-        return self._training is None
-
-    def _retrain(self, count: int) -> None:
-        began = time.perf_counter()
-        try:
-            with self._factory() as session:
-                model = _train(session)
-            with self._lock:
-                self._model, self._trained_on = model, count
-            log.info("routing model trained", extra={
-                "samples": model.sample_count, "seconds": round(time.perf_counter() - began, 1)})
-        except Exception:
-            log.exception("routing model training failed")
-            with self._lock:
-                self._trained_on = count  # try again after the next RETRAIN_EVERY decisions
-        finally:
-            with self._lock:
-                self._training = None
+__all__ = ["ModelKeeper", "shared_keeper"]

@@ -25,12 +25,14 @@ from letters.pdf.processing_form import render_processing_form
 from letters.staff_notices import render_department_notice
 from pipeline.cases.forms import processing_form
 from pipeline.cases.lifecycle import move
+from pipeline.cases.responsible import AssignmentError, assign_handler, contact_name
 from pipeline.db.models import Case, CaseDeadline
 from pipeline.links.status import status_url
 from pipeline.outbound.case_mail import can_email, queue_case_mail
 from pipeline.outbound.post import queue_post
 from pipeline.outbound.staff_mail import case_link, queue_staff_mail
 from pipeline.resolution.deadlines import Handler, set_deadline
+from pipeline.review.classification import missing_for_routing
 from pipeline.review.unroute import times_unrouted
 
 RESPONSIBILITIES = ("ours", "third_party")
@@ -50,6 +52,7 @@ class RoutingDecision:
     suggested: str | None = None  # the suggestion shown when deciding
     suggestion_source: str = ""  # keywords / classifier
     opinion: str = ""  # the receiving staff's opinion, printed on the processing form
+    handler: str = ""  # the department's handler made responsible at once (optional)
 
 
 @dataclass
@@ -63,6 +66,12 @@ def _check(case: Case, decision: RoutingDecision, departments: Sequence[Departme
     if case.status != "new":
         raise RoutingError("Only a case waiting for review can be routed. "
                            "/ 只有待审核的案件才能分派。")
+    if missing_for_routing(case.category, case.severity):
+        # The deadline follows the policies by category and severity: without them
+        # every case would get the default, and the statistics could not count them.
+        raise RoutingError(
+            "Choose the category and the severity first: the deadline depends on them. "
+            "/ 请先选择投诉类别和严重程度：处理期限取决于它们。")
     department = department_by_key(departments, decision.department)
     if department is None:
         raise RoutingError(f"Unknown department '{decision.department}'. / 没有这个部门。")
@@ -120,12 +129,18 @@ def route_case(
     case.third_party = decision.third_party.strip() if third_party else ""
     case.attention = ""
     _take(case, by)
+    if decision.handler.strip():
+        try:
+            assign_handler(session, case=case, handler=decision.handler.strip(), by=by)
+        except AssignmentError as err:
+            raise RoutingError(str(err)) from err
     move(session, case=case, to="routed", by=by, department=department.key,
          suggested=decision.suggested, suggestion_source=decision.suggestion_source,
          responsibility=decision.responsibility, opinion=decision.opinion[:2000])
     if session.get(CaseDeadline, case.id) is None:
         set_deadline(session, case=case, settings=settings, policies=policies, by=by, now=now,
                      handler=Handler(department_name=department.name(case.language),
+                                     contact_name=contact_name(session, case.handler),
                                      third_party=case.third_party))
     # else: routed again after a send-back; the deadline the customer was told stands.
     routed = Routed()

@@ -13,11 +13,12 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.departments import Department
 from pipeline.db.models import Case, CaseEvent
+from pipeline.routing.keeper import RETRAIN_EVERY, _routed_count, _train
 from pipeline.routing.suggest import (
     Acceptance,
     RoutingModel,
@@ -27,8 +28,6 @@ from pipeline.routing.suggest import (
     suggest,
 )
 
-TRAINING_WINDOW = 10_000
-RETRAIN_EVERY = 100
 ACCEPTANCE_WINDOW = 1_000
 
 
@@ -40,21 +39,6 @@ class _Trained:
 
 _lock = threading.Lock()
 _cache: dict[str, _Trained] = {}
-
-
-def _routed_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Case)
-                          .where(Case.department.is_not(None))) or 0
-
-
-def _train(session: Session) -> RoutingModel:
-    rows = session.execute(
-        select(Case.subject, Case.what_happened, Case.demands, Case.department)
-        .where(Case.department.is_not(None))
-        .order_by(Case.id.desc())
-        .limit(TRAINING_WINDOW)
-    ).all()
-    return RoutingModel.train([(case_text(s, w, d or []), str(dept)) for s, w, d, dept in rows])
 
 
 def routing_model(session: Session) -> RoutingModel:

@@ -85,7 +85,8 @@ class RoutingModel:
         return str(self._pipeline.classes_[best]), float(probabilities[best])
 
 
-def _found(keyword: str, lowered: str) -> bool:
+def word_found(keyword: str, lowered: str) -> bool:
+    """Whether a lower-case keyword occurs in lower-case text (whole words for Latin)."""
     # Latin words must match whole words ("late" is not in "translated"); Chinese has no
     # spaces between words, so there a keyword matches anywhere.
     if keyword.isascii():
@@ -96,7 +97,7 @@ def _found(keyword: str, lowered: str) -> bool:
 def keyword_hits(text: str, department: Department) -> list[str]:
     """The department's keywords found in the text, in the file's order."""
     lowered = text.lower()
-    return [keyword for keyword in department.keywords if _found(keyword, lowered)]
+    return [keyword for keyword in department.keywords if word_found(keyword, lowered)]
 
 
 def _quoted(words: Sequence[str], *, chinese: bool) -> str:

@@ -112,6 +112,7 @@ def test_correcting_a_field_records_old_and_new(world: ConsoleWorld) -> None:
 def test_routing_moves_the_case_to_the_department_only(world: ConsoleWorld) -> None:
     intake = world.client()
     token = sign_in(intake, "ivy")
+    intake.post("/cases/CP-2026-000001/correct", data={"csrf_token": token, "severity": "normal"})
     response = intake.post("/cases/CP-2026-000001/route", data={
         "csrf_token": token, "department": "quality", "responsibility": "ours",
         "suggested": "quality", "suggestion_source": "keywords", "opinion": "换货"})

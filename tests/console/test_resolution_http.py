@@ -31,6 +31,7 @@ def _case(world: ConsoleWorld) -> Case:
 def _routed(world: ConsoleWorld) -> None:
     intake = world.client()
     token = sign_in(intake, "ivy")
+    intake.post(f"/cases/{REF}/correct", data={"csrf_token": token, "severity": "normal"})
     intake.post(f"/cases/{REF}/route", data={"csrf_token": token, "department": "quality",
                                              "responsibility": "ours"})
     assert _case(world).status == "routed"

@@ -110,6 +110,8 @@ def test_review_correct_route_and_the_department_sees_it(
     assert page.locator("label.weak", has_text="Phone").count() == 1  # no phone: highlighted
     page.fill("#f-customer_name", "王小伟")
     page.fill("#f-customer_phone", "13800138000")
+    assert page.input_value("#f-category") == "quality"  # suggested at intake ("漏水")
+    page.select_option("#f-severity", "normal")  # required before routing
     page.click("#save")
     page.wait_for_url("**done=saved")
     assert page.input_value("#f-customer_name") == "王小伟"

@@ -121,6 +121,7 @@ def _customer_in_every_status(runtime: Runtime) -> None:
                 continue
             if target == "new":
                 continue
+            case.category, case.severity = "quality", "normal"  # required before routing
             route_case(session, case=case, decision=RoutingDecision(department="quality"),
                        settings=settings, departments=departments, policies=policies,
                        by="alice", now=now)

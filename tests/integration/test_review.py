@@ -25,6 +25,9 @@ def runtime(runtime: Runtime) -> Runtime:
     ingest_bytes(runtime, mails.complaint(
         sender="王伟 <wangwei@customer.example>", subject="快递送来的水壶漏水",
         body="您好，快递昨天送到的电水壶底部漏水，请给我换一个。\n王伟\n"), name="a.eml")
+    with runtime.factory() as session, session.begin():
+        assert _case(session).category == "quality"  # suggested at intake ("漏水")
+        _case(session).severity = "normal"  # staff's choice: required before routing
     return runtime
 
 

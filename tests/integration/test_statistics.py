@@ -57,7 +57,8 @@ def _build(runtime: Runtime) -> None:
             case = session.scalars(select(Case).order_by(Case.id.desc())).first()
             assert case is not None
             correct_fields(session, case=case, by="alice", region="CN",
-                           changes={"product": product, "category": category})
+                           changes={"product": product, "category": category,
+                                    "severity": "normal"})
             if dept is None:
                 case.received_at = received
                 continue

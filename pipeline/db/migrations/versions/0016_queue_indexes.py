@@ -4,14 +4,14 @@ The case page lists the customer's other cases (by mail address or phone), the c
 follow-up continues and the cases merged into it. Without these indexes each of those
 lookups would read every case.
 
-Revision ID: 0016_c_queues
+Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-04 19:00:00
 """
 from alembic import op
 
 
-revision = '0016_c_queues'
+revision = '0016'
 down_revision = '0015'
 branch_labels = None
 depends_on = None

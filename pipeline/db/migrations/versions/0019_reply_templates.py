@@ -1,7 +1,7 @@
 """staff replies: reusable reply templates, and when the customer last wrote unanswered
 
-Revision ID: 0016_d
-Revises: 0015
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-04 18:40:00
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from pipeline.db.base import UTCDateTime
 
 
-revision = '0016_d'
-down_revision = '0015'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """template versions: admins' overrides of letter templates, every saved version kept
 
-Revision ID: 0016_e
-Revises: 0015
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-04 18:30:00
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from pipeline.db.base import UTCDateTime
 
 
-revision = '0016_e'
-down_revision = '0015'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

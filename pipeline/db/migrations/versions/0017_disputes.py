@@ -1,7 +1,7 @@
 """disputes and silence: closing kinds, dispute rounds, the wait for the customer's answer
 
-Revision ID: 0016_fdisp
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-04 18:40:00
 """
 from datetime import UTC, datetime, timedelta
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import pipeline.db.base
 
 
-revision = '0016_fdisp'
-down_revision = '0015'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""What intake suggests for a new case's category, severity, product and quantity."""

@@ -1,0 +1,45 @@
+"""Applying the suggestions when a case is opened, on the record.
+
+Intake fills the four fields with what the text suggests and writes one
+``fields_suggested`` event with each value's source and reason, so the case page can
+mark a value as a suggestion until staff confirm or change it. A field with no
+suggestion stays empty: category and severity must then be chosen before routing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session
+
+from config.products import load_products
+from config.settings import Settings
+from config.triage import load_triage
+from pipeline.db.models import Case, CaseEvent
+from pipeline.routing.keeper import shared_keeper
+from pipeline.routing.suggest import case_text
+from pipeline.triage.suggest import Suggestions, suggest_fields
+
+log = logging.getLogger(__name__)
+SUGGESTED = "fields_suggested"
+
+
+def suggest_case_fields(session: Session, *, case: Case, settings: Settings) -> Suggestions:
+    """Fill a new (flushed) case's category, severity, product and quantity from its text."""
+    found = suggest_fields(
+        case_text(case.subject, case.what_happened, case.demands),
+        triage=load_triage(settings), products=load_products(settings),
+        model=shared_keeper(session).current(session),  # never waits for a training
+    )
+    case.category = str(found.category.value) if found.category else ""
+    case.severity = str(found.severity.value) if found.severity else ""
+    case.product = str(found.product.value) if found.product else ""
+    case.quantity = int(found.quantity.value) if found.quantity else None
+    if found.found():
+        # Written directly rather than through pipeline.cases.events: the one function
+        # that opens cases (pipeline/cases) calls this, and must not be imported back.
+        session.add(CaseEvent(case_id=case.id, actor="system", action=SUGGESTED,
+                              detail=found.to_json()))
+        log.info("case event", extra={"case_ref": case.reference, "action": SUGGESTED,
+                                      "by": "system"})
+    return found
