@@ -73,6 +73,8 @@ def _shown(key: str, value: Any, words: Vocabulary) -> str:
     """One stored value in words (a department key as its name, an ISO time as a date)."""
     if value is None or value == "":
         return "—"
+    if key in ("from", "to") and isinstance(value, str):  # staff user names: display names
+        return words.actors.get(value) or value
     if key in ("department", "suggested", "department_from", "department_to"):
         department = department_by_key(words.departments, str(value))
         return department.name(words.language) if department else str(value)
@@ -193,6 +195,37 @@ SENTENCES: dict[str, Sentence] = {
                                " case(s)).",
                                "{actor} 导出了客户的个人信息（{case_count} 个投诉）。"),
 }
+SENTENCES.update({  # issue 12 and 13: phone and counter complaints, people, disputes, merges
+    "acknowledged_verbally": ("{actor} told the customer the reference in person or on the"
+                              " phone ({channel}).",
+                              "{actor} 已当面或电话告知客户案件编号（{channel}）。"),
+    "handler_assigned": ("{actor} made {to} responsible for the case (before: {from}).",
+                         "{actor} 指定 {to} 负责本案（此前：{from}）。"),
+    "customer_wrote": ("The customer wrote; staff were told ({notified}).",
+                       "客户来信，已通知工作人员（{notified}）。"),
+    "unrouted": ("{actor} sent the case back to review from {department}: {reason}",
+                 "{actor} 将案件从 {department} 退回审核：{reason}"),
+    "dispute_escalated": ("The customer has refused the resolution {rounds} times: the case"
+                          " went to a supervisor.",
+                          "客户已 {rounds} 次不接受处理方案，案件已转交主管。"),
+    "agreement_reminded": ("The customer was reminded to answer our notice; the case closes on"
+                           " {closes_on} without a reply.",
+                           "已提醒客户答复处理结果通知；如无答复，将于 {closes_on} 结案。"),
+    "closed_without_reply": ("The customer did not answer our notice: the case closed without"
+                             " a reply.", "客户未答复处理结果通知，案件按未回复结案。"),
+    "merged_into": ("{actor} merged this case into {into}: its correspondence moved there.",
+                    "{actor} 将本案并入 {into}，往来信函已移至该案。"),
+    "merged_from": ("{actor} merged the duplicate {duplicate} into this case.",
+                    "{actor} 将重复投诉 {duplicate} 并入本案。"),
+    "reply_template_added": ("{actor} added the reply template “{target}” ({language}).",
+                             "{actor} 新增了回复模板“{target}”（{language}）。"),
+    "reply_template_edited": ("{actor} changed the reply template “{target}” ({language}).",
+                              "{actor} 修改了回复模板“{target}”（{language}）。"),
+    "reply_template_deleted": ("{actor} deleted the reply template “{target}” ({language}).",
+                               "{actor} 删除了回复模板“{target}”（{language}）。"),
+    "template_saved": ("{actor} saved version {version} of the letter template {target}.",
+                       "{actor} 保存了信件模板 {target} 的第 {version} 版。"),
+})
 SUFFIX_SENTENCES: dict[str, Sentence] = {  # "{kind}_held" etc., for any letter kind
     "_held": ("The {kind} was held back: more than {limit_per_hour} automatic mails this hour.",
               "{kind}暂缓发送：本小时自动邮件已超过 {limit_per_hour} 封。"),
@@ -217,6 +250,12 @@ STATUS_SENTENCES: dict[tuple[str, str], Sentence] = {
                              "{actor} 将处理方案退回部门{note_note}。"),
     ("approved", "closed"): ("{actor} closed the case{kept_note}.", "{actor} 结案{kept_note}。"),
     ("closed", "routed"): ("The case reopened: {reason}.", "案件重新打开：{reason}。"),
+    ("approved", "disputed"): ("The customer did not accept the resolution: the department"
+                               " proposes again.", "客户不接受处理方案，部门将重新提出方案。"),
+    ("disputed", "proposed"): ("{actor} proposed a revised resolution ({method}){approval_note}.",
+                               "{actor} 提交了修改后的处理方案（{method}）{approval_note}。"),
+    ("not_ours", "new"): ("The customer wrote back: the case is back in review.",
+                          "客户回信，案件重新进入审核。"),
 }
 GENERIC_STATUS: Sentence = ("{actor} changed the status from {previous} to {status}{reason_note}.",
                             "{actor} 将状态由“{previous}”改为“{status}”{reason_note}。")

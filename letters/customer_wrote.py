@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from letters.formatting import clean_line
-from letters.render import render_template
+from letters.render import render_subject, render_template
 
 
 @dataclass(frozen=True)
@@ -37,4 +37,5 @@ def render_customer_wrote(notice: CustomerWroteNotice) -> tuple[str, str]:
         "department_en": clean_line(notice.department_en),
         "department_zh": clean_line(notice.department_zh),
     })
-    return f"[{reference}] 客户来信 Customer wrote: {subject}", text
+    return render_subject("customer_wrote.subject.j2",
+                          {"reference": reference, "subject": subject}), text

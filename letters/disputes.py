@@ -16,12 +16,7 @@ from typing import Any
 
 from letters.acknowledgment import RenderedMail, letter_language, salutation_name
 from letters.formatting import clean_line, clean_text, format_date, local_time
-from letters.render import render_pair, render_template
-
-REMINDER_SUBJECTS = {
-    "zh": "[{reference}] 请回复我们的处理结果通知",
-    "en": "[{reference}] Please answer our written answer to your complaint",
-}
+from letters.render import render_pair, render_subject, render_template
 
 
 def revision_line(*, language: str, number: int, previous_number: int, previous_date: str) -> str:
@@ -44,6 +39,7 @@ class AgreementReminder:
     company_name: str
     service_phone: str
     post: bool = False  # a printed letter: "write to us", not "reply to this email"
+    status_url: str = ""  # the customer's status page; "" leaves it out
 
 
 def render_agreement_reminder(letter: AgreementReminder) -> RenderedMail:
@@ -57,10 +53,17 @@ def render_agreement_reminder(letter: AgreementReminder) -> RenderedMail:
         "company": clean_line(letter.company_name),
         "service_phone": clean_line(letter.service_phone, limit=40),
         "post": letter.post,
+        "status_url": clean_line(letter.status_url, limit=300),
     }
     text, html = render_pair(f"agreement_reminder.{language}", context)
-    subject = REMINDER_SUBJECTS[language].format(reference=context["reference"])
+    subject = render_subject(f"agreement_reminder.{language}.subject.j2", context)
     return RenderedMail(subject, text, html)
+
+
+def staff_subject(name: str, *, reference: str, subject: str) -> str:
+    """The subject of a note to staff (``staff_<name>.subject.j2``): reference first."""
+    return render_subject(f"staff_{name}.subject.j2", {
+        "reference": clean_line(reference, limit=64), "subject": clean_line(subject, limit=150)})
 
 
 def staff_note(name: str, **values: Any) -> str:

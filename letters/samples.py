@@ -15,7 +15,15 @@ from datetime import UTC, datetime
 from jinja2 import TemplateError, TemplateSyntaxError
 
 from letters.acknowledgment import AckLetter, RenderedMail, render_acknowledgment
+from letters.customer_wrote import CustomerWroteNotice, render_customer_wrote
 from letters.deadline import DeadlineLetter, render_deadline
+from letters.disputes import (
+    AgreementReminder,
+    render_agreement_reminder,
+    revision_line,
+    staff_note,
+    staff_subject,
+)
 from letters.neutral_ack import render_neutral_ack
 from letters.not_ours import NotOursLetter, render_not_ours
 from letters.notice_mail import render_notice_mail
@@ -28,6 +36,7 @@ from letters.staff_notices import (
     render_escalation,
     render_password_reset,
 )
+from letters.staff_reply import StaffReplyLetter, render_staff_reply
 from letters.survey import SurveyLetter, render_survey
 
 REFERENCE = "CP-2026-000123"
@@ -44,7 +53,8 @@ UNNAMED = ("neutral_ack", "password_reset", "postal_ack")
 """Families whose subject names no case; every other subject keeps the reference, which
 threads the customer's reply into the case."""
 PRINTED = {"deadline": "deadline", "not_ours": "not-ours", "survey": "survey",
-           "postal_ack": "acknowledgment", "notice_letter": "resolution-notice"}
+           "postal_ack": "acknowledgment", "notice_letter": "resolution-notice",
+           "agreement_reminder": "agreement-reminder", "notice_revision": "revised-notice"}
 """Template families that also go out on paper, and their ``letters preview`` kind."""
 
 
@@ -193,12 +203,59 @@ def _password_reset(language: str) -> list[Sample]:
     return [Sample(notice.subject, notice.text, None)]
 
 
+def _staff_reply(language: str) -> list[Sample]:
+    text = ("您好，我们已安排上门检测，请保持电话畅通。\n谢谢！" if language == "zh"
+            else "Hello, an engineer will call to test the kettle.\nThank you!")
+    return [_mail(render_staff_reply(StaffReplyLetter(
+        reference=REFERENCE, language=language, case_subject=subject, text=text,
+        signed_by="李娜", company_name=COMPANY, service_phone=PHONE,
+        attachments=files, post=post, status_url=STATUS_URL if post else "")))
+        for subject, files, post in (("水壶漏水", ("photo.pdf",), False), ("", (), True))]
+
+
+def _agreement_reminder(language: str) -> list[Sample]:
+    return [_mail(render_agreement_reminder(AgreementReminder(
+        reference=REFERENCE, language=language, customer_name=_name(language),
+        notice_date=RECEIVED, closes_on=DUE, time_zone=ZONE, company_name=COMPANY,
+        service_phone=PHONE, post=post, status_url=STATUS_URL)))
+        for post in (False, True)]
+
+
+def _notice_revision(language: str) -> list[Sample]:
+    line = revision_line(language=language, number=2, previous_number=1,
+                         previous_date="2026年11月20日" if language == "zh" else "20 November 2026")
+    return [Sample(line, line, None)]
+
+
+def _customer_wrote(language: str) -> list[Sample]:
+    subject, text = render_customer_wrote(CustomerWroteNotice(
+        reference=REFERENCE, subject="水壶漏水", link=LINK, status_en="With the department",
+        status_zh="已分派部门", department_en="Quality", department_zh="质量管理部"))
+    return [Sample(subject, text, None)]
+
+
+def _staff_unrouted(language: str) -> list[Sample]:
+    return [Sample(staff_subject("unrouted", reference=REFERENCE, subject="水壶漏水"),
+                   staff_note("unrouted", by="li.na", reference=REFERENCE,
+                              department_en="Quality", department_zh="质量管理部",
+                              reason="这是物流问题。", link=LINK), None)]
+
+
+def _staff_dispute_escalation(language: str) -> list[Sample]:
+    return [Sample(staff_subject("dispute_escalation", reference=REFERENCE, subject="水壶漏水"),
+                   staff_note("dispute_escalation", reference=REFERENCE, rounds=2,
+                              words="我还是不同意。", link=LINK), None)]
+
+
 FAMILIES: dict[str, Callable[[str], list[Sample]]] = {
     "acknowledgment": _acknowledgment, "deadline": _deadline, "not_ours": _not_ours,
     "survey": _survey, "neutral_ack": _neutral, "resolution_notice": _notice_mail,
     "postal_ack": _postal_ack, "notice_letter": _notice_letter,
     "department_notice": _department_notice, "due_reminder": _due_reminder,
     "escalation": _escalation, "password_reset": _password_reset,
+    "staff_reply": _staff_reply, "agreement_reminder": _agreement_reminder,
+    "notice_revision": _notice_revision, "customer_wrote": _customer_wrote,
+    "staff_unrouted": _staff_unrouted, "staff_dispute_escalation": _staff_dispute_escalation,
 }
 
 

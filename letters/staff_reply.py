@@ -13,16 +13,8 @@ from typing import Any
 
 from letters.acknowledgment import RenderedMail, letter_language
 from letters.formatting import clean_line, clean_text
-from letters.render import render_pair
+from letters.render import render_pair, render_subject
 
-SUBJECTS = {
-    "zh": "[{reference}] 关于您的投诉：{subject}",
-    "en": "[{reference}] About your complaint: {subject}",
-}
-SUBJECTS_PLAIN = {
-    "zh": "[{reference}] 关于您的投诉",
-    "en": "[{reference}] About your complaint",
-}
 MAX_TEXT = 20_000
 
 
@@ -39,14 +31,15 @@ class StaffReplyLetter:
     service_phone: str
     attachments: tuple[str, ...] = ()  # file names, listed under the text
     post: bool = False  # a printed letter: "write to us", not "reply to this email"
+    status_url: str = ""  # the customer's status page; "" leaves it out
 
 
 def reply_subject(reference: str, language: str, case_subject: str) -> str:
     """The subject: our reference first (replies thread by it), then the customer's."""
     language = letter_language(language)
     subject = clean_line(case_subject, limit=120)
-    template = SUBJECTS[language] if subject else SUBJECTS_PLAIN[language]
-    return template.format(reference=clean_line(reference, limit=64), subject=subject)
+    return render_subject(f"staff_reply.{language}.subject.j2",
+                          {"reference": clean_line(reference, limit=64), "subject": subject})
 
 
 def render_staff_reply(letter: StaffReplyLetter) -> RenderedMail:
@@ -62,6 +55,7 @@ def render_staff_reply(letter: StaffReplyLetter) -> RenderedMail:
         "service_phone": clean_line(letter.service_phone, limit=40),
         "attachments": [clean_line(name, limit=120) for name in letter.attachments],
         "post": letter.post,
+        "status_url": clean_line(letter.status_url, limit=300),
     }
     text, html = render_pair(f"staff_reply.{language}", context)
     return RenderedMail(reply_subject(letter.reference, language, letter.case_subject),

@@ -34,6 +34,7 @@ from pipeline.db.models import (
     PrintLetter,
     User,
 )
+from pipeline.links.status import status_url
 from pipeline.mail.attachments import store_attachments
 from pipeline.mail.filenames import safe_filename
 from pipeline.mail.message import MailAttachment
@@ -177,7 +178,8 @@ def send_staff_reply(
         reference=case.reference, language=case.language, case_subject=case.subject,
         text=body, signed_by=by.display_name or by.username,
         company_name=settings.company_name, service_phone=settings.service_phone,
-        attachments=tuple(f.filename for f in files), post=post)
+        attachments=tuple(f.filename for f in files), post=post,
+        status_url=status_url(settings, case.id))
     rendered = render_staff_reply(letter)
     stored = store_attachments(
         session, root=Path(settings.storage_dir),

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from config.policies import Policies
 from config.settings import Settings
-from letters.disputes import staff_note
+from letters.disputes import staff_note, staff_subject
 from pipeline.cases.events import record_event
 from pipeline.cases.lifecycle import move
 from pipeline.db.models import Case, CaseEvent
@@ -69,8 +69,8 @@ def open_dispute(
     outbound = queue_staff_mail(
         session, settings=settings, case=case, kind="dispute_escalation",
         to_address=settings.supervisor_address,
-        subject=f"[{case.reference}] 客户再次不接受处理结果 Resolution refused again: "
-                f"{case.subject}",
+        subject=staff_subject("dispute_escalation", reference=case.reference,
+                              subject=case.subject),
         text=staff_note("dispute_escalation", reference=case.reference,
                         rounds=case.dispute_rounds, words=words, link=case_link(settings, case)),
         dedupe_key=str(case.dispute_rounds),

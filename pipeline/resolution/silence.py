@@ -28,6 +28,7 @@ from config.settings import Settings
 from letters.disputes import AgreementReminder, render_agreement_reminder
 from pipeline.cases.events import record_event
 from pipeline.db.models import AgreementWait, Case, Correspondence, Notice
+from pipeline.links.status import status_url
 from pipeline.outbound.case_mail import can_email, queue_case_mail
 from pipeline.outbound.post import queue_post
 from pipeline.resolution.closure import close
@@ -111,7 +112,8 @@ def remind_silent(session: Session, *, case_id: int, settings: Settings, policie
     letter = AgreementReminder(
         reference=case.reference, language=case.language, customer_name=case.customer_name,
         notice_date=notice.created_at, closes_on=wait.close_at, time_zone=settings.time_zone,
-        company_name=settings.company_name, service_phone=settings.service_phone)
+        company_name=settings.company_name, service_phone=settings.service_phone,
+        status_url=status_url(settings, case.id))
     if can_email(case):
         return queue_case_mail(session, settings=settings, case=case, kind="agreement_reminder",
                                rendered=render_agreement_reminder(letter),

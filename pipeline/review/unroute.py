@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from config.departments import Department, department_by_key
 from config.settings import Settings
-from letters.disputes import staff_note
+from letters.disputes import staff_note, staff_subject
 from pipeline.cases.events import record_event
 from pipeline.cases.lifecycle import move
 from pipeline.db.models import Case, CaseEvent, User
@@ -69,7 +69,7 @@ def unroute(
     outbound = queue_staff_mail(
         session, settings=settings, case=case, kind="department_unrouted",
         to_address=department.email,
-        subject=f"[{case.reference}] 已退回审核 Sent back to review: {case.subject}",
+        subject=staff_subject("unrouted", reference=case.reference, subject=case.subject),
         text=staff_note("unrouted", by=by, reference=case.reference,
                         department_en=department.name_en, department_zh=department.name_zh,
                         reason=reason.strip(), link=case_link(settings, case)),

@@ -20,6 +20,22 @@ WHEN = "2026-12-10T10:00:00+00:00"
 
 # One sample per action: (actor, detail), detail shaped as the pipeline records it.
 SAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
+    "acknowledged_verbally": ("ivy", {"channel": "phone"}),
+    "handler_assigned": ("ivy", {"from": None, "to": "zhang"}),
+    "customer_wrote": ("system", {"ledger_id": 3, "notified": "handler"}),
+    "unrouted": ("ivy", {"department": "quality", "reason": "分错部门",
+                         "at": "2026-12-01T08:00:00+00:00"}),
+    "dispute_escalated": ("system", {"rounds": 2}),
+    "agreement_reminded": ("system", {"closes_on": "2026-12-18T08:00:00+00:00", "notice": 4}),
+    "closed_without_reply": ("system", {"notice": 4, "reminded_at": "2026-12-11T08:00:00+00:00"}),
+    "merged_into": ("ivy", {"into": "CP-2026-000001", "correspondence": 2, "mails": 1,
+                            "attachments": 0}),
+    "merged_from": ("ivy", {"duplicate": "CP-2026-000002", "correspondence": 2, "mails": 1,
+                            "attachments": 0}),
+    "reply_template_added": ("zhang", {"target": "问候", "language": "zh", "template_id": 1}),
+    "reply_template_edited": ("zhang", {"target": "问候", "language": "zh", "template_id": 1}),
+    "reply_template_deleted": ("zhang", {"target": "问候", "language": "zh", "template_id": 1}),
+    "template_saved": ("zhang", {"target": "致歉模板", "version": 2, "note": ""}),
     "received": ("system", {"channel": "email", "follows": "CP-2026-000001"}),
     "document_read": ("system", {"documents": ["投诉.docx"]}),
     "acknowledgment_suppressed": ("system", {"reason": "No usable sender address to reply to."}),

@@ -17,7 +17,7 @@ MOVED = (
     # pipeline/resolution/notices.py MAIL_TEXT, the notice's covering mail
     "书面处理结果见附件", "Please find attached (PDF) our written answer",
     # pipeline/review/routing.py, the department notice
-    "A complaint has been routed to", "分派给",
+    "A complaint has been routed to", "一件客户投诉已由",
     # pipeline/resolution/timed.py, the reminder and the escalation
     "was promised our answer by", "我们承诺客户在", "and is not resolved", "目前仍未解决",
     # pipeline/staff/reset_mail.py
