@@ -366,6 +366,11 @@ STRINGS.update({
     "cst_not_ours": ("Closed: we have explained in writing why this is not ours to resolve.",
                      "已结案：我们已书面说明此事不属于我方责任的原因。"),
     "cst_open": ("Your complaint is being handled.", "您的投诉正在处理中。"),
+    "cst_disputed": ("You did not accept our answer: the department is looking at it again"
+                     " and will send you a revised one.",
+                     "您未接受我们的答复，责任部门正在重新研究，之后会寄给您修改后的答复。"),
+    "cst_merged": ("This complaint is handled together with your other complaint on the same"
+                   " matter.", "此投诉已与您就同一问题的另一投诉合并处理。"),
 })
 
 # The correspondence kinds and demands, shown in the reader's language everywhere.

@@ -70,7 +70,7 @@ def run() -> None:
 @app.command()
 def demo() -> None:
     """Seed the demo mailbox with complaints in Chinese and English, then run."""
-    from workers.demo import reply_with_phone_later, seed_inbox
+    from workers.demo import reply_with_phone_later, seed_desk_complaints, seed_inbox
 
     settings = _settings()
     runtime = _runtime(settings)
@@ -82,6 +82,8 @@ def demo() -> None:
     from workers.demo_letters import seed_demo_scans
 
     seed_demo_scans(settings, typer.echo)
+    if recorded := seed_desk_complaints(runtime.factory, settings):
+        typer.echo(f"Recorded {recorded} complaints taken on the phone and at the counter.")
     stop = threading.Event()
     reply_with_phone_later(runtime.factory, settings.inbox_dir, stop)
     note = _start_console(runtime, demo=True)

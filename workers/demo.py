@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.settings import Settings
 from pipeline.db.base import utcnow
 from pipeline.db.models import Case, OutboundMail
 
@@ -146,3 +147,28 @@ def _reply(reference: str, ack_message_id: str) -> bytes:
     msg["In-Reply-To"] = ack_message_id
     msg["References"] = ack_message_id
     return bytes(msg)
+
+
+DESK_COMPLAINTS = (
+    {"channel": "phone", "name": "赵敏", "phone": "136 0013 5792", "language": "zh",
+     "text": "客户来电：上周买的电暖器 H2 用了两次就冒烟了，订单号 HW2026110877，要求退货退款。"},
+    {"channel": "visit", "name": "Tom Baker", "address": "12 Market Street, Manchester M1 1AA",
+     "language": "en",
+     "text": "The customer came to the counter with a kettle K1 whose lid does not close."
+             " Order AB-20261130. He asks for a replacement."},
+)
+"""A complaint taken on the phone (acknowledged there and then) and one at the counter
+with a postal address (a printed acknowledgment), as intake staff record them."""
+
+
+def seed_desk_complaints(factory: sessionmaker[Session], settings: Settings) -> int:
+    """Record the desk complaints once (a second demo run finds them and adds none)."""
+    from pipeline.cases.manual import ManualComplaint, open_manual_case
+
+    with factory() as session, session.begin():
+        if session.scalar(select(Case.id).where(Case.channel.in_(("phone", "visit")))):
+            return 0
+        for fields in DESK_COMPLAINTS:
+            open_manual_case(session, complaint=ManualComplaint(by="intake", **fields),
+                             settings=settings)
+    return len(DESK_COMPLAINTS)

@@ -102,14 +102,19 @@ def suggest_category(
     return _by_classifier(text, triage, model) or _by_keywords(text, triage.categories)
 
 
-def suggest_severity(text: str, triage: Triage) -> FieldSuggestion | None:
-    """The level of the first severity rule whose words occur in the text."""
+def suggest_severity(text: str, triage: Triage) -> FieldSuggestion:
+    """The level of the first severity rule whose words occur in the text, else normal.
+
+    Most complaints are of normal severity: suggesting it (marked as a suggestion, with
+    the reason) saves staff a choice on every case, while a safety word raises it.
+    """
     for rule in triage.severity_rules:
         hits = _hits(text, rule.words)
         if hits:
             en, zh = _quoted(hits)
             return FieldSuggestion(rule.level, "rules", f"Mentions {en}", f"提到{zh}")
-    return None
+    return FieldSuggestion("normal", "rules", "No safety or urgency words",
+                           "未提到安全或紧急情况的字眼")
 
 
 def suggest_product(text: str, products: Sequence[Product]) -> FieldSuggestion | None:

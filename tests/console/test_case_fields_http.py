@@ -6,7 +6,7 @@ import email
 import email.policy
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from pipeline.cases.queries import case_detail
 from pipeline.db.models import Case, CaseDeadline, CaseEvent, OutboundMail, User
@@ -39,12 +39,17 @@ def test_the_page_shows_the_fields_with_the_suggestion_marked(world: ConsoleWorl
     assert '<option value="quality" selected>' in page
     assert 'data-field="category"' in page and "漏水" in page  # why it was suggested
     assert 'data-field="product"' in page and 'value="电热水壶 K1 / Electric kettle K1"' in page
-    assert 'id="needs-classification"' in page  # no severity yet: routing would be refused
+    # Without safety words the severity suggested is normal, so routing may go ahead.
+    assert '<option value="normal" selected>' in page
+    assert 'id="needs-classification"' not in page
 
 
 def test_routing_without_a_severity_is_refused_and_says_why(world: ConsoleWorld) -> None:
     intake = world.client()
     token = sign_in(intake, "ivy")
+    with world.runtime.factory() as session, session.begin():  # nothing suggested, none chosen
+        session.execute(update(Case).where(Case.reference == REF).values(severity=""))
+    assert 'id="needs-classification"' in intake.get(f"/cases/{REF}").text
     refused = intake.post(f"/cases/{REF}/route", data={
         "csrf_token": token, "department": "quality", "responsibility": "ours"})
     assert refused.status_code == 422
@@ -190,7 +195,7 @@ def test_show_json_has_the_fields_and_the_customers_related_cases(world: Console
     assert second["related_cases"] == [REF]
     assert (first["category"], first["severity"], first["department"]) == (
         "quality", "normal", "quality")
-    assert first["handler"] is None and first["taken_by"] == "system"
+    assert first["handler"] is None and first["taken_by"] == "ivy"  # who routed it
     assert first["deadline"] is not None and len(first["deadline"]) == 10
     assert (second["deadline"], second["department"], second["quantity"]) == (None, None, None)
     assert second["product"] == "电饭煲 R5 / Rice cooker R5"

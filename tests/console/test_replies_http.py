@@ -34,7 +34,7 @@ from pipeline.db.models import (
     StaffAudit,
     User,
 )
-from pipeline.resolution.customer_replies import DISAGREES
+from pipeline.resolution.disputes import DISPUTED
 from tests.console.conftest import ConsoleWorld, attachment_mail, ingest_two_complaints
 from tests.e2e.test_cli_embedded import clean_env, complaints
 from tests.support import mails
@@ -278,7 +278,7 @@ def test_a_refusal_keeps_its_own_note_and_still_tells_the_department(
         case.status = "approved"  # the notice went out; the customer answers it
     _customer_writes(world, body="我不同意这个处理方案。")
     case = _case(world)
-    assert case.attention == DISAGREES and case.customer_wrote_at is not None
+    assert case.attention == DISPUTED and case.customer_wrote_at is not None
     wait_until(lambda: any("客户来信" in str(m["Subject"])
                            for m in _sent_to(sink, "quality@example.com")),
                10, "the department's notice")

@@ -29,8 +29,9 @@ def test_safety_words_make_a_complaint_high(text: str) -> None:
     assert found is not None and found.value == "high" and found.source == "rules"
 
 
-def test_without_a_safety_word_severity_is_left_to_staff() -> None:
-    assert _suggest("The parcel arrived two weeks late").severity is None
+def test_without_a_safety_word_normal_severity_is_suggested() -> None:
+    found = _suggest("The parcel arrived two weeks late").severity
+    assert found is not None and found.value == "normal" and "No safety" in found.reason_en
 
 
 def test_the_first_rule_wins_so_an_explosion_is_critical_even_with_smoke() -> None:
@@ -39,7 +40,8 @@ def test_the_first_rule_wins_so_an_explosion_is_critical_even_with_smoke() -> No
 
 
 def test_a_word_inside_another_word_is_not_a_safety_word() -> None:
-    assert _suggest("I was shocked by the price of the firewall service").severity is None
+    found = _suggest("I was shocked by the price of the firewall service").severity
+    assert found is not None and found.value == "normal"
 
 
 def test_category_from_keywords_names_the_words() -> None:
