@@ -10,6 +10,7 @@ local time, yes/no words). An action no sentence knows yet still reads as words
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.departments import Department, department_by_key
+from config.triage import Category
 from console.i18n import STRINGS, VALUES, demand_label, kind_label, status_label
 from letters.formatting import format_date, local_time
 from pipeline.db.models import CaseEvent, StaffAudit, User
@@ -34,6 +36,7 @@ class Vocabulary:
     actors: Mapping[str, str]  # username -> display name
     departments: Sequence[Department] = ()
     time_zone: str = ""
+    categories: Sequence[Category] = ()
 
     def pick(self, pair: tuple[str, str]) -> str:
         return pair[1] if self.language == "zh" else pair[0]
@@ -143,6 +146,8 @@ SENTENCES: dict[str, Sentence] = {
     "customer_email_adopted": ("{actor} made {address} the address we write to (was"
                                " {previous}).",
                                "{actor} 将联系地址改为 {address}（原为 {previous}）。"),
+    "fields_suggested": ("{actor} suggested from the complaint's words: {suggestions_list}.",
+                         "{actor}根据投诉内容建议：{suggestions_list}。"),
     "corrected": ("{actor} corrected the record form: {changes_list}.",
                   "{actor} 修改了记录单：{changes_list}。"),
     "follow_up_by_phone_needed": ("No working email address: ask the customer for their"
@@ -201,8 +206,7 @@ SENTENCES.update({  # issue 12 and 13: phone and counter complaints, people, dis
                               "{actor} 已当面或电话告知客户案件编号（{channel}）。"),
     "handler_assigned": ("{actor} made {to} responsible for the case (before: {from}).",
                          "{actor} 指定 {to} 负责本案（此前：{from}）。"),
-    "customer_wrote": ("The customer wrote; staff were told ({notified}).",
-                       "客户来信，已通知工作人员（{notified}）。"),
+    "customer_wrote": ("The customer wrote; {notified_note}.", "客户来信，{notified_note}。"),
     "unrouted": ("{actor} sent the case back to review from {department}: {reason}",
                  "{actor} 将案件从 {department} 退回审核：{reason}"),
     "dispute_escalated": ("The customer has refused the resolution {rounds} times: the case"
@@ -257,6 +261,13 @@ STATUS_SENTENCES: dict[tuple[str, str], Sentence] = {
     ("not_ours", "new"): ("The customer wrote back: the case is back in review.",
                           "客户回信，案件重新进入审核。"),
 }
+NOTIFIED: dict[str, Sentence] = {  # who heard that the customer wrote (customer_wrote)
+    "handler": ("the handler was told by mail", "已邮件通知处理人员"),
+    "department": ("the department was told by mail", "已邮件通知责任部门"),
+    "supervisor": ("the supervisors were told by mail", "已邮件通知主管"),
+    "intake": ("the case waits in the review queue", "案件在待审核队列中"),
+    "nobody": ("nobody could be told: no address is set", "没有可通知的邮箱地址"),
+}
 GENERIC_STATUS: Sentence = ("{actor} changed the status from {previous} to {status}{reason_note}.",
                             "{actor} 将状态由“{previous}”改为“{status}”{reason_note}。")
 
@@ -280,6 +291,8 @@ def _notes(values: _Values, words: Vocabulary) -> None:
     values["replaced_note"] = words.pick(("; it replaced the one we had", "，已替换原有号码")
                                          if detail.get("replaced") else
                                          ("; it was recorded", "，已登记"))
+    values["notified_note"] = words.pick(NOTIFIED.get(str(detail.get("notified")),
+                                                      NOTIFIED["nobody"]))
     values["approval_note"] = (words.pick(("; it needs a supervisor's approval", "，需主管批准"))
                                if detail.get("needs_approval") else "")
     kept = detail.get("deadline_kept")
@@ -294,6 +307,7 @@ def _notes(values: _Values, words: Vocabulary) -> None:
                      "{suggestion_source}"))).format_map(values)
         if detail.get("suggested") else words.pick(("no suggestion", "无建议")))
     values["changes_list"] = _changes(detail.get("changes"), words)
+    values["suggestions_list"] = _suggestions(detail, words)
     cases = detail.get("cases")
     values["case_count"] = str(len(cases)) if isinstance(cases, list) else "—"
 
@@ -312,6 +326,40 @@ def _changes(changes: object, words: Vocabulary) -> str:
                         if isinstance(v, list) else v for v in (old, new))
         parts.append(f"{label}: {_shown('', old, words)} → {_shown('', new, words)}")
     return "; ".join(parts)
+
+
+def _suggestions(detail: Mapping[str, Any], words: Vocabulary) -> str:
+    """Suggested fields as "Category: Quality (mentions “漏水”)", in the reader's language."""
+    parts = []
+    for name in ("category", "severity", "product", "quantity"):
+        found = detail.get(name)
+        if not isinstance(found, Mapping) or found.get("value") in (None, ""):
+            continue
+        label = words.pick(STRINGS[name])
+        shown = _field_value(name, found["value"], words)
+        if words.language == "zh":
+            reason = str(found.get("reason_zh") or "")
+            parts.append(f"{label}：{shown}" + (f"（{reason}）" if reason else ""))
+        else:
+            reason = str(found.get("reason_en") or "")
+            reason = re.sub(r'"([^"]*)"', "“\\1”", reason[:1].lower() + reason[1:])
+            parts.append(f"{label}: {shown}" + (f" ({reason})" if reason else ""))
+    return words.pick(("; ", "；")).join(parts) or "—"
+
+
+def _field_value(name: str, value: Any, words: Vocabulary) -> str:
+    """A classification value as staff read it: the category's and severity's names, and a
+    bilingual catalogue product ("电水壶 K1 / Kettle K1") in the reader's language."""
+    if name == "category":
+        category = next((c for c in words.categories if c.key == value), None)
+        return category.name(words.language) if category else str(value)
+    if name == "severity" and f"sev_{value}" in STRINGS:
+        return words.pick(STRINGS[f"sev_{value}"])
+    text = str(value)
+    if name == "product" and " / " in text:
+        zh, en = text.split(" / ", 1)
+        return zh if words.language == "zh" else en
+    return _shown(name, text, words)
 
 
 def _sentence(action: str, detail: Mapping[str, Any]) -> Sentence | None:
@@ -368,13 +416,14 @@ def sentences_for(events: Sequence[Any], words: Vocabulary) -> list[str]:
 
 
 def trail(db: Session, events: Sequence[CaseEvent], *, language: str,
-          departments: Sequence[Department], time_zone: str) -> list[tuple[datetime, str]]:
+          departments: Sequence[Department], time_zone: str,
+          categories: Sequence[Category] = ()) -> list[tuple[datetime, str]]:
     """The case page's audit trail: when, and what happened as a sentence."""
     names = {row.username: row.display_name or row.username for row in db.execute(
         select(User.username, User.display_name).where(
             User.username.in_({e.actor for e in events})))}
     words = Vocabulary(language=language, actors=names, departments=departments,
-                       time_zone=time_zone)
+                       time_zone=time_zone, categories=categories)
     return [(e.at, audit_sentence(e.action, e.detail, actor=e.actor, words=words))
             for e in events]
 

@@ -311,10 +311,11 @@ def cases_show(
 def _audit_lines(events: list[dict[str, Any]], settings: Settings, language: str) -> list[str]:
     """The audit trail as sentences (the console's wording); ``--json`` keeps the raw data."""
     from config.departments import load_departments
+    from config.triage import load_triage
     from console.audit import Vocabulary, audit_sentence
 
     words = Vocabulary(language=language, actors={}, departments=load_departments(settings),
-                       time_zone=settings.time_zone)
+                       time_zone=settings.time_zone, categories=load_triage(settings).categories)
     return [f"{e['at'][:19]} "
             + audit_sentence(e["action"], e["detail"], actor=e["by"], words=words)
             for e in events]

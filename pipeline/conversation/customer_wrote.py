@@ -63,7 +63,7 @@ def customer_wrote(
         case.attention = CUSTOMER_WROTE
     to_address, role = _recipient(session, case, settings)
     record_event(session, case=case, action="customer_wrote", by="system", ledger_id=ledger_id,
-                 notified=role or "nobody")
+                 notified="intake" if case.status == "new" else role or "nobody")
     if case.status == "new" or not to_address:
         return []  # a case in review is in the intake queue already
     department = department_by_key(load_departments(settings), case.department)

@@ -50,11 +50,10 @@ def _customer_wrote() -> ColumnElement[bool]:
     An answer that neither agrees nor disputes leaves the case ``approved`` and flagged
     for staff; it must not be closed as "without reply" meanwhile.
     """
-    issued = select(Notice.created_at).where(Notice.id == AgreementWait.notice_id)
     return exists().where(
         Correspondence.case_id == AgreementWait.case_id, Correspondence.direction == "in",
         Correspondence.kind == "reply", Correspondence.verified.is_(True),
-        Correspondence.at > issued.scalar_subquery())
+        Notice.id == AgreementWait.notice_id, Correspondence.at > Notice.created_at)
 
 
 def _current() -> ColumnElement[bool]:

@@ -1,10 +1,10 @@
 """Classification, routing and the person responsible from the command line (issue 13).
 
-GIVEN a complaint about two heaters that smoked, taken in by ``complaints ingest``,
-intake has suggested the severity (high: "冒烟"), the product and the quantity but no
-category; routing is refused (exit 2, both languages) until staff set it; then the
-deadline follows the policy for high severity, and the deadline letter names the
-handler made responsible.
+GIVEN a complaint about two heaters with no word that names a category, taken in by
+``complaints ingest``, intake has suggested the product, the quantity and a normal
+severity but no category; routing is refused (exit 2, both languages) until staff set
+it; once staff raise the severity to high, the deadline follows the policy for high
+severity, and the deadline letter names the handler made responsible.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def test_update_route_and_assign_from_the_command_line(tmp_path: Path) -> None:
     env = clean_env()
     mail = tmp_path / "heater.eml"
     mail.write_bytes(mails.complaint(
-        sender="赵敏 <zhaomin@customer.example>", subject="取暖器冒烟",
-        body="你好，我买的2台取暖器昨晚插上电就冒烟了，很危险，请全部退货。\n赵敏\n"))
+        sender="赵敏 <zhaomin@customer.example>", subject="取暖器",
+        body="你好，我买的2台取暖器，想请你们派人上门看看，请回电。\n赵敏\n"))
     taken = complaints("ingest", str(mail), cwd=tmp_path, env=env)
     assert taken.returncode == 0, taken.stderr
     listed = json.loads(complaints("cases", "list", "--json", cwd=tmp_path, env=env).stdout)
@@ -53,7 +53,7 @@ def test_update_route_and_assign_from_the_command_line(tmp_path: Path) -> None:
         None, None, None)
     case = _show(tmp_path, env, reference)
     assert (case["severity"], case["product"], case["quantity"]) == (
-        "high", "取暖器 H2 / Heater H2", 2)
+        "normal", "取暖器 H2 / Heater H2", 2)
     assert case["category"] == "" and case["taken_by"] == "system"
 
     _add_user(tmp_path, env, "mei", "--role", "handler", "--department", "quality",
@@ -70,8 +70,9 @@ def test_update_route_and_assign_from_the_command_line(tmp_path: Path) -> None:
     bad = complaints("cases", "update", reference, "--category", "weather", "--by", "ivy",
                      cwd=tmp_path, env=env)
     assert bad.returncode == 2 and "Category: one of" in bad.stderr
-    updated = complaints("cases", "update", reference, "--category", "quality", "--product",
-                         "电饭锅", "--quantity", "3", "--by", "ivy", cwd=tmp_path, env=env)
+    updated = complaints("cases", "update", reference, "--category", "quality", "--severity",
+                         "high", "--product", "电饭锅", "--quantity", "3", "--by", "ivy",
+                         cwd=tmp_path, env=env)
     assert updated.returncode == 0, updated.stderr
 
     wrong_handler = complaints("cases", "route", reference, "--department", "quality",

@@ -118,7 +118,10 @@ def run_demo_to_the_end(tmp_path: Path, env: dict[str, str], timeout: float = 15
     assert letters["en"]["acknowledgment"] == "sent"  # by e-mail: the letter gives an address
     assert letters["zh"]["customer_phone"] == "+8613800138000"
     queue = json.loads(complaints("letters", "queue", "--json", cwd=tmp_path, env=env).stdout)
-    assert [q["case_reference"] for q in queue] == [letters["zh"]["reference"]]
+    desk = {r["channel"]: r for r in rows if r["channel"] in ("phone", "visit")}
+    assert desk["phone"]["acknowledgment"] == "verbal"  # told on the phone, nothing printed
+    assert sorted(q["case_reference"] for q in queue) == sorted(
+        [letters["zh"]["reference"], desk["visit"]["reference"]])  # no e-mail: a printed letter
     assert sorted(p.name for p in (tmp_path / "var/mail/outbox").glob("*.eml")).__len__() == 5
     assert len(list((tmp_path / "var/scans/done").iterdir())) == 2
     assert not list((tmp_path / "var/mail/inbox").glob("*.eml"))

@@ -63,7 +63,7 @@ def test_a_phone_complaint_without_email_is_acknowledged_verbally(cwd: Path) -> 
     events = case["events"]
     assert isinstance(events, list)
     assert [(e["action"], e["by"]) for e in events] == [
-        ("received", "ivy"), ("acknowledged_verbally", "ivy")]
+        ("received", "ivy"), ("fields_suggested", "system"), ("acknowledged_verbally", "ivy")]
     assert not list((cwd / "var" / "mail" / "outbox").glob("*.eml"))
 
 

@@ -3,6 +3,7 @@ real dramatiq workers on the in-process broker and on both databases."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from email.parser import BytesHeaderParser
 from pathlib import Path
@@ -87,9 +88,9 @@ def test_job_that_always_fails_ends_flagged_not_retried_forever(
     runtime: Runtime, tmp_path: Path
 ) -> None:
     """A complaint whose attachment cannot be stored (the disk is unusable) fails every time."""
-    blocked = tmp_path / "not-a-directory"
-    blocked.write_text("a file where the attachment store should be")
-    runtime.settings = runtime.settings.model_copy(update={"data_dir": blocked})
+    store = runtime.settings.storage_dir
+    shutil.rmtree(store, ignore_errors=True)
+    store.write_text("a file where the attachment store should be")
     raw = mails_with_attachment()
     inbound_id = record(runtime, raw)
 
@@ -170,12 +171,12 @@ def test_crash_after_smtp_accepted_resends_with_same_message_id(runtime: Runtime
 
 
 def test_one_bad_mail_in_a_batch_does_not_hold_up_the_others(
-    runtime: Runtime, tmp_path: Path
+    runtime: Runtime
 ) -> None:
     """GIVEN a batch where one mail cannot be stored THEN the others still become cases."""
-    blocked = tmp_path / "not-a-directory"
-    blocked.write_text("a file where the attachment store should be")
-    runtime.settings = runtime.settings.model_copy(update={"data_dir": blocked})
+    store = runtime.settings.storage_dir
+    shutil.rmtree(store, ignore_errors=True)
+    store.write_text("a file where the attachment store should be")
     good = [record(runtime, mails.complaint(subject=f"Plain {n}")) for n in range(3)]
     bad = record(runtime, mails_with_attachment())
 

@@ -49,11 +49,13 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
     runtime.engine.dispose()
 
 
-def _notified(runtime: Runtime) -> datetime:
+def _notified(runtime: Runtime, sender: str = CUSTOMER, subject: str = "Broken kettle"
+              ) -> datetime:
     """A case whose notice went out; returns when."""
-    ingest_bytes(runtime, mails.complaint(sender=CUSTOMER), name="complaint.eml")
+    ingest_bytes(runtime, mails.complaint(sender=sender, subject=subject),
+                 name=f"{subject}.eml")
     with runtime.factory() as session, session.begin():
-        case = session.scalars(select(Case)).one()
+        case = session.scalars(select(Case).where(Case.status == "new")).one()
         move(session, case=case, to="routed", by="intake")
         submit_proposal(session, case=case, settings=runtime.settings,
                         policies=load_policies(runtime.settings), department_name="Quality",
@@ -63,7 +65,7 @@ def _notified(runtime: Runtime) -> datetime:
                             answers=[("Asks for a replacement", "A new kettle ships today.")]))
         assert case.status == "approved"
     with runtime.factory() as session:
-        return session.scalars(select(Notice)).one().created_at
+        return session.scalars(select(Notice).where(Notice.case_id == case.id)).one().created_at
 
 
 def _count(runtime: Runtime, *, kind: str = "", action: str = "") -> int:
@@ -92,6 +94,19 @@ def _two_schedulers_at(settings: Settings, now: datetime) -> list[TimedReport]:
     for one in runtimes:
         one.engine.dispose()
     return reports
+
+
+def test_every_silent_customer_is_reminded_and_closed_in_one_pass(runtime: Runtime) -> None:
+    """Several waits at once: the due lists compare each wait with its own notice."""
+    policies = load_policies(runtime.settings)
+    first = _notified(runtime)
+    _notified(runtime, sender="Li Lei <lilei@customer.example>", subject="Cracked lid")
+    reminded = run_timed_work(runtime, now=first + timedelta(
+        days=policies.agreement_remind_after_days, hours=1))
+    assert len(reminded.silence_reminded) == 2
+    closed = run_timed_work(runtime, now=first + timedelta(
+        days=policies.agreement_close_after_days + policies.agreement_remind_after_days, hours=1))
+    assert len(closed.closed_without_reply) == 2
 
 
 def test_one_reminder_then_closed_without_reply_once(runtime: Runtime) -> None:

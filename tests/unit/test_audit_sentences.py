@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from config.departments import BUILT_IN, read_departments
+from config.triage import BUILT_IN as TRIAGE_FILE
+from config.triage import read_triage
 from console.audit import Vocabulary, audit_sentence, known_actions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +25,15 @@ SAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "acknowledged_verbally": ("ivy", {"channel": "phone"}),
     "handler_assigned": ("ivy", {"from": None, "to": "zhang"}),
     "customer_wrote": ("system", {"ledger_id": 3, "notified": "handler"}),
+    "fields_suggested": ("system", {
+        "category": {"value": "quality", "source": "keywords", "reason_en": 'Mentions "漏水"',
+                     "reason_zh": "提到“漏水”"},
+        "severity": {"value": "normal", "source": "rules",
+                     "reason_en": "No safety or urgency words",
+                     "reason_zh": "未提到安全或紧急情况的字眼"},
+        "product": {"value": "电水壶 K1 / Kettle K1", "source": "catalogue",
+                    "reason_en": 'Mentions "水壶"', "reason_zh": "提到“水壶”"},
+        "quantity": {"value": 2, "source": "text", "reason_en": "", "reason_zh": ""}}),
     "unrouted": ("ivy", {"department": "quality", "reason": "分错部门",
                          "at": "2026-12-01T08:00:00+00:00"}),
     "dispute_escalated": ("system", {"rounds": 2}),
@@ -124,7 +135,7 @@ def recorded_actions() -> set[str]:
 
 def _words(language: str) -> Vocabulary:
     return Vocabulary(language=language, actors=ACTORS, departments=DEPARTMENTS,
-                      time_zone="Asia/Shanghai")
+                      time_zone="Asia/Shanghai", categories=read_triage(TRIAGE_FILE).categories)
 
 
 def _sample_for(action: str) -> str:
@@ -194,3 +205,22 @@ def test_an_unknown_event_still_reads_as_words_not_json() -> None:
     chinese = audit_sentence("plan_revised", detail, actor="ivy", words=_words("zh"))
     assert chinese == "Ivy Chen：plan revised（channel: 电子邮件; follows: —; round: 2）"
     assert '{"' not in english + chinese
+
+
+def test_suggested_fields_name_each_value_and_why_in_the_readers_language() -> None:
+    actor, detail = SAMPLES["fields_suggested"]
+    assert audit_sentence("fields_suggested", detail, actor=actor, words=_words("zh")) == (
+        "系统根据投诉内容建议：投诉类别：产品质量（提到“漏水”）；严重程度：一般（未提到安全或紧急情况的字眼）；"
+        "品名：电水壶 K1（提到“水壶”）；数量：2。")
+    assert audit_sentence("fields_suggested", detail, actor=actor, words=_words("en")) == (
+        "The system suggested from the complaint's words: Category: Product quality (mentions"
+        " “漏水”); Severity: normal (no safety or urgency words); Product: Kettle K1 (mentions"
+        " “水壶”); Quantity: 2.")
+
+
+def test_a_customer_mail_names_who_was_told() -> None:
+    told = {who: audit_sentence("customer_wrote", {"notified": who}, actor="system",
+                                words=_words("en")) for who in ("handler", "intake", "nobody")}
+    assert told["handler"] == "The customer wrote; the handler was told by mail."
+    assert told["intake"] == "The customer wrote; the case waits in the review queue."
+    assert "no address" in told["nobody"]
