@@ -4,11 +4,18 @@ Real parts: Dovecot (IMAP, IDLE), PostgreSQL, Redis, an aiosmtpd sink, and the p
 as separate processes (`complaints poll` + N x `complaints worker`).
 
 1. Backlog: N synthetic complaints are put in the mailbox first; then the poller starts.
-   Figure: complaints/s from poller start to the last acknowledgment accepted by SMTP.
+   Figures: complaints/s from poller start to the last acknowledgment accepted by SMTP,
+   and CPU milliseconds per complaint for each process group (poller, workers,
+   PostgreSQL, Redis, Dovecot, the SMTP sink), read with psutil. ``--profile`` adds the
+   top functions of one worker, sampled with py-spy.
 2. Latency: with the poller idling in IDLE, single mails arrive one at a time.
    Figure: p50/p95 seconds from APPEND to the acknowledgment accepted by SMTP.
 
-    .venv/bin/python bench/intake_throughput.py --mails 2000 --workers 2 --threads 8
+    .venv/bin/python bench/intake_throughput.py --mails 2000 --workers 2 --threads 4
+
+The same corpus for the peer: ``--save-corpus DIR`` writes the mails as .eml files, and
+``../shared/tools/peer-helpdesk/run.sh --mails 2000 --corpus DIR`` reads them;
+``--corpus DIR`` makes this benchmark read a folder of .eml files instead.
 """
 
 from __future__ import annotations
@@ -23,10 +30,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import corpus, english  # noqa: E402
+from bench.cpu import Finder, costs, named, snapshot, table, tree  # noqa: E402
+from bench.pyspy import Recording, report  # noqa: E402
 from pipeline.db.migrate import upgrade  # noqa: E402
 from tests.support.dovecot import DovecotServer  # noqa: E402
 from tests.support.services import fresh_postgres_database, require_redis  # noqa: E402
@@ -85,26 +96,68 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
+def load_corpus(args: argparse.Namespace) -> list[bytes]:
+    """The mails of the run: a folder of .eml files (sorted by name), or generated."""
+    if args.corpus is None:
+        return corpus(args.mails)
+    files = sorted(Path(args.corpus).glob("*.eml"))[: args.mails]
+    if len(files) < args.mails:
+        raise SystemExit(f"{args.corpus} holds {len(files)} .eml files, fewer than {args.mails}")
+    return [f.read_bytes() for f in files]
+
+
+def save_corpus(mails: list[bytes], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, raw in enumerate(mails):
+        (folder / f"{i:06d}.eml").write_bytes(raw)
+    print(f"wrote {len(mails)} .eml files to {folder}")
+
+
+def process_groups(dovecot: DovecotServer, workers: list[subprocess.Popen[str]]
+                   ) -> dict[str, Finder]:
+    """Every process that takes part in intake but the poller, by group, for the CPU table."""
+    assert dovecot._proc is not None
+    return {
+        "workers": tree(*(w.pid for w in workers)),
+        "PostgreSQL": named("postgres"),
+        "Redis": named("redis-server"),
+        "Dovecot": tree(dovecot._proc.pid),
+        "SMTP sink": lambda: [psutil.Process()],  # runs in this process; nothing else does now
+    }
+
+
 def backlog(
     args: argparse.Namespace, dovecot: DovecotServer, sink: SmtpSink, env: dict[str, str]
 ) -> list[subprocess.Popen[str]]:
-    mails = corpus(args.mails)
+    mails = load_corpus(args)
     print(f"appending {len(mails)} mails to Dovecot ...", flush=True)
     for raw in mails:
         dovecot.append(raw)
     workers = [start("worker", env) for _ in range(args.workers)]
     for proc in workers:
         wait_ready(proc)
+    recording = (Recording.start(workers[0].pid, Path(args.profile_output))
+                 if args.profile else None)
+    groups = process_groups(dovecot, workers)
+    before = snapshot(groups)
     t0 = time.monotonic()
     poller = start("poll", env)
+    groups = {"poller": tree(poller.pid), **groups}  # counted from zero: start-up included
     if not sink.wait_for(len(mails), timeout=args.timeout):
         raise SystemExit(f"only {len(sink.messages)} of {len(mails)} acknowledgments arrived")
+    after = snapshot(groups)
     elapsed = sink.messages[len(mails) - 1][0] - t0
+    if recording is not None:
+        recording.stop()
     print(
         f"backlog: {len(mails)} complaints in {elapsed:.1f} s "
         f"= {len(mails) / elapsed:.1f} complaints/s end to end "
         f"(mailbox -> case committed -> acknowledgment accepted by SMTP)"
     )
+    print("\nCPU per complaint during the backlog (user + system, psutil):\n")
+    print(table(costs(before, after), items=len(mails)))
+    if recording is not None:
+        print("\n" + report(recording))
     return [*workers, poller]
 
 
@@ -135,10 +188,19 @@ def main() -> None:
     )
     parser.add_argument("--mails", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker process")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker process")
+    parser.add_argument("--corpus", type=Path, help="read the mails from the .eml files here")
+    parser.add_argument("--save-corpus", type=Path,
+                        help="write the generated mails here as .eml files (for the peer) and stop")
+    parser.add_argument("--profile", action="store_true",
+                        help="sample the first worker with py-spy and print its top functions")
+    parser.add_argument("--profile-output", default="/tmp/intake-worker.pyspy.txt")
     parser.add_argument("--latency-samples", type=int, default=40)
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
+    if args.save_corpus is not None:
+        save_corpus(corpus(args.mails), args.save_corpus)
+        return
     print(
         f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{args.workers} worker processes x {args.threads} threads + 1 poller"
