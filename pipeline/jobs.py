@@ -119,6 +119,14 @@ def renew(
 
     With ``attempt``, that row also counts one attempt (it is about to be tried).
     """
+    with factory() as session, session.begin():
+        return renew_in(session, held, ids, attempt=attempt)
+
+
+def renew_in(
+    session: Session, held: Claim, ids: Iterable[int], *, attempt: int | None = None
+) -> dict[int, int]:
+    """:func:`renew` in the caller's transaction (one commit for two steps)."""
     model = held.kind.model
     chosen = list(ids)
     if not chosen:
@@ -126,13 +134,12 @@ def renew(
     values: dict[str, Any] = {"claimed_at": utcnow()}
     if attempt is not None:
         values["attempts"] = model.attempts + case((model.id == attempt, 1), else_=0)
-    with factory() as session, session.begin():
-        rows = session.execute(
-            update(model)
-            .where(held.fence(chosen))
-            .values(**values)
-            .returning(model.id, model.attempts)
-        ).all()
+    rows = session.execute(
+        update(model)
+        .where(held.fence(chosen))
+        .values(**values)
+        .returning(model.id, model.attempts)
+    ).all()
     return {r[0]: r[1] for r in rows}
 
 

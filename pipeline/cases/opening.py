@@ -36,7 +36,7 @@ from pipeline.documents.reasons import both
 from pipeline.outbound.ack_budget import hold
 from pipeline.outbound.acknowledge import decide_acknowledgment, queue_acknowledgment
 from pipeline.outbound.post import queue_postal_acknowledgment
-from pipeline.triage.intake import suggest_case_fields
+from pipeline.triage.intake import record_suggestions, suggest_case_fields
 
 CHANNELS = ("email", "letter", "phone", "visit", "other")
 """``cases.channel``: the record form's 电邮, 信函, 电话, 现场 and 其他."""
@@ -125,6 +125,7 @@ def open_case(
     """Open the case and acknowledge it; ``attach`` links what only its channel holds
     (the mail's files, the scan's pages and confidences) before the acknowledgment."""
     case = _new_case(session, draft, settings)
+    found = suggest_case_fields(session, case=case, settings=settings)  # category, severity…
     session.add(case)
     session.flush()
     if normalise_address(draft.contact_candidate) != normalise_address(case.customer_email):
@@ -133,7 +134,7 @@ def open_case(
     record_event(session, case=case, action="received", by=draft.taken_by, channel=draft.channel,
                  **({"follows": follows} if draft.channel == "email" else {}),
                  **draft.received_detail)
-    suggest_case_fields(session, case=case, settings=settings)  # category, severity, product
+    record_suggestions(session, case=case, found=found)
     session.add(_first_message(case, draft.message))
     if attach is not None:
         attach(case)

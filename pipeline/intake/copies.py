@@ -3,16 +3,17 @@
 A check for an earlier processed copy cannot see a copy that another worker is
 processing at the same moment (both check, both find nothing, both open a case). So
 the mail that opens work also inserts its Message-ID into a table whose key is the
-Message-ID: the second insert waits for the first transaction and then fails, and
-that mail is recorded as a duplicate of the first instead of opening a second case.
+Message-ID: the second insert waits for the first transaction and then finds the key
+taken (``ON CONFLICT DO NOTHING``, so no savepoint is needed), and that mail is
+recorded as a duplicate of the first instead of opening a second case.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pipeline.db.base import insert_for
 from pipeline.db.models import InboundMail, MessageIdClaim
 
 
@@ -20,15 +21,20 @@ def claim_message_id(session: Session, *, inbound: InboundMail) -> InboundMail |
     """Own this mail's Message-ID; returns the mail that already owns it, if another does."""
     if not inbound.message_id:
         return None
-    try:
-        with session.begin_nested():
-            session.add(MessageIdClaim(message_id=inbound.message_id, inbound_mail_id=inbound.id))
-    except IntegrityError:
-        owner = session.scalar(
-            select(MessageIdClaim.inbound_mail_id).where(
-                MessageIdClaim.message_id == inbound.message_id
-            )
+    insert = insert_for(session.get_bind().dialect.name)
+    claimed = session.execute(
+        insert(MessageIdClaim)
+        .values(message_id=inbound.message_id, inbound_mail_id=inbound.id)
+        .on_conflict_do_nothing(index_elements=[MessageIdClaim.message_id])
+        .returning(MessageIdClaim.message_id)
+    ).first()
+    if claimed is not None:
+        return None
+    owner = session.scalar(
+        select(MessageIdClaim.inbound_mail_id).where(
+            MessageIdClaim.message_id == inbound.message_id
         )
-        if owner is not None and owner != inbound.id:
-            return session.get(InboundMail, owner)
+    )
+    if owner is not None and owner != inbound.id:
+        return session.get(InboundMail, owner)
     return None

@@ -3,8 +3,9 @@
 A worker claims a batch (``sending``, with its token) and then, mail by mail: renews
 the claim on the rest of the batch and counts this mail's attempt, hands the mail to
 the SMTP server, and on the server's 250 marks it ``sent`` in its own transaction,
-fenced on the claim. So an exception, a time limit or a kill after mail *k* leaves
-only the mails after *k* to send again, and a slow server never lets the sweep hand
+fenced on the claim (that same commit renews the rest and counts the next attempt).
+So an exception, a time limit or a kill after mail *k* leaves only the mails after
+*k* to send again, and a slow server never lets the sweep hand
 the batch to a second worker while the first is still sending (each renewal restarts
 the claim period).
 
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.settings import Settings
 from pipeline import jobs
 from pipeline.db.base import utcnow
-from pipeline.db.facts import refresh_facts
+from pipeline.db.facts import note_acknowledged
 from pipeline.db.models import Case, CaseEvent, OutboundMail
 from pipeline.db.trail import record_event
 from pipeline.jobs import Claim
@@ -90,18 +91,22 @@ def send_many(
     held = claim_outbound(factory, outbound_ids=outbound_ids, settings=settings)
     report = SendReport()
     waiting: list[Row[Any]] = list(held.rows)
+    renewed: dict[int, int] | None = None  # the rest's renewal, if the last commit did it
     try:
         while waiting:
             mail = waiting.pop(0)
-            ours = jobs.renew(factory, held, [mail.id, *(w.id for w in waiting)], attempt=mail.id)
+            ours = renewed if renewed is not None else jobs.renew(
+                factory, held, [mail.id, *(w.id for w in waiting)], attempt=mail.id)
             waiting = [w for w in waiting if w.id in ours]
+            renewed = None
             if mail.id not in ours:
                 log.warning("outbox claim taken over; not sending", extra={"outbound_id": mail.id})
                 continue
             claimed = Claimed(
                 id=mail.id, raw=mail.raw, to_address=mail.to_address, attempts=ours[mail.id]
             )
-            _send_one(factory, held, claimed, transport=transport, settings=settings, report=report)
+            renewed = _send_one(factory, held, claimed, rest=[w.id for w in waiting],
+                                transport=transport, settings=settings, report=report)
     finally:
         _hand_back(factory, held, [w.id for w in waiting])
     return report
@@ -112,10 +117,14 @@ def _send_one(
     held: Claim,
     claimed: Claimed,
     *,
+    rest: list[int],
     transport: MailTransport,
     settings: Settings,
     report: SendReport,
-) -> None:
+) -> dict[int, int] | None:
+    """Send one mail and record the outcome; returns the renewal of ``rest`` when the
+    commit that marked this mail sent also renewed the rest's claim and counted the next
+    mail's attempt (saving a transaction per mail), else None."""
     try:
         transport.send(
             claimed.raw,
@@ -136,13 +145,16 @@ def _send_one(
             jobs.release(factory, held, [claimed.id], error=str(err))
             report.retry.append(claimed.id)
     else:
-        if _mark_sent(factory, held, claimed.id, patience=settings.claim_seconds):
+        renewed = _mark_sent(factory, held, claimed.id, rest=rest,
+                             patience=settings.claim_seconds)
+        if renewed is not None:
             report.sent.append(claimed.id)
-        else:
-            log.error(
-                "mail sent, but its claim was taken over first; it may go out twice",
-                extra={"outbound_id": claimed.id},
-            )
+            return renewed
+        log.error(
+            "mail sent, but its claim was taken over first; it may go out twice",
+            extra={"outbound_id": claimed.id},
+        )
+    return None
 
 
 def _hand_back(factory: sessionmaker[Session], held: Claim, never_tried: Sequence[int]) -> None:
@@ -174,18 +186,20 @@ def send_outbound(
 
 
 def _mark_sent(
-    factory: sessionmaker[Session], held: Claim, outbound_id: int, *, patience: float
-) -> bool:
+    factory: sessionmaker[Session], held: Claim, outbound_id: int, *, rest: list[int],
+    patience: float,
+) -> dict[int, int] | None:
     """Record the send; a database that is unreachable is waited for, up to ``patience`` s.
 
     Giving up at once would leave a delivered mail ``sending`` and send it again; the
-    claim is still ours while we wait, so nobody else sends it meanwhile.
+    claim is still ours while we wait, so nobody else sends it meanwhile. Returns the
+    renewal of ``rest`` (see :func:`_record_sent`), or None when the claim was lost.
     """
     deadline = time.monotonic() + patience
     pause = 0.2
     while True:
         try:
-            return _record_sent(factory, held, outbound_id)
+            return _record_sent(factory, held, outbound_id, rest)
         except DBAPIError:
             if time.monotonic() + pause > deadline:
                 raise
@@ -194,19 +208,26 @@ def _mark_sent(
             pause = min(pause * 2, 2.0)
 
 
-def _record_sent(factory: sessionmaker[Session], held: Claim, outbound_id: int) -> bool:
-    """One fenced UPDATE plus its audit event, no ORM loading; False when the claim is lost."""
+def _record_sent(
+    factory: sessionmaker[Session], held: Claim, outbound_id: int, rest: list[int]
+) -> dict[int, int] | None:
+    """One fenced UPDATE plus its audit event, no ORM loading; None when the claim is lost.
+
+    The same commit renews the claim on ``rest`` and counts an attempt for its first
+    mail, the one about to be tried: what a separate renewal would have done next.
+    """
+    sent_at = utcnow()
     with factory() as session, session.begin():
         rows = session.execute(
             update(OutboundMail)
             .where(held.fence([outbound_id]))
             .values(
-                status="sent", sent_at=utcnow(), last_error="", claimed_at=None, claim_token=None
+                status="sent", sent_at=sent_at, last_error="", claimed_at=None, claim_token=None
             )
             .returning(OutboundMail.case_id, OutboundMail.kind)
         ).all()
         if not rows:
-            return False
+            return None
         session.execute(
             insert(CaseEvent),
             [
@@ -215,8 +236,9 @@ def _record_sent(factory: sessionmaker[Session], held: Claim, outbound_id: int) 
             ],
         )
         # A Core UPDATE passes the session hook by: the time to acknowledge is a fact.
-        refresh_facts(session, (r.case_id for r in rows if r.kind == "acknowledgment"))
-    return True
+        note_acknowledged(session, (r.case_id for r in rows if r.kind == "acknowledgment"),
+                          sent_at)
+        return jobs.renew_in(session, held, rest, attempt=rest[0] if rest else None)
 
 
 def _give_up(factory: sessionmaker[Session], held: Claim, outbound_id: int, reason: str) -> None:

@@ -25,7 +25,11 @@ SUGGESTED = "fields_suggested"
 
 
 def suggest_case_fields(session: Session, *, case: Case, settings: Settings) -> Suggestions:
-    """Fill a new (flushed) case's category, severity, product and quantity from its text."""
+    """Fill a new case's category, severity, product and quantity from its text.
+
+    Called before the case is first flushed, so its one INSERT carries them (no UPDATE
+    per complaint); :func:`record_suggestions` writes the event once the case has an id.
+    """
     found = suggest_fields(
         case_text(case.subject, case.what_happened, case.demands),
         triage=load_triage(settings), products=load_products(settings),
@@ -35,11 +39,16 @@ def suggest_case_fields(session: Session, *, case: Case, settings: Settings) -> 
     case.severity = str(found.severity.value) if found.severity else ""
     case.product = str(found.product.value) if found.product else ""
     case.quantity = int(found.quantity.value) if found.quantity else None
-    if found.found():
-        # Written directly rather than through pipeline.cases.events: the one function
-        # that opens cases (pipeline/cases) calls this, and must not be imported back.
-        session.add(CaseEvent(case_id=case.id, actor="system", action=SUGGESTED,
-                              detail=found.to_json()))
-        log.info("case event", extra={"case_ref": case.reference, "action": SUGGESTED,
-                                      "by": "system"})
     return found
+
+
+def record_suggestions(session: Session, *, case: Case, found: Suggestions) -> None:
+    """The ``fields_suggested`` event: each value's source and reason, for the case page."""
+    if not found.found():
+        return
+    # Written directly rather than through pipeline.cases.events: the one function
+    # that opens cases (pipeline/cases) calls this, and must not be imported back.
+    session.add(CaseEvent(case_id=case.id, actor="system", action=SUGGESTED,
+                          detail=found.to_json()))
+    log.info("case event", extra={"case_ref": case.reference, "action": SUGGESTED,
+                                  "by": "system"})
