@@ -110,7 +110,8 @@ def main() -> None:
             counts = Counts()
             event.listen(runtime.engine, "before_cursor_execute", counts.statement)
             event.listen(runtime.engine, "begin", counts.begin)
-            profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not waits
+            # CPU time, not waits
+            profiler = cProfile.Profile(time.process_time) if args.profile else None
             cpu0, wall0 = time.process_time(), time.perf_counter()
             if profiler:
                 profiler.enable()
