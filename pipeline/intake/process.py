@@ -169,7 +169,12 @@ def _route(session: Session, inbound: InboundMail, mail: ParsedMail, settings: S
     if robot is not None:
         inbound.detail = robot
         return Outcome(classification="automatic")
-    duplicate = earlier_copy(session, inbound=inbound) or claim_message_id(session, inbound=inbound)
+    # No flush first: copies within this batch are caught by the Message-ID claim, and
+    # earlier copies are committed. The pending rows then go out in the case's flush,
+    # one statement per table instead of two.
+    with session.no_autoflush:
+        duplicate = (earlier_copy(session, inbound=inbound)
+                     or claim_message_id(session, inbound=inbound))
     if duplicate is not None:
         inbound.detail = f"Same Message-ID as ledger mail #{duplicate.id}."
         return Outcome(classification="duplicate", case_id=duplicate.case_id)

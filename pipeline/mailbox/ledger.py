@@ -18,6 +18,7 @@ from email.policy import compat32
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from pipeline.db.base import insert_for
 from pipeline.db.models import InboundMail, MailboxItem, MailboxState
 
 
@@ -46,41 +47,29 @@ def record_mail(
     mailbox (a customer writing to two of our addresses at once) stay one mail.
     """
     digest = hashlib.sha256(raw).hexdigest()
-    inbound = session.scalar(select(InboundMail).where(InboundMail.sha256 == digest))
-    is_new = inbound is None
-    if inbound is None:
-        inbound = InboundMail(
-            sha256=digest,
-            raw=raw,
-            size=len(raw),
-            message_id=_message_id(raw),
-            source=source,
-            mailbox=mailbox_key,
-        )
-        session.add(inbound)
-        session.flush()
-    if mailbox is not None and uidvalidity is not None and uid is not None:
-        _record_item(session, inbound.id, mailbox, uidvalidity, uid)
-    return Recorded(inbound_id=inbound.id, is_new=is_new)
-
-
-def _record_item(
-    session: Session, inbound_id: int, mailbox: str, uidvalidity: int, uid: int
-) -> None:
-    exists = session.scalar(
-        select(MailboxItem.id).where(
-            MailboxItem.mailbox == mailbox,
-            MailboxItem.uidvalidity == uidvalidity,
-            MailboxItem.uid == uid,
-        )
+    insert = insert_for(session.get_bind().dialect.name)
+    # One statement for the common case, a new mail; a copy (or one another poller is
+    # recording at this moment: the insert waits for it) finds its row afterwards.
+    inbound_id = session.scalar(
+        insert(InboundMail)
+        .values(sha256=digest, raw=raw, size=len(raw), message_id=_message_id(raw),
+                source=source, mailbox=mailbox_key)
+        .on_conflict_do_nothing(index_elements=[InboundMail.sha256])
+        .returning(InboundMail.id)
     )
-    if exists is None:
-        session.add(
-            MailboxItem(
-                mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, inbound_mail_id=inbound_id
-            )
+    is_new = inbound_id is not None
+    if inbound_id is None:
+        inbound_id = session.scalar(select(InboundMail.id).where(InboundMail.sha256 == digest))
+        assert inbound_id is not None
+    if mailbox is not None and uidvalidity is not None and uid is not None:
+        session.execute(
+            insert(MailboxItem)
+            .values(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid,
+                    inbound_mail_id=inbound_id)
+            .on_conflict_do_nothing(
+                index_elements=[MailboxItem.mailbox, MailboxItem.uidvalidity, MailboxItem.uid])
         )
-        session.flush()
+    return Recorded(inbound_id=inbound_id, is_new=is_new)
 
 
 def _message_id(raw: bytes) -> str | None:

@@ -220,6 +220,7 @@ def _record_sent(
     with factory() as session, session.begin():
         rows = session.execute(
             update(OutboundMail)
+            .execution_options(**jobs.UNSYNCED)
             .where(held.fence([outbound_id]))
             .values(
                 status="sent", sent_at=sent_at, last_error="", claimed_at=None, claim_token=None
