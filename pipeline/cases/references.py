@@ -1,33 +1,83 @@
-"""Case references such as CP-2026-000123: per-year, never reused."""
+"""Case references such as CP-2026-000123: per-year, never reused.
+
+On PostgreSQL each year's numbers come from a sequence, ``case_reference_<year>``.
+``nextval`` takes no lock and is never rolled back, so it runs inside the intake
+transaction: no second transaction per case (an earlier version kept a counter row,
+which had to be updated in its own short transaction so that workers did not queue
+behind each other's intake, one commit more per complaint). A number taken by an
+intake that then rolls back is not given back: references may have gaps, but are
+never reused.
+
+SQLite has one writer at a time anyway: there the counter row in
+``reference_counters`` is updated inside the caller's transaction. The first time a
+PostgreSQL database needs a year's sequence, it is created starting after that
+year's counter row, so a database upgraded mid-year goes on where it stood.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, update
+import weakref
+
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.db.models import ReferenceCounter
 
+SEQUENCE_LOCK_CLASS = 7102
+"""First key of the advisory lock that serialises creating a year's sequence."""
+
+_READY: weakref.WeakKeyDictionary[Engine, set[int]] = weakref.WeakKeyDictionary()
+"""Years whose sequence this process has seen exist, per database engine."""
+
 
 def next_reference(session: Session, *, prefix: str, year: int) -> str:
-    """Take the next number for the year.
-
-    On PostgreSQL the number is taken in its own short transaction: the counter row
-    is locked only for that moment, not for the whole intake transaction, so workers
-    creating cases at once do not queue behind each other. A number taken by an
-    intake that then rolls back (a crash) is not given back: references may have
-    gaps, but are never reused. SQLite has one writer at a time anyway, so there the
-    number is taken inside the caller's transaction.
-    """
+    """Take the next number for the year, in the caller's transaction."""
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         engine = bind.engine if isinstance(bind, Connection) else bind
-        with engine.connect() as conn:
-            number = _take(conn, year)
-            conn.commit()
+        number = _next_in_sequence(session, engine, year)
     else:
         number = _take(session.connection(), year)
     return f"{prefix}-{year}-{number:06d}"
+
+
+def sequence_name(year: int) -> str:
+    """The PostgreSQL sequence of the year's numbers (the year is an int: no injection)."""
+    return f"case_reference_{int(year)}"
+
+
+def _next_in_sequence(session: Session, engine: Engine, year: int) -> int:
+    years = _READY.setdefault(engine, set())
+    if year not in years:
+        ensure_sequence(engine, year)
+        years.add(year)
+    try:
+        number = session.scalar(select(func.nextval(sequence_name(year))))
+    except Exception:
+        years.discard(year)  # dropped under us (a restore): made again on the next try
+        raise
+    assert number is not None
+    return int(number)
+
+
+def ensure_sequence(engine: Engine, year: int) -> None:
+    """Create the year's sequence if it is missing, after the year's counter row.
+
+    Its own short transaction, under an advisory lock, so two workers starting a year
+    at once create it once and neither starts it at 1 after the other has used it.
+    """
+    name = sequence_name(year)
+    with engine.begin() as conn:
+        conn.execute(select(func.pg_advisory_xact_lock(SEQUENCE_LOCK_CLASS, year)))
+        if conn.scalar(select(func.to_regclass(name))) is not None:
+            return
+        conn.execute(text(f"CREATE SEQUENCE {name} AS bigint MINVALUE 1"))
+        used = conn.scalar(
+            select(ReferenceCounter.last_number).where(ReferenceCounter.year == year)
+        )
+        if used:
+            conn.execute(select(func.setval(name, used)))
 
 
 def _take(conn: Connection, year: int) -> int:
@@ -39,7 +89,7 @@ def _take(conn: Connection, year: int) -> int:
             conn.execute(insert(ReferenceCounter).values(year=year, last_number=1))
         return 1
     except IntegrityError:
-        # Another worker started the year first; take the next number after theirs.
+        # Another writer started the year first; take the next number after theirs.
         number = _increment(conn, year)
         assert number is not None
         return number

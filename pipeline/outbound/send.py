@@ -218,9 +218,8 @@ def _record_sent(
     """
     sent_at = utcnow()
     with factory() as session, session.begin():
-        rows = session.execute(
+        rows = jobs.core(session).execute(
             update(OutboundMail)
-            .execution_options(**jobs.UNSYNCED)
             .where(held.fence([outbound_id]))
             .values(
                 status="sent", sent_at=sent_at, last_error="", claimed_at=None, claim_token=None
@@ -229,7 +228,7 @@ def _record_sent(
         ).all()
         if not rows:
             return None
-        session.execute(
+        jobs.core(session).execute(
             insert(CaseEvent),
             [
                 {"case_id": r.case_id, "actor": "system", "action": f"{r.kind}_sent", "detail": {}}

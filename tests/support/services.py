@@ -84,6 +84,11 @@ def truncate_all(url: str) -> None:
     with engine.begin() as conn:
         names = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # Case numbers start again at 1, as the emptied counter table would have them.
+        for (name,) in conn.execute(text(
+            "SELECT sequencename FROM pg_sequences WHERE sequencename LIKE 'case\\_reference\\_%'"
+        )):
+            conn.execute(text(f'ALTER SEQUENCE "{name}" RESTART'))
     engine.dispose()
 
 
