@@ -208,7 +208,7 @@ def _text_part(text: str, subtype: str) -> Message:
         charset = _UTF8_7BIT
     else:
         size = len(lines.encode("utf-8"))
-        wide = size - sum(char.isascii() for char in lines)  # bytes QP writes as =XX
+        wide = size - len(lines.encode("ascii", "ignore"))  # bytes QP writes as =XX
         charset = _UTF8_QP if size + 2 * wide <= size * 4 // 3 else _UTF8_BASE64
     if charset is _UTF8_BASE64:  # encoded as one block: line ends go in as CRLF
         lines = lines.replace("\n", "\r\n")

@@ -29,8 +29,9 @@ from config.settings import Settings
 from letters.compose import is_sendable_address
 from pipeline.cases.customer_addresses import add_contact_candidate, normalise_address
 from pipeline.cases.events import record_event
-from pipeline.cases.references import next_reference
+from pipeline.cases.references import number_case
 from pipeline.db.base import utcnow
+from pipeline.db.ids import give_id
 from pipeline.db.models import Case, Correspondence
 from pipeline.documents.reasons import both
 from pipeline.outbound.ack_budget import hold
@@ -126,8 +127,7 @@ def open_case(
     (the mail's files, the scan's pages and confidences) before the acknowledgment."""
     case = _new_case(session, draft, settings)
     found = suggest_case_fields(session, case=case, settings=settings)  # category, severity…
-    session.add(case)
-    session.flush()
+    give_id(session, case)  # its rows below are written with the transaction's next flush
     if normalise_address(draft.contact_candidate) != normalise_address(case.customer_email):
         add_contact_candidate(session, case=case, address=draft.contact_candidate)
     follows = draft.follows.reference if draft.follows is not None else None
@@ -145,8 +145,6 @@ def _new_case(session: Session, draft: CaseDraft, settings: Settings) -> Case:
     if draft.channel not in CHANNELS:
         raise ValueError(f"unknown channel {draft.channel!r}")
     case = Case(
-        reference=next_reference(session, prefix=settings.reference_prefix,
-                                 year=draft.received_at.year),
         status="new",
         channel=draft.channel,
         language=draft.language,
@@ -167,6 +165,7 @@ def _new_case(session: Session, draft: CaseDraft, settings: Settings) -> Case:
         mailbox=draft.mailbox,
         taken_by=draft.taken_by[:100],
     )
+    number_case(session, case, prefix=settings.reference_prefix, year=draft.received_at.year)
     if draft.follows is not None:
         _continue(case, draft.follows)
     return case
@@ -188,6 +187,7 @@ def _first_message(case: Case, message: FirstMessage) -> Correspondence:
         direction="in",
         kind=message.kind,
         inbound_mail_id=message.inbound_mail_id,
+        outbound_mail_id=None,  # every column set, as on our letters: one INSERT a batch
         subject=message.subject[:500],
         body_text=message.text,
         at=message.at,

@@ -17,12 +17,14 @@ year's counter row, so a database upgraded mid-year goes on where it stood.
 from __future__ import annotations
 
 import weakref
+from typing import overload
 
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import ColumnElement, Connection, Engine, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pipeline.db.models import ReferenceCounter
+from pipeline.db.ids import next_id
+from pipeline.db.models import Case, ReferenceCounter
 
 SEQUENCE_LOCK_CLASS = 7102
 """First key of the advisory lock that serialises creating a year's sequence."""
@@ -33,12 +35,29 @@ _READY: weakref.WeakKeyDictionary[Engine, set[int]] = weakref.WeakKeyDictionary(
 
 def next_reference(session: Session, *, prefix: str, year: int) -> str:
     """Take the next number for the year, in the caller's transaction."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        engine = bind.engine if isinstance(bind, Connection) else bind
-        number = _next_in_sequence(session, engine, year)
+    connection = session.connection()  # a session query would flush pending rows first
+    if connection.dialect.name == "postgresql":
+        number = _next_in_sequence(connection, year)
     else:
-        number = _take(session.connection(), year)
+        number = _take(connection, year)
+    return _reference(prefix, year, number)
+
+
+def number_case(session: Session, case: Case, *, prefix: str, year: int) -> None:
+    """Give a new case its reference and, on PostgreSQL, its id: one round trip for both.
+
+    With its id known the case needs no flush before its events and letters are added
+    (see ``pipeline.db.ids``).
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        case.reference = next_reference(session, prefix=prefix, year=year)
+        return
+    number, case.id = _next_in_sequence(connection, year, next_id(connection, "cases"))
+    case.reference = _reference(prefix, year, number)
+
+
+def _reference(prefix: str, year: int, number: int) -> str:
     return f"{prefix}-{year}-{number:06d}"
 
 
@@ -47,18 +66,30 @@ def sequence_name(year: int) -> str:
     return f"case_reference_{int(year)}"
 
 
-def _next_in_sequence(session: Session, engine: Engine, year: int) -> int:
+@overload
+def _next_in_sequence(connection: Connection, year: int) -> int: ...
+@overload
+def _next_in_sequence(
+    connection: Connection, year: int, also: ColumnElement[int]
+) -> tuple[int, int]: ...
+def _next_in_sequence(
+    connection: Connection, year: int, also: ColumnElement[int] | None = None
+) -> int | tuple[int, int]:
+    """The year's next number; with ``also``, that value too, in the same SELECT."""
+    engine = connection.engine
     years = _READY.setdefault(engine, set())
     if year not in years:
         ensure_sequence(engine, year)
         years.add(year)
+    number = func.nextval(sequence_name(year))
     try:
-        number = session.scalar(select(func.nextval(sequence_name(year))))
+        if also is None:
+            return int(connection.execute(select(number)).scalar_one())
+        row = connection.execute(select(number, also)).one()
     except Exception:
         years.discard(year)  # dropped under us (a restore): made again on the next try
         raise
-    assert number is not None
-    return int(number)
+    return int(row[0]), int(row[1])
 
 
 def ensure_sequence(engine: Engine, year: int) -> None:

@@ -32,6 +32,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pipeline.db.base import Base, UTCDateTime, utcnow
 
 
+def written_after() -> Any:
+    """A many-to-one link whose only use is to order writes: this row after its target.
+
+    New cases and outbox rows take their ids before the INSERT (``pipeline.db.ids``), so
+    a case, its events, letters and outbox row are written together in one flush. The
+    ORM orders a flush's tables by their relationships, and otherwise by class name:
+    without this link a Correspondence row would go before the OutboundMail it points
+    at. Loading through it is refused (``lazy="raise"``); code reads the id columns.
+    """
+    return relationship(lazy="raise")
+
+
 class Case(Base):
     """A complaint: the fields of the record form 客户投诉记录单 plus its state."""
 
@@ -147,6 +159,7 @@ class InboundMail(Base):
     quarantine_reason: Mapped[str] = mapped_column(Text, default="")
     defects: Mapped[list[str]] = mapped_column(JSON, default=list)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    case: Mapped[Case | None] = written_after()
     from_address: Mapped[str] = mapped_column(String(320), default="", index=True)
     subject: Mapped[str] = mapped_column(String(500), default="")
 
@@ -203,6 +216,7 @@ class Attachment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    case: Mapped[Case | None] = written_after()
     # None for a file from the scan folder, which came with no mail.
     inbound_mail_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_mail.id"), index=True)
     display_name: Mapped[str] = mapped_column(String(255))
@@ -219,10 +233,12 @@ class Correspondence(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case: Mapped[Case] = written_after()
     direction: Mapped[str] = mapped_column(String(8))  # in / out
     kind: Mapped[str] = mapped_column(String(32))  # complaint, reply, auto_reply, bounce, ...
     inbound_mail_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_mail.id"))
     outbound_mail_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_mail.id"))
+    outbound_mail: Mapped[OutboundMail | None] = written_after()
     subject: Mapped[str] = mapped_column(String(500), default="")
     body_text: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -243,6 +259,7 @@ class OutboundMail(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case: Mapped[Case] = written_after()
     kind: Mapped[str] = mapped_column(String(32))  # acknowledgment, ...
     dedupe_key: Mapped[str] = mapped_column(String(100), default="")
     message_id: Mapped[str] = mapped_column(String(998), unique=True)
@@ -289,6 +306,7 @@ class CaseDeadline(Base):
     __tablename__ = "case_deadlines"
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    case: Mapped[Case] = written_after()
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     remind_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     working_days: Mapped[int] = mapped_column(Integer)
@@ -312,6 +330,7 @@ class Resolution(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case: Mapped[Case] = written_after()
     version: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="proposed")  # /approved/sent_back
     findings: Mapped[str] = mapped_column(Text, default="")
@@ -341,6 +360,7 @@ class Notice(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case: Mapped[Case] = written_after()
     kind: Mapped[str] = mapped_column(String(32))  # resolution, ...
     resolution_id: Mapped[int | None] = mapped_column(ForeignKey("resolutions.id"))
     language: Mapped[str] = mapped_column(String(8))
@@ -349,6 +369,7 @@ class Notice(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     delivery: Mapped[str] = mapped_column(String(16))  # email / post
     outbound_mail_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_mail.id"))
+    outbound_mail: Mapped[OutboundMail | None] = written_after()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -365,6 +386,7 @@ class AgreementWait(Base):
 
     notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case: Mapped[Case] = written_after()
     remind_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     close_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -377,9 +399,11 @@ class FollowUp(Base):
     __tablename__ = "follow_ups"
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    case: Mapped[Case] = written_after()
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outbound_mail_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_mail.id"))
+    outbound_mail: Mapped[OutboundMail | None] = written_after()
     cancelled_reason: Mapped[str] = mapped_column(Text, default="")
     score: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(Text, default="")
@@ -402,6 +426,7 @@ class CaseFacts(Base):
     __table_args__ = (Index("ix_case_facts_product_received", "product", "received_at"),)
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    case: Mapped[Case] = written_after()
     reference: Mapped[str] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     department: Mapped[str] = mapped_column(String(32), default="")
@@ -555,6 +580,7 @@ class LetterScan(Base):
     ocr_seconds: Mapped[float | None] = mapped_column(Float)  # time spent reading its pages
     text: Mapped[str] = mapped_column(Text, default="")
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    case: Mapped[Case | None] = written_after()
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     released_by: Mapped[str | None] = mapped_column(String(100))  # who let a held scan through
 
@@ -565,6 +591,7 @@ class FieldConfidence(Base):
     __tablename__ = "field_confidence"
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    case: Mapped[Case] = written_after()
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Per field key, the rectangles on the scan its value was read from (see
     # pipeline/scans/sources.py); null for cases read before boxes were kept.
@@ -604,6 +631,7 @@ class PrintLetter(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case: Mapped[Case] = written_after()
     kind: Mapped[str] = mapped_column(String(32))  # acknowledgment, ...
     language: Mapped[str] = mapped_column(String(8))
     recipient: Mapped[str] = mapped_column(Text, default="")  # the address block, for listing
@@ -667,6 +695,7 @@ class CaseAddress(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    case: Mapped[Case] = written_after()
     address: Mapped[str] = mapped_column(String(320))
     verified: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str] = mapped_column(String(16), default="sender")

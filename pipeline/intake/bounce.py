@@ -19,6 +19,7 @@ import base64
 import binascii
 import email.parser
 import email.utils
+import functools
 import logging
 import quopri
 import re
@@ -135,8 +136,13 @@ def _parse_bounce(raw: bytes) -> BounceInfo | None:
     return None
 
 
+@functools.lru_cache(maxsize=2)
 def _headers_only(raw: bytes) -> Message:
-    """Headers alone: most mail is no bounce, and this avoids parsing its body twice."""
+    """Headers alone: most mail is no bounce, and this avoids parsing its body twice.
+
+    Intake asks both :func:`parse_bounce` and :func:`is_read_receipt` about each mail:
+    the last two mails' headers are kept, so each mail's are parsed once (read only).
+    """
     parser = email.parser.BytesParser(policy=compat32)
     return parser.parsebytes(raw, headersonly=True)
 

@@ -19,7 +19,7 @@ from letters.acknowledgment import AckLetter, render_acknowledgment
 from letters.compose import is_sendable_address
 from pipeline.db.models import Case, InboundMail, OutboundMail
 from pipeline.links.status import status_url
-from pipeline.outbound.ack_budget import SENT_LAST_HOUR, hour_ago
+from pipeline.outbound.ack_budget import HELD, SENT_LAST_HOUR, hour_ago
 from pipeline.outbound.case_mail import store_case_mail
 
 
@@ -68,15 +68,27 @@ def decide_acknowledgment(
         )
         .scalar_subquery()
     )
-    # One round trip for all three counts: the hourly budget costs no extra query.
-    counts = session.execute(
-        select(sent_recently, received_today, SENT_LAST_HOUR), {"hour_ago": hour_ago(now)}
-    ).one()
-    if counts[0] >= settings.ack_limit_per_address:
+    # One round trip for all three counts: the hourly budget costs no extra query. Not
+    # flushed first (a flush per complaint costs more than the rest of this check): the
+    # automatic mail still pending in the session is counted here instead.
+    with session.no_autoflush:
+        counts = session.execute(
+            select(sent_recently, received_today, SENT_LAST_HOUR), {"hour_ago": hour_ago(now)}
+        ).one()
+    to_address_pending, budget_pending = _pending_automatic(session, to_address)
+    if counts[0] + to_address_pending >= settings.ack_limit_per_address:
         return AckDecision(False, "Too many automatic replies to this address recently.")
     if counts[1] > settings.inbound_limit_per_address_day:
         return AckDecision(False, "This address sent more mail today than a person would.")
-    return AckDecision(True, hold=counts[2] >= settings.ack_limit_per_hour)
+    return AckDecision(True, hold=counts[2] + budget_pending >= settings.ack_limit_per_hour)
+
+
+def _pending_automatic(session: Session, to_address: str) -> tuple[int, int]:
+    """Automatic mail added in this session but not yet written: to ``to_address``, and
+    all of it that counts against the hourly budget (held mail does not)."""
+    pending = [row for row in session.new if isinstance(row, OutboundMail) and row.auto_reply]
+    to_address_count = sum(1 for row in pending if row.to_address == to_address)
+    return to_address_count, sum(1 for row in pending if row.status != HELD)
 
 
 def queue_acknowledgment(

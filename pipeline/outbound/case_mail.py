@@ -19,6 +19,8 @@ from config.mailboxes import mailbox_by_key
 from config.settings import Settings
 from letters.acknowledgment import RenderedMail
 from letters.compose import build_message, is_sendable_address, make_message_id
+from pipeline.db.base import utcnow
+from pipeline.db.ids import give_id
 from pipeline.db.models import Case, Correspondence, OutboundMail
 
 THREAD_DEPTH = 10
@@ -118,16 +120,21 @@ def store_case_mail(
         raw=raw,
         auto_reply=auto_reply,
     )
-    session.add(outbound)
-    session.flush()
+    give_id(session, outbound)
     session.add(
         Correspondence(
             case_id=case.id,
             direction="out",
             kind=kind,
+            inbound_mail_id=None,
             outbound_mail_id=outbound.id,
             subject=rendered.subject,
             body_text=rendered.text,
+            # Every column set, as on the customer's mail: rows with the same columns
+            # are written in one INSERT per batch, the others one by one.
+            at=utcnow(),
+            verified=True,
+            from_address="",
         )
     )
     return outbound

@@ -1,0 +1,63 @@
+"""Primary keys taken from their sequence before the row is written.
+
+A new case's events, correspondence and acknowledgment point at the case's id, and the
+acknowledgment's correspondence at the outbox row's. Flushing each parent to learn its
+id cost a unit-of-work pass and a round trip per row, several times per complaint. On
+PostgreSQL the id is taken from the column's own sequence instead (one ``nextval``, no
+flush): the new rows then wait for the transaction's next flush, which writes each
+table's rows in one statement. SQLite, the embedded runtime, has no sequences: there
+the row is flushed to get its id, as before.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, Connection, Engine, func, select, text
+from sqlalchemy.orm import Session
+
+
+class HasId(Protocol):
+    """A mapped row whose integer primary key is ``id``."""
+
+    __tablename__: str
+    id: int
+
+
+_NAMES: weakref.WeakKeyDictionary[Engine, dict[str, str]] = weakref.WeakKeyDictionary()
+_NAMES_LOCK = threading.Lock()
+
+
+def give_id(session: Session, row: HasId) -> int:
+    """Give ``row`` (added to ``session``) its id, without flushing on PostgreSQL."""
+    session.add(row)
+    if row.id is not None:
+        return row.id
+    connection = session.connection()  # the session's transaction; no autoflush
+    if connection.dialect.name != "postgresql":
+        session.flush()
+        return row.id
+    row.id = int(connection.scalar(select(next_id(connection, row.__tablename__))))
+    return row.id
+
+
+def next_id(connection: Connection, table: str) -> ColumnElement[int]:
+    """``nextval`` of ``table.id``'s sequence (PostgreSQL), to select with other values."""
+    return func.nextval(_sequence(connection, table))
+
+
+def _sequence(connection: Connection, table: str) -> str:
+    """The name of the sequence behind ``table.id``, looked up once per database."""
+    with _NAMES_LOCK:
+        known = _NAMES.setdefault(connection.engine, {})
+        if table in known:
+            return known[table]
+    name = connection.scalar(text("SELECT pg_get_serial_sequence(:table, 'id')"),
+                             {"table": table})
+    if not name:
+        raise LookupError(f"{table}.id has no sequence")
+    with _NAMES_LOCK:
+        known[table] = str(name)
+    return str(name)
