@@ -17,9 +17,10 @@ from sqlalchemy import func, select
 from config.settings import Settings
 from pipeline.cases.queries import case_detail, list_cases, list_quarantined
 from pipeline.db.base import utcnow
-from pipeline.db.models import Case, Correspondence, InboundMail, OutboundMail
-from pipeline.intake.process import claim_inbound, process_inbound
+from pipeline.db.models import Case, CaseEvent, Correspondence, InboundMail, OutboundMail
+from pipeline.intake.process import claim_inbound, claim_many, process_inbound, process_many
 from pipeline.jobs import INBOUND, Claim
+from pipeline.mailbox.ledger import record_mail
 from tests.support import mails
 from workers.inline import ingest_bytes
 from workers.runtime import Runtime
@@ -275,6 +276,54 @@ def test_rate_limit_stops_acknowledgments_but_not_cases(
 
     assert count(runtime, Case) == 5
     assert len(outbox(settings)) == 3
+
+
+def process_as_one_batch(runtime: Runtime, raws: list[bytes]) -> list[int]:
+    """Record the mails, then process them in one batch (one transaction, one flush):
+    the acknowledgments still pending in the session must count against the limits."""
+    with runtime.factory() as session, session.begin():
+        ids = [record_mail(session, raw=raw, source="test").inbound_id for raw in raws]
+    held = claim_many(runtime.factory, inbound_ids=ids, settings=runtime.settings)
+    outcomes = process_many(runtime.factory, held=held, settings=runtime.settings)
+    return [o for outcome in outcomes for o in outcome.outbound_ids]
+
+
+def test_the_per_address_limit_counts_acknowledgments_of_the_same_batch(
+    runtime: Runtime, settings: Settings
+) -> None:
+    """GIVEN five complaints from one address in one worker batch and a limit of three
+    THEN five cases, three acknowledgments, two suppressed with the reason."""
+    runtime.settings = settings.model_copy(update={"ack_limit_per_address": 3})
+    raws = [mails.complaint(subject=f"Complaint number {n}") for n in range(5)]
+
+    queued = process_as_one_batch(runtime, raws)
+
+    assert count(runtime, Case) == 5
+    assert len(queued) == 3
+    with runtime.factory() as session:
+        reasons = session.scalars(select(CaseEvent.detail).where(
+            CaseEvent.action == "acknowledgment_suppressed")).all()
+    assert [r["reason"] for r in reasons] == [
+        "Too many automatic replies to this address recently."] * 2
+
+
+def test_the_hourly_budget_counts_acknowledgments_of_the_same_batch(
+    runtime: Runtime, settings: Settings
+) -> None:
+    """GIVEN four complaints from four addresses in one batch and a budget of two an
+    hour THEN two acknowledgments are queued and two are held for staff."""
+    runtime.settings = settings.model_copy(update={"ack_limit_per_hour": 2})
+    raws = [mails.complaint(sender=f"c{n}@customer.example", subject=f"Problem {n}")
+            for n in range(4)]
+
+    queued = process_as_one_batch(runtime, raws)
+
+    assert count(runtime, Case) == 4
+    assert len(queued) == 2
+    with runtime.factory() as session:
+        held = session.scalars(select(OutboundMail.status).where(
+            OutboundMail.status == "held")).all()
+    assert len(held) == 2
 
 
 def test_old_mail_from_backfill_gets_no_acknowledgment(
