@@ -17,7 +17,6 @@ year's counter row, so a database upgraded mid-year goes on where it stood.
 from __future__ import annotations
 
 import weakref
-from typing import overload
 
 from sqlalchemy import ColumnElement, Connection, Engine, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -37,7 +36,7 @@ def next_reference(session: Session, *, prefix: str, year: int) -> str:
     """Take the next number for the year, in the caller's transaction."""
     connection = session.connection()  # a session query would flush pending rows first
     if connection.dialect.name == "postgresql":
-        number = _next_in_sequence(connection, year)
+        (number,) = _next_in_sequence(connection, year)
     else:
         number = _take(connection, year)
     return _reference(prefix, year, number)
@@ -66,16 +65,10 @@ def sequence_name(year: int) -> str:
     return f"case_reference_{int(year)}"
 
 
-@overload
-def _next_in_sequence(connection: Connection, year: int) -> int: ...
-@overload
 def _next_in_sequence(
-    connection: Connection, year: int, also: ColumnElement[int]
-) -> tuple[int, int]: ...
-def _next_in_sequence(
-    connection: Connection, year: int, also: ColumnElement[int] | None = None
-) -> int | tuple[int, int]:
-    """The year's next number; with ``also``, that value too, in the same SELECT."""
+    connection: Connection, year: int, *also: ColumnElement[int]
+) -> tuple[int, ...]:
+    """The year's next number, then the values of ``also``, all in one SELECT."""
     engine = connection.engine
     years = _READY.setdefault(engine, set())
     if year not in years:
@@ -83,13 +76,11 @@ def _next_in_sequence(
         years.add(year)
     number = func.nextval(sequence_name(year))
     try:
-        if also is None:
-            return int(connection.execute(select(number)).scalar_one())
-        row = connection.execute(select(number, also)).one()
+        row = connection.execute(select(number, *also)).one()
     except Exception:
         years.discard(year)  # dropped under us (a restore): made again on the next try
         raise
-    return int(row[0]), int(row[1])
+    return tuple(int(value) for value in row)
 
 
 def ensure_sequence(engine: Engine, year: int) -> None:

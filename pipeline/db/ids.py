@@ -11,7 +11,6 @@ the row is flushed to get its id, as before.
 
 from __future__ import annotations
 
-import threading
 import weakref
 from typing import Protocol
 
@@ -27,7 +26,6 @@ class HasId(Protocol):
 
 
 _NAMES: weakref.WeakKeyDictionary[Engine, dict[str, str]] = weakref.WeakKeyDictionary()
-_NAMES_LOCK = threading.Lock()
 
 
 def give_id(session: Session, row: HasId) -> int:
@@ -49,15 +47,13 @@ def next_id(connection: Connection, table: str) -> ColumnElement[int]:
 
 
 def _sequence(connection: Connection, table: str) -> str:
-    """The name of the sequence behind ``table.id``, looked up once per database."""
-    with _NAMES_LOCK:
-        known = _NAMES.setdefault(connection.engine, {})
-        if table in known:
-            return known[table]
-    name = connection.scalar(text("SELECT pg_get_serial_sequence(:table, 'id')"),
-                             {"table": table})
-    if not name:
-        raise LookupError(f"{table}.id has no sequence")
-    with _NAMES_LOCK:
+    """The name of the sequence behind ``table.id``, looked up once per database (two
+    threads looking it up at once both find the same name)."""
+    known = _NAMES.setdefault(connection.engine, {})
+    if table not in known:
+        name = connection.scalar(text("SELECT pg_get_serial_sequence(:table, 'id')"),
+                                 {"table": table})
+        if not name:
+            raise LookupError(f"{table}.id has no sequence")
         known[table] = str(name)
-    return str(name)
+    return known[table]
