@@ -193,6 +193,8 @@ class ImapPoller:
                 self._backoff.reset()
                 if stop.is_set():
                     break
+                if _news_arrived(client):
+                    continue  # announced in an answer during the catch-up, not in IDLE
                 if can_idle:
                     self._idle(client, stop)
                 else:
@@ -324,6 +326,7 @@ class ImapPoller:
     def _open_folder(self, client: IMAPClient) -> _Pass:
         """SELECT the folder (read-write) and read the watermark for its UIDVALIDITY."""
         info = client.select_folder(self.settings.imap_folder, readonly=False)
+        _news_arrived(client)  # the SELECT's own count: this pass searches what it counts
         if b"UIDVALIDITY" not in info:
             raise IMAPClientError("the server sent no UIDVALIDITY")
         uidvalidity = int(info[b"UIDVALIDITY"])
@@ -424,6 +427,20 @@ class ImapPoller:
                 return
             with self.factory() as session, session.begin():
                 mark_settled(session, mailbox=self.mailbox, uidvalidity=uidvalidity, uids=chunk)
+
+
+def _news_arrived(client: IMAPClient) -> bool:
+    """True when the server announced new mail (EXISTS) since this was last asked.
+
+    A mail that lands while the poller runs other commands is announced in the answer
+    to one of them, and a server does not repeat the news when IDLE begins: without
+    this check it would wait out ``imap_idle_seconds``. imapclient does not hand
+    these lines back, so they are taken from imaplib's store of untagged answers
+    (``IMAP4.response`` also clears them).
+    """
+    _typ, counts = client._imap.response("EXISTS")
+    client._imap.response("RECENT")
+    return any(count is not None for count in counts)
 
 
 def _idle_woke(client: IMAPClient, wait: float) -> bool:

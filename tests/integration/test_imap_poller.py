@@ -470,6 +470,36 @@ def test_idle_wakes_the_poller_in_well_under_two_seconds(
     assert latency < 1.0
 
 
+def test_mail_announced_during_a_catch_up_is_taken_without_waiting_for_idle(
+    dovecot: DovecotServer, tmp_path: Path, factory: sessionmaker[Session]
+) -> None:
+    """GIVEN a mail that arrives while the poller records another one
+    WHEN the server announces it in the answer to the poller's next command, not in IDLE
+    THEN the poller catches up again at once instead of idling out imap_idle_seconds."""
+    queued: list[int] = []
+    poller = make_poller(dovecot, tmp_path, factory, queued, imap_idle_seconds=60)
+    record = poller._record
+    second = mail(subject="Arrived while the first was being recorded")
+    appended: list[float] = []
+
+    def record_then_deliver(*args: object, **kwargs: object) -> tuple[list[int], list[int]]:
+        result = record(*args, **kwargs)  # type: ignore[arg-type]
+        if not appended:
+            # The server sees this append before the poller's flag command, and
+            # announces it ("* 2 EXISTS") in that command's answer.
+            dovecot.append(second)
+            appended.append(time.monotonic())
+        return result
+
+    poller._record = record_then_deliver  # type: ignore[method-assign]
+    dovecot.append(mail())
+    with Service(poller):
+        wait_until(lambda: len(queued) == 2, 10, "the mail announced during the catch-up")
+        latency = time.monotonic() - appended[0]
+    assert second in ledger_raws(factory)
+    assert latency < 5, f"took {latency:.1f} s: it waited for IDLE"
+
+
 def test_without_idle_the_poller_polls(
     plain_dovecot: DovecotServer, tmp_path: Path, factory: sessionmaker[Session]
 ) -> None:
