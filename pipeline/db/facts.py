@@ -43,6 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction, aliased, sessionmaker
 from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.selectable import CTE
 
 from pipeline.db.base import Base, insert_for
 from pipeline.db.models import (
@@ -118,10 +119,11 @@ FACT_COLUMNS = (
 def _upsert(session: Session, rows: Select[*tuple[Any, ...]]) -> None:
     insert = insert_for(session.get_bind().dialect.name)
     statement = insert(CaseFacts).from_select(FACT_COLUMNS, rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=[CaseFacts.case_id],
-        set_={name: statement.excluded[name] for name in FACT_COLUMNS[1:]},
-    )
+    kept = {name: statement.excluded[name] for name in FACT_COLUMNS[1:]}
+    # Never unset the time to acknowledge: a rebuild whose snapshot predates the send
+    # would, as the outbox records it without taking the facts lock (note_acknowledged).
+    kept["ack_seconds"] = func.coalesce(statement.excluded.ack_seconds, CaseFacts.ack_seconds)
+    statement = statement.on_conflict_do_update(index_elements=[CaseFacts.case_id], set_=kept)
     session.connection().execute(statement)
 
 
@@ -171,21 +173,46 @@ def note_acknowledged(session: Session, case_ids: Iterable[int], sent_at: dateti
 
     The outbox marks mail sent with a Core UPDATE, once per mail on the hot path; a full
     rebuild there cost five statements. This sets ``ack_seconds`` where it is still
-    empty (the first acknowledgment counts, as in :func:`facts_query`) under the same
-    lock as a rebuild, and marks the case's day for recounting. A case without a facts
-    row (merged into another) is left alone, as a rebuild would.
+    empty (the first acknowledgment counts, as in :func:`facts_query`) and marks the
+    case's day for recounting; on PostgreSQL :func:`acknowledged_ctes` does the same
+    inside the statement that marks the mail sent. A case without a facts row (merged
+    into another) is left alone, as a rebuild would.
+
+    It takes no facts lock, and needs none: an acknowledgment is never unsent, so the
+    value only ever goes from empty to set. The UPDATE waits for the row lock of a
+    rebuild in flight and then sees its row; a rebuild whose snapshot predates the
+    send keeps the value already stored (the COALESCE in :func:`_upsert`).
     """
     ids = sorted({int(i) for i in case_ids})
     if not ids:
         return
     dialect = session.get_bind().dialect.name
-    _lock_facts(session, ids)
     sent = literal(sent_at, type_=CaseFacts.received_at.type)
     session.connection().execute(
         update(CaseFacts)
         .where(CaseFacts.case_id.in_(ids), CaseFacts.ack_seconds.is_(None))
         .values(ack_seconds=seconds_between(dialect, sent, CaseFacts.received_at)))
     _mark_stale(session, ids)
+
+
+def acknowledged_ctes(sent: CTE, sent_at: ColumnElement[datetime]) -> tuple[CTE, CTE]:
+    """:func:`note_acknowledged` as two PostgreSQL CTEs, for the outbox's one statement.
+
+    ``sent`` has the sent mails' ``case_id`` and ``kind``. The first CTE sets the time
+    to acknowledge of the acknowledged cases that have none yet; the second marks the
+    days of the facts it changed for recounting (none when a rebuild got there first,
+    which marked them itself).
+    """
+    changed = (
+        update(CaseFacts)
+        .where(CaseFacts.case_id == sent.c.case_id, sent.c.kind == "acknowledgment",
+               CaseFacts.ack_seconds.is_(None))
+        .values(ack_seconds=seconds_between("postgresql", sent_at, CaseFacts.received_at))
+        .returning(CaseFacts.received_at)
+        .cte("acknowledged")
+    )
+    days = select(utc_day("postgresql", changed.c.received_at)).distinct()
+    return changed, insert(StaleMark).from_select(["utc_day"], days).cte("stale")
 
 
 def _counted() -> ColumnElement[bool]:

@@ -25,18 +25,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, insert, update
+from sqlalchemy import Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from pipeline import jobs
 from pipeline.db.base import utcnow
-from pipeline.db.facts import note_acknowledged
-from pipeline.db.models import Case, CaseEvent, OutboundMail
+from pipeline.db.models import Case, OutboundMail
 from pipeline.db.trail import record_event
 from pipeline.jobs import Claim
 from pipeline.outbound.envelope import envelope_sender
+from pipeline.outbound.sent import mark_sent
 from pipeline.outbound.transport import MailTransport, PermanentSendError, TransientSendError
 
 log = logging.getLogger(__name__)
@@ -211,33 +211,14 @@ def _mark_sent(
 def _record_sent(
     factory: sessionmaker[Session], held: Claim, outbound_id: int, rest: list[int]
 ) -> dict[int, int] | None:
-    """One fenced UPDATE plus its audit event, no ORM loading; None when the claim is lost.
+    """Mark the mail sent (:mod:`pipeline.outbound.sent`); None when the claim is lost.
 
     The same commit renews the claim on ``rest`` and counts an attempt for its first
     mail, the one about to be tried: what a separate renewal would have done next.
     """
-    sent_at = utcnow()
     with factory() as session, session.begin():
-        rows = jobs.core(session).execute(
-            update(OutboundMail)
-            .where(held.fence([outbound_id]))
-            .values(
-                status="sent", sent_at=sent_at, last_error="", claimed_at=None, claim_token=None
-            )
-            .returning(OutboundMail.case_id, OutboundMail.kind)
-        ).all()
-        if not rows:
+        if not mark_sent(session, held, outbound_id, utcnow()):
             return None
-        jobs.core(session).execute(
-            insert(CaseEvent),
-            [
-                {"case_id": r.case_id, "actor": "system", "action": f"{r.kind}_sent", "detail": {}}
-                for r in rows
-            ],
-        )
-        # A Core UPDATE passes the session hook by: the time to acknowledge is a fact.
-        note_acknowledged(session, (r.case_id for r in rows if r.kind == "acknowledgment"),
-                          sent_at)
         return jobs.renew_in(session, held, rest, attempt=rest[0] if rest else None)
 
 

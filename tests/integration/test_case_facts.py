@@ -9,12 +9,15 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
+from pipeline import jobs
+from pipeline.db.base import utcnow
 from pipeline.db.facts import facts_query, rebuild_all_facts, refresh_facts
 from pipeline.db.migrate import alembic_config
 from pipeline.db.models import Case, CaseFacts, OutboundMail, StaleMark
+from pipeline.outbound.sent import mark_sent
 from tests.integration.test_statistics import _build
 from tests.support import mails
 from tests.support.waiting import wait_until
@@ -169,3 +172,47 @@ def test_two_changes_to_one_case_at_once_both_reach_its_facts(runtime: Runtime) 
         facts = session.scalars(select(CaseFacts)).one()
         assert facts.product == "KT-200"
         assert facts.ack_seconds is not None and facts.ack_seconds >= 7200
+
+
+def test_a_change_racing_the_outbox_keeps_the_time_to_acknowledge(runtime: Runtime) -> None:
+    """GIVEN the outbox recording an acknowledgment as sent (no facts lock taken)
+    WHEN staff change the same case at once, and its rebuild reads a snapshot from
+    before the send THEN the rebuild waits for the facts row and keeps the recorded time."""
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer at a time: there is no such race")
+    ingest_bytes(runtime, mails.complaint(sender="Li Wei <li@x.example>"), name="1.eml")
+    with runtime.factory() as session, session.begin():
+        ack = session.scalars(select(OutboundMail)).one()
+        ack.status, ack.sent_at = "pending", None
+        ack_id = ack.id
+    with runtime.factory() as session, session.begin():
+        session.execute(update(CaseFacts).values(ack_seconds=None))
+    held = jobs.claim(runtime.factory, jobs.OUTBOX, [ack_id], seconds=60, count_attempt=False)
+    assert held.ids == (ack_id,)
+
+    outbox = runtime.factory()
+    try:
+        outbox.begin()
+        sent_at = utcnow() + timedelta(hours=2)
+        assert mark_sent(outbox, held, ack_id, sent_at)  # holds the facts row until commit
+
+        def staff_change() -> None:
+            with runtime.factory() as session, session.begin():
+                session.scalars(select(Case)).one().product = "KT-200"
+
+        staff = threading.Thread(target=staff_change)
+        staff.start()
+        with runtime.engine.connect() as watcher:
+            wait_until(lambda: watcher.execute(text(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted"
+            )).scalar() == 1, timeout=30, what="the rebuild to wait for the facts row")
+        outbox.commit()
+    finally:
+        outbox.close()
+    staff.join(timeout=60)
+    assert not staff.is_alive()
+    with runtime.factory() as session:
+        facts = session.scalars(select(CaseFacts)).one()
+        assert facts.product == "KT-200"
+        assert facts.ack_seconds is not None and facts.ack_seconds >= 7000
+        _assert_same(_stored(session), _recomputed(session))
