@@ -7,7 +7,7 @@ as separate processes (`complaints poll` + N x `complaints worker`).
    Figures: complaints/s from poller start to the last acknowledgment accepted by SMTP,
    and CPU milliseconds per complaint for each process group (poller, workers,
    PostgreSQL, Redis, Dovecot, the SMTP sink), read with psutil. ``--profile`` adds the
-   top functions of one worker, sampled with py-spy.
+   top functions of one worker (``--profile poller``: of the poller), sampled with py-spy.
 2. Latency: with the poller idling in IDLE, single mails arrive one at a time.
    Figure: p50/p95 seconds from APPEND to the acknowledgment accepted by SMTP.
 
@@ -137,11 +137,13 @@ def backlog(
     for proc in workers:
         wait_ready(proc)
     recording = (Recording.start(workers[0].pid, Path(args.profile_output))
-                 if args.profile else None)
+                 if args.profile == "worker" else None)
     groups = process_groups(dovecot, workers)
     before = snapshot(groups)
     t0 = time.monotonic()
     poller = start("poll", env)
+    if args.profile == "poller":
+        recording = Recording.start(poller.pid, Path(args.profile_output))
     groups = {"poller": tree(poller.pid), **groups}  # counted from zero: start-up included
     if not sink.wait_for(len(mails), timeout=args.timeout):
         raise SystemExit(f"only {len(sink.messages)} of {len(mails)} acknowledgments arrived")
@@ -192,9 +194,10 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, help="read the mails from the .eml files here")
     parser.add_argument("--save-corpus", type=Path,
                         help="write the generated mails here as .eml files (for the peer) and stop")
-    parser.add_argument("--profile", action="store_true",
-                        help="sample the first worker with py-spy and print its top functions")
-    parser.add_argument("--profile-output", default="/tmp/intake-worker.pyspy.txt")
+    parser.add_argument("--profile", nargs="?", const="worker", choices=["worker", "poller"],
+                        help="sample the first worker (or the poller) with py-spy and print "
+                             "its top functions")
+    parser.add_argument("--profile-output", default="/tmp/intake.pyspy.txt")
     parser.add_argument("--latency-samples", type=int, default=40)
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()

@@ -17,9 +17,10 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, and_, case, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Row, and_, bindparam, case, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.db.base import utcnow
@@ -140,20 +141,30 @@ def renew_in(
     session: Session, held: Claim, ids: Iterable[int], *, attempt: int | None = None
 ) -> dict[int, int]:
     """:func:`renew` in the caller's transaction (one commit for two steps)."""
-    model = held.kind.model
     chosen = list(ids)
     if not chosen:
         return {}
-    values: dict[str, Any] = {"claimed_at": utcnow()}
+    values: dict[str, Any] = {"ids": chosen, "token": held.token, "now": utcnow()}
     if attempt is not None:
-        values["attempts"] = model.attempts + case((model.id == attempt, 1), else_=0)
-    rows = core(session).execute(
+        values["attempt"] = attempt
+    statement = _renewal(held.kind.model, counting=attempt is not None)
+    return {r[0]: r[1] for r in core(session).execute(statement, values)}
+
+
+@cache
+def _renewal(model: Any, *, counting: bool) -> Any:
+    """The fenced renewal UPDATE, built once per table: the outbox runs it per mail sent."""
+    values: dict[str, Any] = {"claimed_at": bindparam("now")}
+    if counting:
+        values["attempts"] = model.attempts + case((model.id == bindparam("attempt"), 1),
+                                                   else_=0)
+    return (
         update(model)
-        .where(held.fence(chosen))
+        .where(model.id.in_(bindparam("ids", expanding=True)),
+               model.claim_token == bindparam("token"))
         .values(**values)
         .returning(model.id, model.attempts)
-    ).all()
-    return {r[0]: r[1] for r in rows}
+    )
 
 
 def finish(session: Session, held: Claim, ids: Iterable[int], **values: Any) -> list[Row[Any]]:

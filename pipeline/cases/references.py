@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import weakref
 
-from sqlalchemy import ColumnElement, Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pipeline.db.ids import next_id
+from pipeline.db.ids import id_sequence
 from pipeline.db.models import Case, ReferenceCounter
 
 SEQUENCE_LOCK_CLASS = 7102
@@ -52,7 +52,7 @@ def number_case(session: Session, case: Case, *, prefix: str, year: int) -> None
     if connection.dialect.name != "postgresql":
         case.reference = next_reference(session, prefix=prefix, year=year)
         return
-    number, case.id = _next_in_sequence(connection, year, next_id(connection, "cases"))
+    number, case.id = _next_in_sequence(connection, year, id_sequence(connection, "cases"))
     case.reference = _reference(prefix, year, number)
 
 
@@ -65,18 +65,19 @@ def sequence_name(year: int) -> str:
     return f"case_reference_{int(year)}"
 
 
-def _next_in_sequence(
-    connection: Connection, year: int, *also: ColumnElement[int]
-) -> tuple[int, ...]:
-    """The year's next number, then the values of ``also``, all in one SELECT."""
+def _next_in_sequence(connection: Connection, year: int, *also: str) -> tuple[int, ...]:
+    """The year's next number, then the next values of the sequences ``also``, in one
+    SELECT (plain SQL: an expression built and keyed per case cost more than the trip)."""
     engine = connection.engine
     years = _READY.setdefault(engine, set())
     if year not in years:
         ensure_sequence(engine, year)
         years.add(year)
-    number = func.nextval(sequence_name(year))
+    names = [sequence_name(year), *also]
+    select_all = ", ".join(f"nextval(:s{i})" for i in range(len(names)))
     try:
-        row = connection.execute(select(number, *also)).one()
+        row = connection.execute(text(f"SELECT {select_all}"),
+                                 {f"s{i}": name for i, name in enumerate(names)}).one()
     except Exception:
         years.discard(year)  # dropped under us (a restore): made again on the next try
         raise

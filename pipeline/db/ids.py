@@ -14,7 +14,7 @@ from __future__ import annotations
 import weakref
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 
@@ -37,16 +37,16 @@ def give_id(session: Session, row: HasId) -> int:
     if connection.dialect.name != "postgresql":
         session.flush()
         return row.id
-    row.id = int(connection.scalar(select(next_id(connection, row.__tablename__))))
+    name = id_sequence(connection, row.__tablename__)
+    row.id = int(connection.execute(_NEXTVAL, {"sequence": name}).scalar_one())
     return row.id
 
 
-def next_id(connection: Connection, table: str) -> ColumnElement[int]:
-    """``nextval`` of ``table.id``'s sequence (PostgreSQL), to select with other values."""
-    return func.nextval(_sequence(connection, table))
+# Plain SQL: building and keying an expression per row cost more than the round trip.
+_NEXTVAL = text("SELECT nextval(:sequence)")
 
 
-def _sequence(connection: Connection, table: str) -> str:
+def id_sequence(connection: Connection, table: str) -> str:
     """The name of the sequence behind ``table.id``, looked up once per database (two
     threads looking it up at once both find the same name)."""
     known = _NAMES.setdefault(connection.engine, {})

@@ -10,7 +10,10 @@ recorded as a duplicate of the first instead of opening a second case.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from pipeline.db.base import insert_for
@@ -21,13 +24,8 @@ def claim_message_id(session: Session, *, inbound: InboundMail) -> InboundMail |
     """Own this mail's Message-ID; returns the mail that already owns it, if another does."""
     if not inbound.message_id:
         return None
-    insert = insert_for(session.get_bind().dialect.name)
-    claimed = session.execute(
-        insert(MessageIdClaim)
-        .values(message_id=inbound.message_id, inbound_mail_id=inbound.id)
-        .on_conflict_do_nothing(index_elements=[MessageIdClaim.message_id])
-        .returning(MessageIdClaim.message_id)
-    ).first()
+    values = {"message_id": inbound.message_id, "inbound_id": inbound.id}
+    claimed = session.execute(_claim(session.get_bind().dialect.name), values).first()
     if claimed is not None:
         return None
     owner = session.scalar(
@@ -38,3 +36,14 @@ def claim_message_id(session: Session, *, inbound: InboundMail) -> InboundMail |
     if owner is not None and owner != inbound.id:
         return session.get(InboundMail, owner)
     return None
+
+
+@cache
+def _claim(dialect: str) -> Any:
+    """The INSERT that takes a Message-ID (built once per dialect: it runs for every mail)."""
+    return (
+        insert_for(dialect)(MessageIdClaim)
+        .values(message_id=bindparam("message_id"), inbound_mail_id=bindparam("inbound_id"))
+        .on_conflict_do_nothing(index_elements=[MessageIdClaim.message_id])
+        .returning(MessageIdClaim.message_id)
+    )

@@ -7,7 +7,9 @@ quotes a case reference. Headers are checked first because they cannot be mistyp
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from pipeline.cases.merge import surviving_case
@@ -55,11 +57,18 @@ def earlier_copy(session: Session, *, inbound: InboundMail) -> InboundMail | Non
     """An already-processed mail with the same Message-ID (the same mail delivered twice)."""
     if not inbound.message_id:
         return None
-    return session.scalar(
+    return session.scalar(_processed_copy(), {"message_id": inbound.message_id,
+                                              "inbound_id": inbound.id})
+
+
+@cache
+def _processed_copy() -> Select[InboundMail]:
+    """Built once: it runs for every mail."""
+    return (
         select(InboundMail)
         .where(
-            InboundMail.message_id == inbound.message_id,
-            InboundMail.id != inbound.id,
+            InboundMail.message_id == bindparam("message_id"),
+            InboundMail.id != bindparam("inbound_id"),
             InboundMail.status == "processed",
         )
         .limit(1)

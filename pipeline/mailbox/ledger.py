@@ -14,8 +14,10 @@ import hashlib
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.db.base import insert_for
@@ -47,29 +49,45 @@ def record_mail(
     mailbox (a customer writing to two of our addresses at once) stay one mail.
     """
     digest = hashlib.sha256(raw).hexdigest()
-    insert = insert_for(session.get_bind().dialect.name)
+    dialect = session.get_bind().dialect.name
     # One statement for the common case, a new mail; a copy (or one another poller is
     # recording at this moment: the insert waits for it) finds its row afterwards.
-    inbound_id = session.scalar(
-        insert(InboundMail)
-        .values(sha256=digest, raw=raw, size=len(raw), message_id=_message_id(raw),
-                source=source, mailbox=mailbox_key)
-        .on_conflict_do_nothing(index_elements=[InboundMail.sha256])
-        .returning(InboundMail.id)
-    )
+    inbound_id = session.scalar(_new_mail(dialect), {
+        "sha256": digest, "raw": raw, "size": len(raw), "message_id": _message_id(raw),
+        "source": source, "mailbox": mailbox_key})
     is_new = inbound_id is not None
     if inbound_id is None:
         inbound_id = session.scalar(select(InboundMail.id).where(InboundMail.sha256 == digest))
         assert inbound_id is not None
     if mailbox is not None and uidvalidity is not None and uid is not None:
-        session.execute(
-            insert(MailboxItem)
-            .values(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid,
-                    inbound_mail_id=inbound_id)
-            .on_conflict_do_nothing(
-                index_elements=[MailboxItem.mailbox, MailboxItem.uidvalidity, MailboxItem.uid])
-        )
+        session.execute(_seen_in(dialect), {"mailbox": mailbox, "uidvalidity": uidvalidity,
+                                            "uid": uid, "inbound_id": inbound_id})
     return Recorded(inbound_id=inbound_id, is_new=is_new)
+
+
+@cache
+def _new_mail(dialect: str) -> Any:
+    """INSERT of a mail unless its bytes are known (built once: it runs for every mail)."""
+    return (
+        insert_for(dialect)(InboundMail)
+        .values(sha256=bindparam("sha256"), raw=bindparam("raw"), size=bindparam("size"),
+                message_id=bindparam("message_id"), source=bindparam("source"),
+                mailbox=bindparam("mailbox"))
+        .on_conflict_do_nothing(index_elements=[InboundMail.sha256])
+        .returning(InboundMail.id)
+    )
+
+
+@cache
+def _seen_in(dialect: str) -> Any:
+    """INSERT of where a mail was seen, unless known (built once, as :func:`_new_mail`)."""
+    return (
+        insert_for(dialect)(MailboxItem)
+        .values(mailbox=bindparam("mailbox"), uidvalidity=bindparam("uidvalidity"),
+                uid=bindparam("uid"), inbound_mail_id=bindparam("inbound_id"))
+        .on_conflict_do_nothing(
+            index_elements=[MailboxItem.mailbox, MailboxItem.uidvalidity, MailboxItem.uid])
+    )
 
 
 def _message_id(raw: bytes) -> str | None:

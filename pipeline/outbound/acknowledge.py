@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from config.mailboxes import is_our_address
@@ -50,37 +51,46 @@ def decide_acknowledgment(
             False,
             f"The mail is older than {settings.ack_max_age_hours:g} hours (imported backlog).",
         )
-    window = now - timedelta(hours=settings.ack_limit_window_hours)
-    sent_recently = (
-        select(func.count(OutboundMail.id))
-        .where(
-            OutboundMail.to_address == to_address,
-            OutboundMail.auto_reply.is_(True),
-            OutboundMail.created_at >= window,
-        )
-        .scalar_subquery()
-    )
-    received_today = (
-        select(func.count(InboundMail.id))
-        .where(
-            InboundMail.from_address == to_address,
-            InboundMail.received_at >= now - timedelta(days=1),
-        )
-        .scalar_subquery()
-    )
     # One round trip for all three counts: the hourly budget costs no extra query. Not
     # flushed first (a flush per complaint costs more than the rest of this check): the
     # automatic mail still pending in the session is counted here instead.
     with session.no_autoflush:
-        counts = session.execute(
-            select(sent_recently, received_today, SENT_LAST_HOUR), {"hour_ago": hour_ago(now)}
-        ).one()
+        counts = session.execute(_recent_counts(), {
+            "address": to_address,
+            "window": now - timedelta(hours=settings.ack_limit_window_hours),
+            "day_ago": now - timedelta(days=1),
+            "hour_ago": hour_ago(now),
+        }).one()
     to_address_pending, budget_pending = _pending_automatic(session, to_address)
     if counts[0] + to_address_pending >= settings.ack_limit_per_address:
         return AckDecision(False, "Too many automatic replies to this address recently.")
     if counts[1] > settings.inbound_limit_per_address_day:
         return AckDecision(False, "This address sent more mail today than a person would.")
     return AckDecision(True, hold=counts[2] + budget_pending >= settings.ack_limit_per_hour)
+
+
+@cache
+def _recent_counts() -> Select[int, int, int]:
+    """Automatic mail to an address in the limit window, its mail in the last day, and
+    the automatic mail of the last hour (built once: it runs for every complaint)."""
+    sent_recently = (
+        select(func.count(OutboundMail.id))
+        .where(
+            OutboundMail.to_address == bindparam("address"),
+            OutboundMail.auto_reply.is_(True),
+            OutboundMail.created_at >= bindparam("window"),
+        )
+        .scalar_subquery()
+    )
+    received_today = (
+        select(func.count(InboundMail.id))
+        .where(
+            InboundMail.from_address == bindparam("address"),
+            InboundMail.received_at >= bindparam("day_ago"),
+        )
+        .scalar_subquery()
+    )
+    return select(sent_recently, received_today, SENT_LAST_HOUR)
 
 
 def _pending_automatic(session: Session, to_address: str) -> tuple[int, int]:
