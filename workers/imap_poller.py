@@ -39,7 +39,7 @@ from pipeline.mailbox.ledger import (
     get_watermark,
     known_uids,
     mark_settled,
-    record_mail,
+    record_mails,
     set_watermark,
     unsettled_uids,
 )
@@ -370,16 +370,10 @@ class ImapPoller:
         if not bodies and mark == current.watermark:
             return new_ids, recorded
         with self.factory() as session, session.begin():
-            for uid in sorted(bodies):
-                result = record_mail(
-                    session,
-                    raw=bodies[uid],
-                    source=self.mailbox,
-                    mailbox=self.mailbox,
-                    uidvalidity=current.uidvalidity,
-                    uid=uid,
-                    mailbox_key=self.mailbox_key,
-                )
+            results = record_mails(session, bodies, source=self.mailbox, mailbox=self.mailbox,
+                                   uidvalidity=current.uidvalidity,
+                                   mailbox_key=self.mailbox_key)
+            for uid, result in sorted(results.items()):
                 recorded.append(uid)
                 if result.is_new:
                     new_ids.append(result.inbound_id)

@@ -11,13 +11,14 @@ produces a second piece of work.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pipeline.db.base import insert_for
@@ -48,43 +49,82 @@ def record_mail(
     is answered from that mailbox's address. The same bytes arriving in a second
     mailbox (a customer writing to two of our addresses at once) stay one mail.
     """
-    digest = hashlib.sha256(raw).hexdigest()
-    dialect = session.get_bind().dialect.name
-    # One statement for the common case, a new mail; a copy (or one another poller is
-    # recording at this moment: the insert waits for it) finds its row afterwards.
-    inbound_id = session.scalar(_new_mail(dialect), {
-        "sha256": digest, "raw": raw, "size": len(raw), "message_id": _message_id(raw),
-        "source": source, "mailbox": mailbox_key})
-    is_new = inbound_id is not None
-    if inbound_id is None:
-        inbound_id = session.scalar(select(InboundMail.id).where(InboundMail.sha256 == digest))
-        assert inbound_id is not None
     if mailbox is not None and uidvalidity is not None and uid is not None:
-        session.execute(_seen_in(dialect), {"mailbox": mailbox, "uidvalidity": uidvalidity,
-                                            "uid": uid, "inbound_id": inbound_id})
-    return Recorded(inbound_id=inbound_id, is_new=is_new)
+        return record_mails(session, {uid: raw}, source=source, mailbox=mailbox,
+                            uidvalidity=uidvalidity, mailbox_key=mailbox_key)[uid]
+    return _store(session, [raw], [source], mailbox_key)[0]
+
+
+def record_mails(
+    session: Session,
+    bodies: Mapping[int, bytes],
+    *,
+    source: str,
+    mailbox: str,
+    uidvalidity: int,
+    mailbox_key: str = "default",
+) -> dict[int, Recorded]:
+    """:func:`record_mail` for a poller's batch of server items, by UID.
+
+    One INSERT for all the new mails and one for where they were seen, instead of two
+    round trips per mail; the caller commits.
+    """
+    uids = sorted(bodies)
+    stored = _store(session, [bodies[uid] for uid in uids], [source] * len(uids), mailbox_key)
+    recorded = dict(zip(uids, stored, strict=True))
+    if uids:
+        items = [{"mailbox": mailbox, "uidvalidity": uidvalidity, "uid": uid,
+                  "inbound_mail_id": recorded[uid].inbound_id} for uid in uids]
+        session.connection().execute(_seen_in(session.get_bind().dialect.name), items)
+    return recorded
+
+
+def _store(session: Session, raws: Sequence[bytes], sources: Sequence[str], mailbox_key: str
+           ) -> list[Recorded]:
+    """Insert the mails whose bytes are new; returns each one's id, in order.
+
+    Plain Core on the session's connection: the ORM's bulk-insert path cost more than
+    the INSERT. A copy (or one another poller is recording at this moment: the insert
+    waits for it) is looked up afterwards; the first of two equal mails is the new one.
+    """
+    digests = [hashlib.sha256(raw).hexdigest() for raw in raws]
+    rows: dict[str, dict[str, Any]] = {}
+    for raw, digest, source in zip(raws, digests, sources, strict=True):
+        rows.setdefault(digest, {"sha256": digest, "raw": raw, "size": len(raw),
+                                 "message_id": _message_id(raw), "source": source,
+                                 "mailbox": mailbox_key})
+    if not rows:
+        return []
+    connection = session.connection()
+    ids = {row.sha256: row.id for row in connection.execute(
+        _new_mails(connection.dialect.name), list(rows.values()))}
+    new = set(ids)
+    missing = [digest for digest in rows if digest not in ids]
+    if missing:
+        known = select(InboundMail.sha256, InboundMail.id).where(InboundMail.sha256.in_(missing))
+        ids.update((row.sha256, row.id) for row in connection.execute(known))
+    recorded = []
+    for digest in digests:
+        recorded.append(Recorded(inbound_id=ids[digest], is_new=digest in new))
+        new.discard(digest)
+    return recorded
 
 
 @cache
-def _new_mail(dialect: str) -> Any:
-    """INSERT of a mail unless its bytes are known (built once: it runs for every mail)."""
+def _new_mails(dialect: str) -> Any:
+    """INSERT of mails unless their bytes are known (built once: it runs for every batch)."""
     return (
         insert_for(dialect)(InboundMail)
-        .values(sha256=bindparam("sha256"), raw=bindparam("raw"), size=bindparam("size"),
-                message_id=bindparam("message_id"), source=bindparam("source"),
-                mailbox=bindparam("mailbox"))
         .on_conflict_do_nothing(index_elements=[InboundMail.sha256])
-        .returning(InboundMail.id)
+        .returning(InboundMail.sha256, InboundMail.id)
     )
 
 
 @cache
 def _seen_in(dialect: str) -> Any:
-    """INSERT of where a mail was seen, unless known (built once, as :func:`_new_mail`)."""
+    """INSERT of where mails were seen, unless known (built once, as :func:`_new_mails`)."""
     return (
         insert_for(dialect)(MailboxItem)
-        .values(mailbox=bindparam("mailbox"), uidvalidity=bindparam("uidvalidity"),
-                uid=bindparam("uid"), inbound_mail_id=bindparam("inbound_id"))
         .on_conflict_do_nothing(
             index_elements=[MailboxItem.mailbox, MailboxItem.uidvalidity, MailboxItem.uid])
     )

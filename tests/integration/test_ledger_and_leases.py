@@ -18,6 +18,7 @@ from pipeline.mailbox.ledger import (
     known_uids,
     mark_settled,
     record_mail,
+    record_mails,
     set_watermark,
     unsettled_uids,
 )
@@ -45,6 +46,29 @@ def test_same_bytes_at_two_uids_store_one_mail(factory: sessionmaker[Session]) -
         assert session.scalar(select(func.count(InboundMail.id))) == 1
         assert session.scalar(select(func.count(MailboxItem.id))) == 2
         assert known_uids(session, mailbox="m", uidvalidity=1, uids=[1, 2, 3]) == {1, 2}
+
+
+def test_a_batch_stores_new_mails_once_and_finds_known_ones(
+    factory: sessionmaker[Session],
+) -> None:
+    """GIVEN a poller's batch holding a mail already recorded, a new one, and the new one
+    again at another UID WHEN recorded in one go THEN each UID gets the right ledger id,
+    only the first copy of the new mail is new work, and every UID is remembered."""
+    known, fresh = mails.complaint(subject="Known"), mails.complaint(subject="Fresh")
+    with factory() as session, session.begin():
+        earlier = record_mail(session, raw=known, source="t")
+    with factory() as session, session.begin():
+        batch = record_mails(session, {7: fresh, 5: known, 9: fresh}, source="t",
+                             mailbox="m", uidvalidity=1)
+
+    assert sorted(batch) == [5, 7, 9]
+    assert batch[5].inbound_id == earlier.inbound_id and not batch[5].is_new
+    assert batch[7].is_new and not batch[9].is_new
+    assert batch[7].inbound_id == batch[9].inbound_id != earlier.inbound_id
+    with factory() as session:
+        assert session.scalar(select(func.count(InboundMail.id))) == 2
+        assert session.get(InboundMail, batch[7].inbound_id).raw == fresh  # type: ignore[union-attr]
+        assert known_uids(session, mailbox="m", uidvalidity=1, uids=[5, 6, 7, 9]) == {5, 7, 9}
 
 
 def test_message_id_is_read_from_headers(factory: sessionmaker[Session]) -> None:
