@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pipeline.db.ids import id_sequence
+from pipeline.db.ids import id_sequence, keep_spare_id
 from pipeline.db.models import Case, ReferenceCounter
 
 SEQUENCE_LOCK_CLASS = 7102
@@ -43,7 +43,8 @@ def next_reference(session: Session, *, prefix: str, year: int) -> str:
 
 
 def number_case(session: Session, case: Case, *, prefix: str, year: int) -> None:
-    """Give a new case its reference and, on PostgreSQL, its id: one round trip for both.
+    """Give a new case its reference and, on PostgreSQL, its id (and a spare id for its
+    acknowledgment): one round trip for all.
 
     With its id known the case needs no flush before its events and letters are added
     (see ``pipeline.db.ids``).
@@ -52,7 +53,11 @@ def number_case(session: Session, case: Case, *, prefix: str, year: int) -> None
     if connection.dialect.name != "postgresql":
         case.reference = next_reference(session, prefix=prefix, year=year)
         return
-    number, case.id = _next_in_sequence(connection, year, id_sequence(connection, "cases"))
+    # A new case is nearly always acknowledged: its mail's id comes in the same SELECT.
+    number, case.id, mail_id = _next_in_sequence(
+        connection, year, id_sequence(connection, "cases"),
+        id_sequence(connection, "outbound_mail"))
+    keep_spare_id(session, "outbound_mail", mail_id)
     case.reference = _reference(prefix, year, number)
 
 

@@ -33,6 +33,10 @@ def give_id(session: Session, row: HasId) -> int:
     session.add(row)
     if row.id is not None:
         return row.id
+    spare = session.info.get(_SPARE, {}).get(row.__tablename__)
+    if spare:
+        row.id = spare.pop()
+        return row.id
     connection = session.connection()  # the session's transaction; no autoflush
     if connection.dialect.name != "postgresql":
         session.flush()
@@ -41,6 +45,18 @@ def give_id(session: Session, row: HasId) -> int:
     row.id = int(connection.execute(_NEXTVAL, {"sequence": name}).scalar_one())
     return row.id
 
+
+def keep_spare_id(session: Session, table: str, value: int) -> None:
+    """Keep an id taken from ``table``'s sequence for the next row :func:`give_id` gets.
+
+    A caller that already makes a round trip for one sequence can take the next row's
+    id in the same SELECT (a new case takes its acknowledgment's). An id never used is
+    a gap in the sequence, as a rolled-back INSERT leaves one: nothing else.
+    """
+    session.info.setdefault(_SPARE, {}).setdefault(table, []).append(value)
+
+
+_SPARE = "spare_ids"
 
 # Plain SQL: building and keying an expression per row cost more than the round trip.
 _NEXTVAL = text("SELECT nextval(:sequence)")

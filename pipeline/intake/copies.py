@@ -25,7 +25,9 @@ def claim_message_id(session: Session, *, inbound: InboundMail) -> InboundMail |
     if not inbound.message_id:
         return None
     values = {"message_id": inbound.message_id, "inbound_id": inbound.id}
-    claimed = session.execute(_claim(session.get_bind().dialect.name), values).first()
+    # Core on the session's connection: the ORM's bulk-insert path cost more than this.
+    connection = session.connection()
+    claimed = connection.execute(_claim(connection.dialect.name), values).first()
     if claimed is not None:
         return None
     owner = session.scalar(
