@@ -15,8 +15,9 @@ Who calls it: session hooks note every case whose rows a flush touched and rebui
 their facts once, just before the transaction commits and inside it, so nothing has to
 catch up after a crash and no code path can forget it. (Once per transaction, not per
 flush: an intake transaction flushes several times, and each rebuild costs four
-statements.) The only writes that bypass the ORM (the outbox marking mail sent) call
-:func:`refresh_facts` themselves.
+statements.) The one write on the hot path that bypasses the ORM, the outbox marking
+mail sent, records the only figure it changes itself (:func:`note_acknowledged`, or
+:func:`acknowledged_ctes` inside its statement on PostgreSQL).
 """
 
 from __future__ import annotations
