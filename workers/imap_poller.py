@@ -187,14 +187,21 @@ class ImapPoller:
         clean = False
         try:
             can_idle = client.has_capability("IDLE")
+            after_news = False
             while not stop.is_set():
-                self._catch_up(client, stop)
+                found = self._catch_up(client, stop)
                 self._polls.success()
                 self._backoff.reset()
                 if stop.is_set():
                     break
-                if _news_arrived(client):
-                    continue  # announced in an answer during the catch-up, not in IDLE
+                # News announced in an answer during the catch-up, not in IDLE: catch up
+                # again. Not twice running for nothing: a server that repeats its count
+                # in every answer would keep the poller from ever idling.
+                if _news_arrived(client) and (found or not after_news):
+                    after_news = True
+                    self._hold_lease()
+                    continue
+                after_news = False
                 if can_idle:
                     self._idle(client, stop)
                 else:

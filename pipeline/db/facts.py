@@ -117,13 +117,20 @@ FACT_COLUMNS = (
 )
 
 
-def _upsert(session: Session, rows: Select[*tuple[Any, ...]]) -> None:
+def _upsert(session: Session, rows: Select[*tuple[Any, ...]], *, keep_ack: bool = True) -> None:
+    """Insert or overwrite the facts computed by ``rows``.
+
+    With ``keep_ack`` a recorded time to acknowledge is never unset: a refresh whose
+    snapshot predates a send would unset it, as the outbox records it without taking
+    the facts lock (:func:`note_acknowledged`). A repair passes False to recompute
+    every figure from the rows alone.
+    """
     insert = insert_for(session.get_bind().dialect.name)
     statement = insert(CaseFacts).from_select(FACT_COLUMNS, rows)
     kept = {name: statement.excluded[name] for name in FACT_COLUMNS[1:]}
-    # Never unset the time to acknowledge: a rebuild whose snapshot predates the send
-    # would, as the outbox records it without taking the facts lock (note_acknowledged).
-    kept["ack_seconds"] = func.coalesce(statement.excluded.ack_seconds, CaseFacts.ack_seconds)
+    if keep_ack:
+        kept["ack_seconds"] = func.coalesce(statement.excluded.ack_seconds,
+                                            CaseFacts.ack_seconds)
     statement = statement.on_conflict_do_update(index_elements=[CaseFacts.case_id], set_=kept)
     session.connection().execute(statement)
 
@@ -244,10 +251,12 @@ def _mark_stale(session: Session, case_ids: list[int]) -> None:
 def rebuild_all_facts(session: Session) -> int:
     """Rebuild every case's facts (after a bulk load or a repair); returns the count.
 
-    The daily figures are then recounted from scratch at their next refresh.
+    The daily figures are then recounted from scratch at their next refresh. Every
+    figure is recomputed from the rows alone, the time to acknowledge included: run
+    it with the outbox stopped, as a send committed during the rebuild may be missed.
     """
     dialect = session.get_bind().dialect.name
-    _upsert(session, facts_query(dialect).where(_counted()))
+    _upsert(session, facts_query(dialect).where(_counted()), keep_ack=False)
     session.connection().execute(delete(CaseFacts).where(CaseFacts.case_id.in_(
         select(Case.id).where(~_counted()))))
     session.connection().execute(delete(DailyFiguresState))

@@ -33,9 +33,9 @@ def give_id(session: Session, row: HasId) -> int:
     session.add(row)
     if row.id is not None:
         return row.id
-    spare = session.info.get(_SPARE, {}).get(row.__tablename__)
-    if spare:
-        row.id = spare.pop()
+    spare = session.info.get(_SPARE, {}).pop(row.__tablename__, None)
+    if spare is not None:
+        row.id = spare
         return row.id
     connection = session.connection()  # the session's transaction; no autoflush
     if connection.dialect.name != "postgresql":
@@ -51,9 +51,10 @@ def keep_spare_id(session: Session, table: str, value: int) -> None:
 
     A caller that already makes a round trip for one sequence can take the next row's
     id in the same SELECT (a new case takes its acknowledgment's). An id never used is
-    a gap in the sequence, as a rolled-back INSERT leaves one: nothing else.
+    a gap in the sequence, as a rolled-back INSERT leaves one: nothing else. One spare
+    per table, the latest: ids then still follow the order rows were created in.
     """
-    session.info.setdefault(_SPARE, {}).setdefault(table, []).append(value)
+    session.info.setdefault(_SPARE, {})[table] = value
 
 
 _SPARE = "spare_ids"

@@ -11,7 +11,7 @@ produces a second piece of work.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -23,6 +23,11 @@ from sqlalchemy.orm import Session
 
 from pipeline.db.base import insert_for
 from pipeline.db.models import InboundMail, MailboxItem, MailboxState
+
+STATEMENT_BYTES = 16 * 1024 * 1024
+"""Most raw bytes one INSERT carries. The mails of a batch go in one multi-row INSERT;
+fifty mails at the size limit would exceed PostgreSQL's 1 GB message limit, and the
+poller would retry that batch for ever."""
 
 
 @dataclass(frozen=True)
@@ -96,8 +101,9 @@ def _store(session: Session, raws: Sequence[bytes], sources: Sequence[str], mail
     if not rows:
         return []
     connection = session.connection()
-    ids = {row.sha256: row.id for row in connection.execute(
-        _new_mails(connection.dialect.name), list(rows.values()))}
+    statement = _new_mails(connection.dialect.name)
+    ids = {row.sha256: row.id for chunk in _by_size(list(rows.values()))
+           for row in connection.execute(statement, chunk)}
     new = set(ids)
     missing = [digest for digest in rows if digest not in ids]
     if missing:
@@ -108,6 +114,20 @@ def _store(session: Session, raws: Sequence[bytes], sources: Sequence[str], mail
         recorded.append(Recorded(inbound_id=ids[digest], is_new=digest in new))
         new.discard(digest)
     return recorded
+
+
+def _by_size(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """Split rows into runs of at most :data:`STATEMENT_BYTES` raw bytes (one at least)."""
+    chunk: list[dict[str, Any]] = []
+    size = 0
+    for row in rows:
+        if chunk and size + row["size"] > STATEMENT_BYTES:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(row)
+        size += row["size"]
+    if chunk:
+        yield chunk
 
 
 @cache

@@ -122,6 +122,28 @@ def test_rebuild_and_the_migration_backfill_give_the_same_facts(runtime: Runtime
         _assert_same(_stored(session), expected)
 
 
+def test_a_repair_rebuild_recomputes_the_time_to_acknowledge(runtime: Runtime) -> None:
+    """A refresh keeps a recorded time to acknowledge the rows no longer show (it may be
+    a send it cannot see yet); a repair trusts the rows alone."""
+    _build(runtime)
+    with runtime.factory() as session, session.begin():
+        case_id = session.scalars(select(CaseFacts.case_id)
+                                  .where(CaseFacts.ack_seconds.is_not(None))).first()
+        assert case_id is not None
+        session.execute(update(OutboundMail).where(OutboundMail.case_id == case_id)
+                        .values(sent_at=None))
+        recorded = session.get(CaseFacts, case_id).ack_seconds  # type: ignore[union-attr]
+    with runtime.factory() as session, session.begin():
+        refresh_facts(session, [case_id])
+    with runtime.factory() as session:
+        assert _stored(session)[case_id][10] == recorded
+    with runtime.factory() as session, session.begin():
+        rebuild_all_facts(session)
+    with runtime.factory() as session:
+        assert _stored(session)[case_id][10] is None
+        _assert_same(_stored(session), _recomputed(session))
+
+
 def test_only_changes_to_counted_fields_rebuild_the_facts(runtime: Runtime) -> None:
     """A note for staff or a reminder changes no figure, so it marks no day for recounting."""
     ingest_bytes(runtime, mails.complaint(sender="Li Wei <li@x.example>"), name="1.eml")

@@ -34,6 +34,7 @@ from tests.support.dovecot import (  # noqa: F401 - fixtures
     dovecot_server_fixture,
     require_or_skip,
 )
+from workers import imap_poller
 from workers.backoff import Backoff
 from workers.imap_mail import MAX_FETCH_ATTEMPTS
 from workers.imap_poller import RECORDED_KEYWORD, ImapPoller
@@ -498,6 +499,22 @@ def test_mail_announced_during_a_catch_up_is_taken_without_waiting_for_idle(
         latency = time.monotonic() - appended[0]
     assert second in ledger_raws(factory)
     assert latency < 5, f"took {latency:.1f} s: it waited for IDLE"
+
+
+def test_a_server_repeating_its_count_does_not_keep_the_poller_from_idling(
+    dovecot: DovecotServer, tmp_path: Path, factory: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GIVEN a server that repeats its message count in the answer to every command
+    WHEN a catch-up finds nothing new THEN the poller idles instead of catching up in a
+    loop, and a mail that arrives is still taken."""
+    monkeypatch.setattr(imap_poller, "_news_arrived", lambda _client: True)
+    queued: list[int] = []
+    with Service(make_poller(dovecot, tmp_path, factory, queued)) as poller:
+        wait_until(lambda: poller.status == "idle", 10, "the poller to idle")
+        dovecot.append(mail())
+        wait_until(lambda: len(queued) == 1, 10, "the mail that arrived")
+    assert count(factory) == 1
 
 
 def test_without_idle_the_poller_polls(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
@@ -13,6 +13,7 @@ from pipeline.db.base import make_engine, make_session_factory
 from pipeline.db.migrate import upgrade
 from pipeline.db.models import InboundMail, MailboxItem
 from pipeline.leases import release, try_acquire
+from pipeline.mailbox import ledger
 from pipeline.mailbox.ledger import (
     get_watermark,
     known_uids,
@@ -69,6 +70,36 @@ def test_a_batch_stores_new_mails_once_and_finds_known_ones(
         assert session.scalar(select(func.count(InboundMail.id))) == 2
         assert session.get(InboundMail, batch[7].inbound_id).raw == fresh  # type: ignore[union-attr]
         assert known_uids(session, mailbox="m", uidvalidity=1, uids=[5, 6, 7, 9]) == {5, 7, 9}
+
+
+def test_a_batch_of_large_mails_goes_in_several_inserts(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GIVEN a batch whose mails together exceed what one INSERT may carry WHEN recorded
+    THEN they go in several INSERTs, each under the limit, and every mail is stored."""
+    raws = {uid: mails.complaint(subject=f"Large mail {uid}") for uid in range(1, 6)}
+    sizes = [len(raw) for raw in raws.values()]
+    limit = 2 * max(sizes)  # room for two mails, not three
+    assert 3 * min(sizes) > limit
+    monkeypatch.setattr(ledger, "STATEMENT_BYTES", limit)
+    inserts: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO INBOUND_MAIL"):
+            inserts.append(statement)
+
+    with factory() as session, session.begin():
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            batch = record_mails(session, raws, source="t", mailbox="m", uidvalidity=1)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+
+    assert len(inserts) == 3  # 2 + 2 + 1 mails
+    assert all(batch[uid].is_new for uid in raws)
+    with factory() as session:
+        assert session.scalar(select(func.count(InboundMail.id))) == 5
 
 
 def test_message_id_is_read_from_headers(factory: sessionmaker[Session]) -> None:
