@@ -30,12 +30,25 @@ def secret_key(settings: Settings) -> str:
     if configured:
         return configured
     path = settings.data_dir / KEY_FILE
-    if not path.exists():
+    try:
+        found = path.stat()
+    except FileNotFoundError:
         _create(path)
+        found = path.stat()
+    # Every letter signs a link: read the file again only when it was replaced.
+    version = (found.st_ino, found.st_mtime_ns, found.st_size)
+    known = _READ.get(path)
+    if known is not None and known[0] == version:
+        return known[1]
     key = path.read_text(encoding="ascii").strip()
     if not key:
         raise RuntimeError(f"The secret key file {path} is empty; delete it to create a new one.")
+    _READ[path] = (version, key)
     return key
+
+
+_READ: dict[Path, tuple[tuple[int, int, int], str]] = {}
+"""The key last read from each file, with the file's identity when it was read."""
 
 
 def _create(path: Path) -> None:

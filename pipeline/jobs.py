@@ -147,13 +147,16 @@ def renew_in(
     values: dict[str, Any] = {"ids": chosen, "token": held.token, "now": utcnow()}
     if attempt is not None:
         values["attempt"] = attempt
-    statement = _renewal(held.kind.model, counting=attempt is not None)
+    statement = renewal(held.kind.model, counting=attempt is not None)
     return {r[0]: r[1] for r in core(session).execute(statement, values)}
 
 
 @cache
-def _renewal(model: Any, *, counting: bool) -> Any:
-    """The fenced renewal UPDATE, built once per table: the outbox runs it per mail sent."""
+def renewal(model: Any, *, counting: bool) -> Any:
+    """The fenced renewal UPDATE, built once per table: the outbox runs it per mail sent.
+
+    Parameters: ``ids`` (a list), ``token``, ``now`` and, when ``counting``, ``attempt``.
+    """
     values: dict[str, Any] = {"claimed_at": bindparam("now")}
     if counting:
         values["attempts"] = model.attempts + case((model.id == bindparam("attempt"), 1),

@@ -217,9 +217,7 @@ def _record_sent(
     mail, the one about to be tried: what a separate renewal would have done next.
     """
     with factory() as session, session.begin():
-        if not mark_sent(session, held, outbound_id, utcnow()):
-            return None
-        return jobs.renew_in(session, held, rest, attempt=rest[0] if rest else None)
+        return mark_sent(session, held, outbound_id, utcnow(), renew=rest)
 
 
 def _give_up(factory: sessionmaker[Session], held: Claim, outbound_id: int, reason: str) -> None:

@@ -2,20 +2,22 @@
 
 This runs once per mail sent, in the outbox's commit right after the server's 250, so
 its cost is paid for every acknowledgment. On PostgreSQL it is one statement: the
-fenced UPDATE of the mail, its ``…_sent`` event, the case's time to acknowledge and
-the stale mark of the case's day, chained as data-modifying CTEs (one round trip,
-one plan, instead of four). The statement is built once, with bound parameters, so
-SQLAlchemy computes its cache key once too. Elsewhere (SQLite, the embedded runtime)
-the same steps run one after another.
+fenced UPDATE of the mail, its ``…_sent`` event, the case's time to acknowledge, the
+stale mark of the case's day and the renewal of the claim on the mails still to send,
+chained as data-modifying CTEs (one round trip, one plan, instead of five). The
+statement is built once, with bound parameters, so SQLAlchemy computes its cache key
+once too. Elsewhere (SQLite, the embedded runtime) the same steps run one after
+another.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Row, String, bindparam, insert, literal, select, update
+from sqlalchemy import JSON, Row, String, bindparam, insert, literal, select, true, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.selectable import CTE
@@ -27,13 +29,26 @@ from pipeline.db.models import CaseEvent, OutboundMail
 from pipeline.jobs import Claim
 
 
-def mark_sent(session: Session, held: Claim, outbound_id: int, sent_at: datetime
-              ) -> list[Row[Any]]:
-    """Mark the mail sent if our claim still holds it; returns its (case_id, kind), if so."""
+def mark_sent(session: Session, held: Claim, outbound_id: int, sent_at: datetime, *,
+              renew: Sequence[int] = ()) -> dict[int, int] | None:
+    """Mark the mail sent if our claim still holds it; None when the claim was lost.
+
+    The same commit renews the claim on ``renew``, the mails still to send, and counts
+    an attempt for its first, the one about to be tried: what a separate renewal would
+    do next. Returns that renewal, ``{id: attempts}`` of the mails still ours.
+    """
+    rest = list(renew)
+    attempt = rest[0] if rest else None
     if session.get_bind().dialect.name == "postgresql":
-        values = {"outbound_id": outbound_id, "token": held.token, "sent_at": sent_at}
-        return list(jobs.core(session).execute(_in_one_statement(), values))
-    return _step_by_step(session, held, outbound_id, sent_at)
+        values = {"outbound_id": outbound_id, "token": held.token, "moment": sent_at,
+                  "ids": rest, "now": sent_at, "attempt": attempt}
+        rows = jobs.core(session).execute(_in_one_statement(), values).all()
+        if not rows:
+            return None
+        return {row.id: row.attempts for row in rows if row.id is not None}
+    if not _step_by_step(session, held, outbound_id, sent_at):
+        return None
+    return jobs.renew_in(session, held, rest, attempt=attempt)
 
 
 def _sent_update(outbound_id: Any, token: Any, sent_at: Any) -> Any:
@@ -49,11 +64,18 @@ def _sent_update(outbound_id: Any, token: Any, sent_at: Any) -> Any:
 
 @cache
 def _in_one_statement() -> Select[Any]:
-    sent_at = bindparam("sent_at", type_=UTCDateTime())
+    """The send's one statement: a row per mail renewed (one with NULLs if none), or no
+    row at all when the claim on the sent mail was lost (nothing is then changed)."""
+    # Not "sent_at": an UPDATE in the statement would take a parameter named after one
+    # of its columns as a value to set.
+    sent_at = bindparam("moment", type_=UTCDateTime())
     sent = _sent_update(bindparam("outbound_id"), bindparam("token"), sent_at).cte("sent")
     acknowledged, stale = acknowledged_ctes(sent, sent_at)
+    renewed = (jobs.renewal(OutboundMail, counting=True)
+               .where(select(sent.c.kind).exists()).cte("renewed"))
     return (
-        select(sent.c.case_id, sent.c.kind)
+        select(sent.c.case_id, sent.c.kind, renewed.c.id, renewed.c.attempts)
+        .select_from(sent.outerjoin(renewed, true()))
         .add_cte(_event_cte(sent, sent_at), acknowledged, stale)
     )
 

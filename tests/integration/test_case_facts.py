@@ -216,7 +216,8 @@ def test_a_change_racing_the_outbox_keeps_the_time_to_acknowledge(runtime: Runti
     try:
         outbox.begin()
         sent_at = utcnow() + timedelta(hours=2)
-        assert mark_sent(outbox, held, ack_id, sent_at)  # holds the facts row until commit
+        # Holds the facts row until commit.
+        assert mark_sent(outbox, held, ack_id, sent_at) is not None
 
         def staff_change() -> None:
             with runtime.factory() as session, session.begin():

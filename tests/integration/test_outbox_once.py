@@ -18,10 +18,12 @@ from sqlalchemy import func, select
 
 from config.settings import Settings
 from pipeline import jobs
-from pipeline.db.models import Case, InboundMail, OutboundMail
+from pipeline.db.base import utcnow
+from pipeline.db.models import Case, CaseEvent, InboundMail, OutboundMail
 from pipeline.intake.process import claim_inbound, claim_many, process_inbound, process_many
 from pipeline.mailbox.ledger import record_mail
 from pipeline.outbound.send import claim_outbound, send_many
+from pipeline.outbound.sent import mark_sent
 from pipeline.outbound.transport import MailTransport
 from tests.support import mails
 from tests.support.smtp_sink import SmtpSink
@@ -268,3 +270,33 @@ def test_two_copies_of_one_mail_processed_at_once_are_one_case(
             assert rows[0].case_id is not None  # type: ignore[union-attr]
             assert rows[0].case_id == rows[1].case_id  # type: ignore[union-attr]
         assert session.scalar(select(func.count(OutboundMail.id))) == rounds
+
+
+def test_marking_a_mail_sent_renews_the_rest_only_while_the_claim_holds(
+    settings: Settings,
+) -> None:
+    """GIVEN three claimed mails WHEN the first is marked sent THEN the same commit renews
+    the other two and counts an attempt for the next one; WHEN the claim on a mail was
+    taken over THEN marking it sent changes nothing, not even the rest's claim."""
+    runtime = build_runtime(settings)
+    first, second, third = pending_acknowledgments(runtime, 3)
+    held = claim_outbound(runtime.factory, outbound_ids=[first, second, third],
+                          settings=settings)
+    with runtime.factory() as session, session.begin():
+        renewed = mark_sent(session, held, first, utcnow(), renew=[second, third])
+    assert renewed == {second: 1, third: 0}
+    assert statuses(runtime, [first, second, third]) == {
+        first: ("sent", 0), second: ("sending", 1), third: ("sending", 0)}
+
+    expire_claim(runtime, second)
+    other = claim_outbound(runtime.factory, outbound_ids=[second], settings=settings)
+    assert other.ids == (second,)
+    with runtime.factory() as session, session.begin():
+        assert mark_sent(session, held, second, utcnow(), renew=[third]) is None
+    assert statuses(runtime, [second, third]) == {second: ("sending", 1),
+                                                  third: ("sending", 0)}
+    with runtime.factory() as session:
+        events = session.scalars(select(CaseEvent.action)
+                                 .where(CaseEvent.action == "acknowledgment_sent")).all()
+    assert len(events) == 1
+    runtime.engine.dispose()
