@@ -6,6 +6,10 @@ the mail that opens work also inserts its Message-ID into a table whose key is t
 Message-ID: the second insert waits for the first transaction and then finds the key
 taken (``ON CONFLICT DO NOTHING``, so no savepoint is needed), and that mail is
 recorded as a duplicate of the first instead of opening a second case.
+
+Both steps run for every mail. On PostgreSQL they are one statement: the look-up of an
+earlier processed copy and, when there is none, the claim, as a CTE and an INSERT that
+only runs when the CTE found nothing.
 """
 
 from __future__ import annotations
@@ -13,11 +17,28 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, exists, func, literal, select, true
 from sqlalchemy.orm import Session
 
 from pipeline.db.base import insert_for
 from pipeline.db.models import InboundMail, MessageIdClaim
+
+
+def earlier_copy_or_claim(session: Session, *, inbound: InboundMail) -> Any | None:
+    """The copy of this mail that came first (its ``id`` and ``case_id``), or None once
+    this mail owns its Message-ID: an earlier processed copy, else the claim's owner."""
+    if not inbound.message_id:
+        return None
+    values = {"message_id": inbound.message_id, "inbound_id": inbound.id}
+    # Core on the session's connection: the ORM's paths cost more than these statements.
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return (connection.execute(_processed_copy(), values).first()
+                or claim_message_id(session, inbound=inbound))
+    row = connection.execute(_copy_or_claim(), values).one()
+    if row.id is not None:
+        return row
+    return None if row.claimed else _owner(session, inbound)
 
 
 def claim_message_id(session: Session, *, inbound: InboundMail) -> InboundMail | None:
@@ -25,11 +46,15 @@ def claim_message_id(session: Session, *, inbound: InboundMail) -> InboundMail |
     if not inbound.message_id:
         return None
     values = {"message_id": inbound.message_id, "inbound_id": inbound.id}
-    # Core on the session's connection: the ORM's bulk-insert path cost more than this.
     connection = session.connection()
     claimed = connection.execute(_claim(connection.dialect.name), values).first()
     if claimed is not None:
         return None
+    return _owner(session, inbound)
+
+
+def _owner(session: Session, inbound: InboundMail) -> InboundMail | None:
+    """The other mail that owns this one's Message-ID (a copy processed at the same time)."""
     owner = session.scalar(
         select(MessageIdClaim.inbound_mail_id).where(
             MessageIdClaim.message_id == inbound.message_id
@@ -48,4 +73,41 @@ def _claim(dialect: str) -> Any:
         .values(message_id=bindparam("message_id"), inbound_mail_id=bindparam("inbound_id"))
         .on_conflict_do_nothing(index_elements=[MessageIdClaim.message_id])
         .returning(MessageIdClaim.message_id)
+    )
+
+
+@cache
+def _processed_copy() -> Select[int, int | None]:
+    """An already-processed mail with the same Message-ID (the same mail delivered
+    twice): only its id and case, not the whole mail and its bytes."""
+    return (
+        select(InboundMail.id, InboundMail.case_id)
+        .where(
+            InboundMail.message_id == bindparam("message_id"),
+            InboundMail.id != bindparam("inbound_id"),
+            InboundMail.status == "processed",
+        )
+        .limit(1)
+    )
+
+
+@cache
+def _copy_or_claim() -> Select[Any]:
+    """PostgreSQL: the earlier copy's id and case (NULLs if none) and whether this mail
+    claimed its Message-ID, which it tries only when there is no earlier copy."""
+    earlier = _processed_copy().cte("earlier")
+    claim = (
+        insert_for("postgresql")(MessageIdClaim)
+        .from_select(["message_id", "inbound_mail_id"],
+                     select(bindparam("message_id", type_=MessageIdClaim.message_id.type),
+                            bindparam("inbound_id", type_=MessageIdClaim.inbound_mail_id.type))
+                     .where(~exists(earlier.select())))
+        .on_conflict_do_nothing(index_elements=[MessageIdClaim.message_id])
+        .returning(MessageIdClaim.message_id)
+        .cte("claimed")
+    )
+    claimed = select(func.count()).select_from(claim).scalar_subquery()
+    return (
+        select(earlier.c.id, earlier.c.case_id, (claimed > 0).label("claimed"))
+        .select_from(select(literal(1)).subquery().outerjoin(earlier, true()))
     )

@@ -23,9 +23,9 @@ from pipeline.db.base import utcnow
 from pipeline.db.models import InboundMail, OutboundMail
 from pipeline.intake.automatic import automatic_reason
 from pipeline.intake.bounce import is_read_receipt, parse_bounce
-from pipeline.intake.copies import claim_message_id
+from pipeline.intake.copies import earlier_copy_or_claim
 from pipeline.intake.handlers import handle_bounce, handle_reply
-from pipeline.intake.threads import earlier_copy, find_thread_case
+from pipeline.intake.threads import find_thread_case
 from pipeline.intake.unverified import handle_unverified
 from pipeline.jobs import Claim
 from pipeline.mail.limits import limits_from
@@ -173,8 +173,7 @@ def _route(session: Session, inbound: InboundMail, mail: ParsedMail, settings: S
     # earlier copies are committed. The pending rows then go out in the case's flush,
     # one statement per table instead of two.
     with session.no_autoflush:
-        duplicate = (earlier_copy(session, inbound=inbound)
-                     or claim_message_id(session, inbound=inbound))
+        duplicate = earlier_copy_or_claim(session, inbound=inbound)
     if duplicate is not None:
         inbound.detail = f"Same Message-ID as ledger mail #{duplicate.id}."
         return Outcome(classification="duplicate", case_id=duplicate.case_id)

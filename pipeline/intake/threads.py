@@ -7,9 +7,7 @@ quotes a case reference. Headers are checked first because they cannot be mistyp
 
 from __future__ import annotations
 
-from functools import cache
-
-from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.cases.merge import surviving_case
@@ -51,26 +49,3 @@ def _case_by_message_ids(session: Session, ids: list[str]) -> Case | None:
             .limit(1)
         )
     return session.get(Case, case_id) if case_id is not None else None
-
-
-def earlier_copy(session: Session, *, inbound: InboundMail) -> Row[int, int | None] | None:
-    """The ``id`` and ``case_id`` of an already-processed mail with the same Message-ID
-    (the same mail delivered twice): only those, not the whole mail and its bytes."""
-    if not inbound.message_id:
-        return None
-    return session.connection().execute(_processed_copy(), {
-        "message_id": inbound.message_id, "inbound_id": inbound.id}).first()
-
-
-@cache
-def _processed_copy() -> Select[int, int | None]:
-    """Built once: it runs for every mail."""
-    return (
-        select(InboundMail.id, InboundMail.case_id)
-        .where(
-            InboundMail.message_id == bindparam("message_id"),
-            InboundMail.id != bindparam("inbound_id"),
-            InboundMail.status == "processed",
-        )
-        .limit(1)
-    )

@@ -307,6 +307,22 @@ def test_the_per_address_limit_counts_acknowledgments_of_the_same_batch(
         "Too many automatic replies to this address recently."] * 2
 
 
+def test_two_copies_in_one_batch_make_one_case(runtime: Runtime, settings: Settings) -> None:
+    """GIVEN the same mail by two routes (same Message-ID, other bytes) in one worker
+    batch THEN the first opens the case and the second is its duplicate, by the claim."""
+    raw = mails.complaint(message_id="<batch-dup@customer.example>")
+
+    queued = process_as_one_batch(runtime, [raw, b"Received: from relay2.example\r\n" + raw])
+
+    assert count(runtime, Case) == 1
+    assert len(queued) == 1
+    with runtime.factory() as session:
+        rows = session.execute(select(InboundMail.id, InboundMail.classification,
+                                      InboundMail.detail).order_by(InboundMail.id)).all()
+    assert [r.classification for r in rows] == ["complaint", "duplicate"]
+    assert rows[1].detail == f"Same Message-ID as ledger mail #{rows[0].id}."
+
+
 def test_the_hourly_budget_counts_acknowledgments_of_the_same_batch(
     runtime: Runtime, settings: Settings
 ) -> None:
