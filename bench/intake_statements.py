@@ -70,7 +70,9 @@ class Counts:
         self.statements[f"{verb} {table}".strip()] += 1
 
     def begin(self, conn: Any) -> None:
-        self.transactions += 1
+        """A database transaction; a statement run in autocommit is not one (no BEGIN)."""
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            self.transactions += 1
 
 
 def run_batch(runtime: Runtime, mails: list[bytes], start: int, batch: int) -> None:

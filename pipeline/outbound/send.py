@@ -36,7 +36,7 @@ from pipeline.db.models import Case, OutboundMail
 from pipeline.db.trail import record_event
 from pipeline.jobs import Claim
 from pipeline.outbound.envelope import envelope_sender
-from pipeline.outbound.sent import mark_sent
+from pipeline.outbound.sent import record_sent
 from pipeline.outbound.transport import MailTransport, PermanentSendError, TransientSendError
 
 log = logging.getLogger(__name__)
@@ -216,8 +216,7 @@ def _record_sent(
     The same commit renews the claim on ``rest`` and counts an attempt for its first
     mail, the one about to be tried: what a separate renewal would have done next.
     """
-    with factory() as session, session.begin():
-        return mark_sent(session, held, outbound_id, utcnow(), renew=rest)
+    return record_sent(factory, held, outbound_id, utcnow(), renew=rest)
 
 
 def _give_up(factory: sessionmaker[Session], held: Claim, outbound_id: int, reason: str) -> None:

@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Row, String, bindparam, insert, literal, select, true, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.selectable import CTE
 
@@ -27,6 +27,24 @@ from pipeline.db.base import UTCDateTime
 from pipeline.db.facts import acknowledged_ctes, note_acknowledged
 from pipeline.db.models import CaseEvent, OutboundMail
 from pipeline.jobs import Claim
+
+
+def record_sent(factory: sessionmaker[Session], held: Claim, outbound_id: int,
+                sent_at: datetime, *, renew: Sequence[int] = ()) -> dict[int, int] | None:
+    """:func:`mark_sent` in a transaction of its own.
+
+    On PostgreSQL that is the one statement alone, in autocommit: it is atomic by
+    itself, and a transaction around it would cost a BEGIN and a COMMIT round trip and
+    a session, per mail sent.
+    """
+    engine = factory.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        with factory() as session, session.begin():
+            return mark_sent(session, held, outbound_id, sent_at, renew=renew)
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        return _renewal_of(connection.execute(
+            _in_one_statement(), _values(held, outbound_id, sent_at, list(renew))).all())
 
 
 def mark_sent(session: Session, held: Claim, outbound_id: int, sent_at: datetime, *,
@@ -38,17 +56,25 @@ def mark_sent(session: Session, held: Claim, outbound_id: int, sent_at: datetime
     do next. Returns that renewal, ``{id: attempts}`` of the mails still ours.
     """
     rest = list(renew)
-    attempt = rest[0] if rest else None
     if session.get_bind().dialect.name == "postgresql":
-        values = {"outbound_id": outbound_id, "token": held.token, "moment": sent_at,
-                  "ids": rest, "now": sent_at, "attempt": attempt}
-        rows = jobs.core(session).execute(_in_one_statement(), values).all()
-        if not rows:
-            return None
-        return {row.id: row.attempts for row in rows if row.id is not None}
+        return _renewal_of(jobs.core(session).execute(
+            _in_one_statement(), _values(held, outbound_id, sent_at, rest)).all())
     if not _step_by_step(session, held, outbound_id, sent_at):
         return None
-    return jobs.renew_in(session, held, rest, attempt=attempt)
+    return jobs.renew_in(session, held, rest, attempt=rest[0] if rest else None)
+
+
+def _values(held: Claim, outbound_id: int, sent_at: datetime, rest: list[int]
+            ) -> dict[str, Any]:
+    return {"outbound_id": outbound_id, "token": held.token, "moment": sent_at,
+            "ids": rest, "now": sent_at, "attempt": rest[0] if rest else None}
+
+
+def _renewal_of(rows: Sequence[Row[Any]]) -> dict[int, int] | None:
+    """The renewal the one statement returned; None when it marked nothing sent."""
+    if not rows:
+        return None
+    return {row.id: row.attempts for row in rows if row.id is not None}
 
 
 def _sent_update(outbound_id: Any, token: Any, sent_at: Any) -> Any:
