@@ -28,14 +28,11 @@ from pipeline.outbound.send import send_many, send_outbound
 from pipeline.outbound.transport import PermanentSendError
 from pipeline.recovery import mark_dead
 from pipeline.scans.jobs import claim_scan, process_scan, release_scan
+from workers.queues import INTAKE_QUEUE, OCR_QUEUE, OUTBOX_QUEUE, TIMED_QUEUE
 from workers.runtime import Runtime, current
 
 log = logging.getLogger(__name__)
 
-INTAKE_QUEUE = "intake"
-OUTBOX_QUEUE = "outbox"
-TIMED_QUEUE = "timed"
-OCR_QUEUE = "ocr"
 
 
 @dataclass(frozen=True)

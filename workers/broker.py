@@ -8,12 +8,13 @@ covers whatever is still left.
 
 from __future__ import annotations
 
-from dramatiq import Broker
+from dramatiq import Broker, Consumer
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Retries
 
 from config.settings import Settings
+from workers.queues import poll_ms
 
 # Conservative defaults for actors that do not declare their own policy.
 DEFAULT_RETRIES = Retries(max_retries=5, min_backoff=1_000, max_backoff=60_000)
@@ -23,7 +24,7 @@ def make_broker(settings: Settings) -> Broker:
     """Build the broker the settings ask for; nothing is connected until first use."""
     broker: Broker
     if settings.redis_url:
-        broker = RedisBroker(
+        broker = _PollingBroker(
             url=settings.redis_url,
             heartbeat_timeout=settings.heartbeat_timeout_ms,
             maintenance_chance=settings.maintenance_chance,
@@ -40,3 +41,14 @@ def _replace_retries(broker: Broker) -> None:
     for index, middleware in enumerate(broker.middleware):
         if isinstance(middleware, Retries):
             broker.middleware[index] = DEFAULT_RETRIES
+
+
+class _PollingBroker(RedisBroker):
+    """A Redis broker whose idle consumers poll each queue as often as it needs.
+
+    dramatiq gives every consumer of a worker the same idle timeout; ours is short for
+    the queues a customer waits on and a second for the rest (:func:`poll_ms`).
+    """
+
+    def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Consumer:
+        return super().consume(queue_name, prefetch=prefetch, timeout=poll_ms(queue_name))

@@ -105,7 +105,7 @@ def start_workers(runtime: Runtime, queues: set[str] | None = None) -> list[Work
     OCR pages take seconds of CPU each; on their own worker they can never take every
     thread from the intake and outbox queues, so mail acknowledgments are not delayed.
     """
-    from workers.actors import OCR_QUEUE
+    from workers.queues import OCR_QUEUE
 
     wanted = set(runtime.broker.get_declared_queues()) if queues is None else set(queues)
     workers = []

@@ -24,8 +24,8 @@ from tests.console.conftest import ingest_two_complaints
 from tests.support.console import add_staff
 from tests.support.smtp_sink import SmtpSink, free_port
 from tests.support.waiting import wait_until
-from workers.actors import OUTBOX_QUEUE
 from workers.app import build_runtime
+from workers.queues import OUTBOX_QUEUE
 from workers.runtime import Runtime
 from workers.service import start_worker
 
