@@ -18,12 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
+from typing import TYPE_CHECKING
 
 from config.departments import Department, department_by_key
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 MIN_TRAINING_SAMPLES = 30
 """Below this many routed cases the classifier has seen too little to beat the rules."""
@@ -61,7 +61,15 @@ class RoutingModel:
 
     @classmethod
     def train(cls, samples: Sequence[tuple[str, str]]) -> RoutingModel:
-        """Learn from (case text, department key) pairs of past routing decisions."""
+        """Learn from (case text, department key) pairs of past routing decisions.
+
+        scikit-learn is imported here, not with the module: it takes most of a second,
+        and every ``complaints`` command and the poller load this module without training.
+        """
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+
         labels = sorted({label for _, label in samples})
         if len(labels) < 2:
             # One department only: nothing to tell apart, every guess is that one.

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import numpy as np
 from PIL import Image
 
 GOOD_CONFIDENCE = 0.85
@@ -136,6 +135,8 @@ def _score(read: _Read) -> float:
 
 
 def _read(image: Image.Image) -> _Read:
+    import numpy as np  # here: every process loading this module would pay for it at start
+
     pixels = np.asarray(image.convert("RGB"))
     with _LOCK:
         result = engine()(pixels)
