@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Row, String, bindparam, insert, literal, select, true, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.selectable import CTE
@@ -43,8 +44,7 @@ def record_sent(factory: sessionmaker[Session], held: Claim, outbound_id: int,
             return mark_sent(session, held, outbound_id, sent_at, renew=renew)
     with engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT")
-        return _renewal_of(connection.execute(
-            _in_one_statement(), _values(held, outbound_id, sent_at, list(renew))).all())
+        return _in_one(connection, held, outbound_id, sent_at, list(renew))
 
 
 def mark_sent(session: Session, held: Claim, outbound_id: int, sent_at: datetime, *,
@@ -57,21 +57,19 @@ def mark_sent(session: Session, held: Claim, outbound_id: int, sent_at: datetime
     """
     rest = list(renew)
     if session.get_bind().dialect.name == "postgresql":
-        return _renewal_of(jobs.core(session).execute(
-            _in_one_statement(), _values(held, outbound_id, sent_at, rest)).all())
+        return _in_one(jobs.core(session), held, outbound_id, sent_at, rest)
     if not _step_by_step(session, held, outbound_id, sent_at):
         return None
     return jobs.renew_in(session, held, rest, attempt=rest[0] if rest else None)
 
 
-def _values(held: Claim, outbound_id: int, sent_at: datetime, rest: list[int]
-            ) -> dict[str, Any]:
-    return {"outbound_id": outbound_id, "token": held.token, "moment": sent_at,
-            "ids": rest, "now": sent_at, "attempt": rest[0] if rest else None}
-
-
-def _renewal_of(rows: Sequence[Row[Any]]) -> dict[int, int] | None:
-    """The renewal the one statement returned; None when it marked nothing sent."""
+def _in_one(connection: Connection, held: Claim, outbound_id: int, sent_at: datetime,
+            rest: list[int]) -> dict[int, int] | None:
+    """Run :func:`_in_one_statement`; the renewal it returned, or None when it marked
+    nothing sent (the claim was lost)."""
+    values = {"outbound_id": outbound_id, "token": held.token, "moment": sent_at,
+              "ids": rest, "now": sent_at, "attempt": rest[0] if rest else None}
+    rows = connection.execute(_in_one_statement(), values).all()
     if not rows:
         return None
     return {row.id: row.attempts for row in rows if row.id is not None}
