@@ -5,6 +5,8 @@ Engines are built by the entry points from settings, never at import time.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +22,11 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# How long a connection keeps trying to switch a new SQLite file to WAL mode while
+# another process does the same; as long as the busy timeout given to sqlite3.
+WAL_SWITCH_PATIENCE = 30.0
 
 
 class Base(DeclarativeBase):
@@ -54,7 +61,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            connect_args={"timeout": 30, "check_same_thread": False},
+            connect_args={"timeout": WAL_SWITCH_PATIENCE, "check_same_thread": False},
             hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -73,13 +80,34 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     # Let pysqlite leave transaction control to SQLAlchemy's "begin" hook below.
     dbapi_conn.isolation_level = None  # type: ignore[attr-defined]
     cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _use_wal(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # Deleted and overwritten rows are zeroed in the file, so erased personal data
     # does not linger in free pages (see pipeline/privacy/erase.py).
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def _use_wal(cursor: Any, patience: float = WAL_SWITCH_PATIENCE) -> None:
+    """Put the database in WAL mode once, whoever opens it first.
+
+    The mode is kept in the file, so every later connection only reads it. Switching
+    needs the exclusive lock, and when two processes open a new database at the same
+    moment (``complaints demo`` and a ``complaints cases list`` beside it) SQLite answers
+    one of them "database is locked" at once rather than wait, to avoid a deadlock
+    between two readers that both want to write: that one tries again shortly.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _sqlite_begin_immediate(conn: object) -> None:
