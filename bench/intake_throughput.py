@@ -198,7 +198,8 @@ def main() -> None:
                         help="sample the first worker (or the poller) with py-spy and print "
                              "its top functions")
     parser.add_argument("--profile-output", default="/tmp/intake.pyspy.txt")
-    parser.add_argument("--latency-samples", type=int, default=40)
+    parser.add_argument("--latency-samples", type=int, default=40,
+                        help="single mails timed after the backlog (0: none)")
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
     if args.save_corpus is not None:
@@ -219,7 +220,8 @@ def main() -> None:
         env = product_env(Path(tmp), db, redis_url, dovecot, sink.port, args.threads)
         procs = backlog(args, dovecot, sink, env)
         try:
-            latency(args, dovecot, sink)
+            if args.latency_samples > 0:  # 0: the backlog alone (a profile, say)
+                latency(args, dovecot, sink)
         finally:
             for proc in procs:
                 proc.terminate()
