@@ -115,15 +115,17 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
     def process(inbound_id: int) -> None:
         """Turn one ledger mail into a case (or a reply, or a recorded non-complaint)."""
         runtime = current()
-        held = claim_inbound(runtime.factory, inbound_id=inbound_id, settings=runtime.settings)
-        if held is None:
-            return
-        try:
-            outcome = process_inbound(runtime.factory, held=held, settings=runtime.settings)
-        except Exception as err:
-            release_inbound(runtime.factory, held=held, error=repr(err))
-            raise
-        send_now(runtime, sender, outcome.outbound_ids)
+        with runtime.intake_gate:
+            held = claim_inbound(runtime.factory, inbound_id=inbound_id,
+                                 settings=runtime.settings)
+            if held is None:
+                return
+            try:
+                outcome = process_inbound(runtime.factory, held=held, settings=runtime.settings)
+            except Exception as err:
+                release_inbound(runtime.factory, held=held, error=repr(err))
+                raise
+            send_now(runtime, sender, outcome.outbound_ids)
         runtime.enqueue_scans(outcome.scan_ids)
 
     processor = dramatiq.actor(
@@ -133,18 +135,20 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
     def process_batch(inbound_ids: list[int]) -> None:
         """Process a poller's batch in one transaction; on any error, one mail at a time."""
         runtime = current()
-        held = claim_many(runtime.factory, inbound_ids=inbound_ids, settings=runtime.settings)
-        if not held:
-            return
-        try:
-            outcomes = process_many(runtime.factory, held=held, settings=runtime.settings)
-        except Exception as err:
-            log.warning("batch failed; processing its mails one by one", exc_info=True)
-            release_many(runtime.factory, held=held, error=repr(err))
-            for inbound_id in held.ids:
-                runtime.enqueue(processor, inbound_id)
-            return
-        send_now(runtime, sender, [o for outcome in outcomes for o in outcome.outbound_ids])
+        with runtime.intake_gate:
+            held = claim_many(runtime.factory, inbound_ids=inbound_ids,
+                              settings=runtime.settings)
+            if not held:
+                return
+            try:
+                outcomes = process_many(runtime.factory, held=held, settings=runtime.settings)
+            except Exception as err:
+                log.warning("batch failed; processing its mails one by one", exc_info=True)
+                release_many(runtime.factory, held=held, error=repr(err))
+                for inbound_id in held.ids:
+                    runtime.enqueue(processor, inbound_id)
+                return
+            send_now(runtime, sender, [o for outcome in outcomes for o in outcome.outbound_ids])
         runtime.enqueue_scans([s for outcome in outcomes for s in outcome.scan_ids])
 
     batcher = dramatiq.actor(

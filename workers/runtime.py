@@ -38,6 +38,13 @@ class Runtime:
     make_transport: Callable[[], MailTransport]
     actors: Actors | None = None
     _local: threading.local = field(default_factory=threading.local)
+    intake_gate: threading.BoundedSemaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Intake transactions of one process run this many at a time (the setting says
+        # why); a thread waiting here holds its queue message, which the broker hands
+        # to another worker if this process dies.
+        self.intake_gate = threading.BoundedSemaphore(self.settings.intake_concurrency)
 
     def transport(self) -> MailTransport:
         """One transport per thread, so an SMTP connection is reused but never shared."""
