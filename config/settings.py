@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     # Queue and recovery.
     worker_threads: int = Field(default=4, ge=1)
     # Mail batches one worker process turns into cases at the same time. More than one
-    # per process made each complaint cost a third more CPU (threads taking turns with
+    # per process made each complaint cost a quarter more CPU (threads taking turns with
     # the interpreter lock, more PostgreSQL backends competing) and throughput fell:
     # run more worker processes to use more cores.
     intake_concurrency: int = Field(default=1, ge=1)
