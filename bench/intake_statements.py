@@ -5,7 +5,9 @@ but its figures move with the machine's load. This one counts what does not move
 many SQL statements and transactions one complaint costs, from the ledger row to the
 acknowledgment marked sent, on PostgreSQL, with an SMTP transport that accepts
 everything at once. It also reports the Python CPU milliseconds per complaint of that
-single thread (``time.process_time``), the part of the cost our own code controls.
+single thread (``time.process_time``), the part of the cost our own code controls, and
+the CPU milliseconds of PostgreSQL's processes meanwhile (psutil; the machine's other
+databases count too, so run it on an otherwise idle server).
 
     .venv/bin/python bench/intake_statements.py --mails 300 [--profile FILE]
 
@@ -33,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event  # noqa: E402
 
 from bench.corpus import corpus  # noqa: E402
+from bench.cpu import costs, named, snapshot  # noqa: E402
 from config.settings import Settings  # noqa: E402
 from pipeline.intake.process import claim_many, process_many  # noqa: E402
 from pipeline.mailbox.ledger import record_mail  # noqa: E402
@@ -114,6 +117,8 @@ def main() -> None:
             event.listen(runtime.engine, "begin", counts.begin)
             # CPU time, not waits
             profiler = cProfile.Profile(time.process_time) if args.profile else None
+            server = {"PostgreSQL": named("postgres")}
+            server0 = snapshot(server)
             cpu0, wall0 = time.process_time(), time.perf_counter()
             if profiler:
                 profiler.enable()
@@ -122,6 +127,7 @@ def main() -> None:
             if profiler:
                 profiler.disable()
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            pg_cpu = costs(server0, snapshot(server))[0].seconds
         finally:
             runtime.engine.dispose()
     n = args.mails
@@ -131,6 +137,7 @@ def main() -> None:
           f"{counts.transactions / n:.2f}")
     print(f"Python CPU per complaint (this process): {1000 * cpu / n:.2f} ms   "
           f"wall: {1000 * wall / n:.2f} ms")
+    print(f"PostgreSQL CPU per complaint (all its processes): {1000 * pg_cpu / n:.2f} ms")
     print("\nstatements per complaint, by kind:")
     for kind, count in counts.statements.most_common(25):
         print(f"  {count / n:6.2f}  {kind}")

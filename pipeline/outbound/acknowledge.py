@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, event, func, select
 from sqlalchemy.orm import Session
 
 from config.mailboxes import is_our_address
@@ -51,28 +52,59 @@ def decide_acknowledgment(
             False,
             f"The mail is older than {settings.ack_max_age_hours:g} hours (imported backlog).",
         )
-    # One round trip for all three counts: the hourly budget costs no extra query. Not
-    # flushed first (a flush per complaint costs more than the rest of this check): the
-    # automatic mail still pending in the session is counted here instead.
+    # One round trip for the counts; the hourly budget is counted in it by the first
+    # complaint of a transaction only (see _budget_known). Not flushed first (a flush
+    # per complaint costs more than the rest of this check): the automatic mail still
+    # pending in the session is counted here instead.
+    budget = _budget_known(session)
     with session.no_autoflush:
-        counts = session.execute(_recent_counts(), {
+        counts = session.execute(_recent_counts(with_budget=budget is None), {
             "address": to_address,
             "window": now - timedelta(hours=settings.ack_limit_window_hours),
             "day_ago": now - timedelta(days=1),
             "hour_ago": hour_ago(now),
         }).one()
+    if budget is None:
+        budget = counts[2]
+        session.info[_BUDGET] = (session.get_transaction(), budget)
     to_address_pending, budget_pending = _pending_automatic(session, to_address)
     if counts[0] + to_address_pending >= settings.ack_limit_per_address:
         return AckDecision(False, "Too many automatic replies to this address recently.")
     if counts[1] > settings.inbound_limit_per_address_day:
         return AckDecision(False, "This address sent more mail today than a person would.")
-    return AckDecision(True, hold=counts[2] + budget_pending >= settings.ack_limit_per_hour)
+    return AckDecision(True, hold=budget + budget_pending >= settings.ack_limit_per_hour)
+
+
+_BUDGET = "ack_budget_sent_last_hour"
+
+
+def _budget_known(session: Session) -> int | None:
+    """The hourly count this transaction already read, if nothing was flushed since.
+
+    Counting the last hour's automatic mail reads every one of its rows: once per batch
+    of complaints, not once per complaint (in a flood of thousands an hour, that count
+    was most of the database's work per mail). The batch's own mail is still counted,
+    from the session. Mail that other workers commit meanwhile is not: the budget is a
+    soft cap already (see :mod:`pipeline.outbound.ack_budget`).
+    """
+    known = session.info.get(_BUDGET)
+    if known is None or known[0] is not session.get_transaction():
+        return None
+    return int(known[1])
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_budget(session: Session, _context: object) -> None:
+    """A flush moves pending mail out of ``session.new``, where it was counted: the
+    next decision reads the count again, now with those rows in the table."""
+    session.info.pop(_BUDGET, None)
 
 
 @cache
-def _recent_counts() -> Select[int, int, int]:
+def _recent_counts(*, with_budget: bool) -> Select[Any]:
     """Automatic mail to an address in the limit window, its mail in the last day, and
-    the automatic mail of the last hour (built once: it runs for every complaint)."""
+    (``with_budget``) the automatic mail of the last hour. Built once each: they run for
+    every complaint."""
     sent_recently = (
         select(func.count(OutboundMail.id))
         .where(
@@ -90,7 +122,9 @@ def _recent_counts() -> Select[int, int, int]:
         )
         .scalar_subquery()
     )
-    return select(sent_recently, received_today, SENT_LAST_HOUR)
+    if with_budget:
+        return select(sent_recently, received_today, SENT_LAST_HOUR)
+    return select(sent_recently, received_today)
 
 
 def _pending_automatic(session: Session, to_address: str) -> tuple[int, int]:

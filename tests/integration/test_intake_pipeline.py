@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from config.settings import Settings
 from pipeline.cases.queries import case_detail, list_cases, list_quarantined
@@ -21,6 +21,7 @@ from pipeline.db.models import Case, CaseEvent, Correspondence, InboundMail, Out
 from pipeline.intake.process import claim_inbound, claim_many, process_inbound, process_many
 from pipeline.jobs import INBOUND, Claim
 from pipeline.mailbox.ledger import record_mail
+from pipeline.outbound.acknowledge import decide_acknowledgment
 from tests.support import mails
 from workers.inline import ingest_bytes
 from workers.runtime import Runtime
@@ -340,6 +341,80 @@ def test_the_hourly_budget_counts_acknowledgments_of_the_same_batch(
         held = session.scalars(select(OutboundMail.status).where(
             OutboundMail.status == "held")).all()
     assert len(held) == 2
+
+
+def hourly_counts(runtime: Runtime) -> list[str]:
+    """Every statement that counts the last hour's automatic mail, as it is run."""
+    seen: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "outbound_mail.status !=" in statement:
+            seen.append(statement)
+
+    event.listen(runtime.engine, "before_cursor_execute", note)
+    return seen
+
+
+def test_the_hourly_budget_is_read_once_per_batch_on_postgresql(
+    runtime: Runtime, settings: Settings
+) -> None:
+    """GIVEN a batch of three complaints on PostgreSQL THEN the last hour's automatic
+    mail is counted once, not per complaint: that count reads every row of the hour, and
+    in a flood it was the database's main work per mail. (SQLite flushes each new row to
+    learn its id, and a flush makes the next decision count again.)"""
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite every new row is flushed, and each flush means a new count")
+    counted = hourly_counts(runtime)
+
+    queued = process_as_one_batch(runtime, [
+        mails.complaint(sender=f"a{n}@customer.example", subject=f"First {n}") for n in range(3)])
+
+    assert len(queued) == 3
+    assert len(counted) == 1
+
+
+def test_the_next_batch_counts_the_budget_used_by_the_last(
+    runtime: Runtime, settings: Settings
+) -> None:
+    """GIVEN a budget of three an hour, a batch of two complaints, then another of two
+    THEN the second batch counts the first one's acknowledgments: one queued, one held."""
+    runtime.settings = settings.model_copy(update={"ack_limit_per_hour": 3})
+
+    first = process_as_one_batch(runtime, [
+        mails.complaint(sender=f"a{n}@customer.example", subject=f"First {n}") for n in range(2)])
+    second = process_as_one_batch(runtime, [
+        mails.complaint(sender=f"b{n}@customer.example", subject=f"Second {n}") for n in range(2)])
+
+    assert (len(first), len(second)) == (2, 1)
+    with runtime.factory() as session:
+        held = session.scalars(select(OutboundMail.to_address).where(
+            OutboundMail.status == "held")).all()
+    assert held == ["b1@customer.example"]
+
+
+def test_the_hourly_budget_counts_mail_flushed_after_it_was_read(
+    runtime: Runtime, settings: Settings
+) -> None:
+    """GIVEN a budget of one, a decision, then its acknowledgment written by a flush in
+    the same transaction THEN the next decision sees it (it left ``session.new``, where
+    the known count looked) and holds."""
+    budget = settings.model_copy(update={"ack_limit_per_hour": 1})
+    now = utcnow()
+    with runtime.factory() as session, session.begin():
+        first = decide_acknowledgment(session, settings=budget, to_address="x@customer.example",
+                                      mail_date=now, now=now)
+        case = Case(reference="CP-TEST-1", status="new", channel="email", language="en",
+                    received_at=now)
+        session.add(case)
+        session.add(OutboundMail(case=case, kind="acknowledgment", dedupe_key="t-1",
+                                 message_id="<t-1@shop.example>", to_address="x@customer.example",
+                                 subject="s", raw=b"", auto_reply=True, status="pending"))
+        session.flush()
+        second = decide_acknowledgment(session, settings=budget,
+                                       to_address="y@customer.example", mail_date=now, now=now)
+
+    assert (first.send, first.hold) == (True, False)
+    assert (second.send, second.hold) == (True, True)
 
 
 def test_old_mail_from_backfill_gets_no_acknowledgment(
