@@ -15,6 +15,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from pipeline.db.statement_cache import keep_batch_translations
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -71,6 +73,7 @@ def make_engine(url: str) -> Engine:
     # server dropped fails one job, SQLAlchemy then discards the whole pool, and the
     # idempotent job is retried.
     # hide_parameters: errors would otherwise quote raw mail bytes and personal data.
+    keep_batch_translations()
     return create_engine(
         url, pool_recycle=1800, pool_size=10, max_overflow=20, hide_parameters=True
     )
