@@ -13,6 +13,7 @@ from pipeline.routing.suggest import (
     case_text,
     suggest,
     suggest_by_keywords,
+    word_found,
 )
 
 DEPARTMENTS = load_departments(Settings())
@@ -107,3 +108,18 @@ def test_acceptance_counts_only_decisions_that_had_a_suggestion() -> None:
                          ("rnd", "rnd")])
     assert (result.suggested, result.accepted, result.rate) == (3, 2, 0.667)
     assert acceptance([]).rate is None
+
+
+def test_keywords_match_whole_latin_words_and_chinese_anywhere() -> None:
+    """A Latin keyword is a whole word ("late" is not in "translated"), spelled as it
+    is (its dots and plus signs are not patterns); a Chinese one matches anywhere."""
+    assert word_found("late", "the parcel came late.")
+    assert word_found("late", "late delivery")
+    assert not word_found("late", "it was translated badly")
+    assert not word_found("late", "latest model")
+    assert word_found("c++", "a c++ book")
+    assert not word_found("a.b", "axb")
+    assert word_found("a.b", "see a.b here")
+    assert word_found("退款", "我要退款")
+    assert not word_found("退款", "我要换货")
+    assert not word_found("refund", "")
