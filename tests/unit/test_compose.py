@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import email
+import random
 import re
+import string
 from datetime import UTC, datetime, timedelta, timezone
+from email.header import Header
 from email.message import EmailMessage
-from email.policy import default
+from email.policy import compat32, default
 from typing import Any
 
 import pytest
 
-from letters.compose import AddressError, build_message, is_sendable_address, make_message_id
+from letters.compose import (
+    POLICY,
+    AddressError,
+    build_message,
+    is_sendable_address,
+    make_message_id,
+)
 
 OWN_ID = "<3f2a9c1e0b6d4f5e8a7b6c5d4e3f2a1b@shop.example>"
 CUSTOMER_ID = "<CAF=abc123.def456@mail.customer.example>"
@@ -253,3 +262,21 @@ def test_make_message_id_refuses_unusable_domains(domain: str) -> None:
 )
 def test_is_sendable_address_predicts_build_message(address: str, sendable: bool) -> None:
     assert is_sendable_address(address) is sendable
+
+
+def test_headers_are_written_exactly_as_the_library_writes_them() -> None:
+    """The short cut for short printable ASCII headers changes no byte: seeded random
+    values (spaces at the ends, runs of spaces, punctuation, lengths around the fold
+    limit) and the values it must leave to the library (non-ASCII, tabs, line breaks,
+    long lines, header objects) come out as ``compat32`` writes them."""
+    library = compat32.clone(linesep="\r\n", mangle_from_=False)
+    rng = random.Random(7)
+    alphabet = string.ascii_letters + string.digits + " ;:,.<>\"'()=@-_/?"
+    values = ["", " ", "x", "=?utf-8?q?caf=C3=A9?=", "tab\there", "line\r\nbreak",
+              "我们已收到", "Café", "a " * 60, Header("[CP-1] 我们已收到", "utf-8")]
+    for _ in range(5000):
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 90)))
+        values.append(value)
+    for name in ("Subject", "To", "X-Complaints-Loop"):
+        for value in values:
+            assert POLICY.fold_binary(name, value) == library.fold_binary(name, value), value
