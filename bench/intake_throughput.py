@@ -136,14 +136,14 @@ def backlog(
     workers = [start("worker", env) for _ in range(args.workers)]
     for proc in workers:
         wait_ready(proc)
-    recording = (Recording.start(workers[0].pid, Path(args.profile_output))
+    recording = (Recording.start(workers[0].pid, Path(args.profile_output), gil=args.gil)
                  if args.profile == "worker" else None)
     groups = process_groups(dovecot, workers)
     before = snapshot(groups)
     t0 = time.monotonic()
     poller = start("poll", env)
     if args.profile == "poller":
-        recording = Recording.start(poller.pid, Path(args.profile_output))
+        recording = Recording.start(poller.pid, Path(args.profile_output), gil=args.gil)
     groups = {"poller": tree(poller.pid), **groups}  # counted from zero: start-up included
     if not sink.wait_for(len(mails), timeout=args.timeout):
         raise SystemExit(f"only {len(sink.messages)} of {len(mails)} acknowledgments arrived")
@@ -198,6 +198,9 @@ def main() -> None:
                         help="sample the first worker (or the poller) with py-spy and print "
                              "its top functions")
     parser.add_argument("--profile-output", default="/tmp/intake.pyspy.txt")
+    parser.add_argument("--gil", action="store_true",
+                        help="profile only the thread holding the interpreter lock (CPU, "
+                             "not waits)")
     parser.add_argument("--latency-samples", type=int, default=40,
                         help="single mails timed after the backlog (0: none)")
     parser.add_argument("--timeout", type=float, default=600)

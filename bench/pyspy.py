@@ -32,10 +32,12 @@ class Recording:
     process: subprocess.Popen[bytes]
 
     @classmethod
-    def start(cls, pid: int, output: Path, rate: int = 100) -> Recording:
+    def start(cls, pid: int, output: Path, rate: int = 100, *, gil: bool = False) -> Recording:
+        """``gil``: sample only the thread holding the interpreter lock, which is nearly
+        the Python CPU time, instead of every thread that is not idle."""
         process = subprocess.Popen(
             [_py_spy(), "record", "--pid", str(pid), "--format", "raw", "--output", str(output),
-             "--rate", str(rate), "--nonblocking"],
+             "--rate", str(rate), "--nonblocking", *(["--gil"] if gil else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return cls(output=output, process=process)
 

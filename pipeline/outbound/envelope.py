@@ -17,9 +17,10 @@ _HEADER_BYTES = 64 * 1024  # our own headers; the From is near the top
 
 def envelope_sender(raw: bytes, fallback: str) -> str:
     """The From address of ``raw``; ``fallback`` when it has none usable."""
+    end = raw.find(b"\r\n\r\n", 0, _HEADER_BYTES)  # the parser would read the body too
     try:
         headers = BytesHeaderParser(policy=compat32).parsebytes(
-            raw[:_HEADER_BYTES], headersonly=True
+            raw[: end + 4 if end >= 0 else _HEADER_BYTES], headersonly=True
         )
         address = parseaddr(str(headers.get("From", "")))[1]
     except Exception:  # noqa: BLE001 - we built the mail; any oddity means "use the default"

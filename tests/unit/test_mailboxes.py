@@ -182,6 +182,15 @@ def test_the_envelope_sender_is_the_from_address() -> None:
     assert envelope_sender(b"To: x@y.example\r\n\r\nhi", "f@shop.example") == "f@shop.example"
 
 
+def test_the_envelope_sender_is_read_from_the_headers_alone() -> None:
+    """A From line in the body is not the sender; a mail with no blank line (no body)
+    or with bare LF line ends still gives its From."""
+    body_from = b"To: x@y.example\r\n\r\nFrom: other@elsewhere.example\r\n"
+    assert envelope_sender(body_from, "f@shop.example") == "f@shop.example"
+    assert envelope_sender(b"From: a@b.example\r\n", "f@shop.example") == "a@b.example"
+    assert envelope_sender(b"From: a@b.example\n\nbody", "f@shop.example") == "a@b.example"
+
+
 def test_the_mailbox_department_is_the_suggestion(tmp_path: Path) -> None:
     departments = load_departments(settings_with(tmp_path, None))
     text = "水壶漏水了，质量太差"
