@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from sqlalchemy.orm import configure_mappers
+
 from config.plaintext import check_plaintext_login
 from config.settings import Settings
 from pipeline.db.base import make_engine, make_session_factory
@@ -38,6 +40,9 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     )
     runtime.actors = declare_actors(broker, settings)
     install(runtime)
+    # The ORM sets up its mapped classes on first use, a quarter of a second: here, before
+    # the process says it is ready, not inside the first complaint it handles.
+    configure_mappers()
     return runtime
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 
 def test_the_command_line_and_services_load_no_machine_learning_or_array_library() -> None:
@@ -16,3 +18,17 @@ def test_the_command_line_and_services_load_no_machine_learning_or_array_library
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True, timeout=120)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_built_runtime_has_its_mapped_classes_set_up(tmp_path: Path) -> None:
+    """GIVEN a fresh interpreter WHEN the runtime is built THEN the ORM's classes are set
+    up already: the first complaint a new worker handles does not pay for it."""
+    probe = ("import sys; from pathlib import Path; from config.settings import Settings; "
+             "from workers.app import build_runtime; "
+             "from pipeline.db.models import Case; "
+             "build_runtime(Settings(data_dir=Path(sys.argv[1]))); "
+             "print(Case.__mapper__.configured)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTS_")}
+    result = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True,
+                            text=True, check=True, timeout=120, env=env)
+    assert result.stdout.strip() == "True"
