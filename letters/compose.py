@@ -27,9 +27,9 @@ from email.headerregistry import Address
 from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.policy import Compat32
 from email.utils import format_datetime, formataddr
+from functools import lru_cache
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -231,9 +231,9 @@ def _text_part(text: str, subtype: str) -> Message:
         charset = _UTF8_QP if size + 2 * wide <= size * 4 // 3 else _UTF8_BASE64
     if charset is _UTF8_BASE64:  # encoded as one block: line ends go in as CRLF
         lines = lines.replace("\n", "\r\n")
-    part = MIMEText(lines, subtype, policy=POLICY)  # us-ascii for now, then:
-    del part["Content-Transfer-Encoding"]
-    part.set_payload(lines, charset)
+    part = Message(policy=POLICY)  # a MIMEText would be built for us-ascii, then redone
+    part["Content-Type"] = f"text/{subtype}"
+    part.set_payload(lines, charset)  # adds the charset, the encoding and MIME-Version
     del part["MIME-Version"]  # set once, on the whole mail
     return part
 
@@ -252,11 +252,14 @@ def _container(subtype: str, parts: Sequence[Message]) -> Message:
     return container
 
 
+@lru_cache(maxsize=1024)
 def _address(name: str, address: str) -> str:
     """``Name <local@domain>`` with the name quoted or RFC 2047-encoded as needed.
 
     The address is checked with the standard library's RFC 5322 parser (``Address``);
     ``formataddr`` then writes it, which is a tenth of the cost of the header objects.
+    Kept for the last thousand: each acknowledgment checks its addresses when it is
+    decided and again when it is built, and its From is always one of ours.
     """
     spec = clean_header(address, limit=320)
     local, _, domain = spec.rpartition("@")

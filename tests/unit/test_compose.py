@@ -281,3 +281,15 @@ def test_headers_are_written_exactly_as_the_library_writes_them() -> None:
         for value in values:
             expected = library.fold_binary(name, value)  # type: ignore[arg-type]  # Headers too
             assert POLICY.fold_binary(name, value) == expected, value
+
+
+def test_address_checks_kept_for_reuse_give_the_same_answers() -> None:
+    """Checked addresses are kept (each mail checks its recipient three times): a
+    refused one is refused every time, and a name does not carry over to another."""
+    for _ in range(2):
+        assert not is_sendable_address("no-at-sign.example")
+        assert is_sendable_address("jane@customer.example")
+    first = build(to_name="Jane Doe", to_address="jane@customer.example")
+    second = build(to_name="Wang Fang", to_address="jane@customer.example")
+    assert b"To: Jane Doe <jane@customer.example>" in first
+    assert b"To: Wang Fang <jane@customer.example>" in second
