@@ -84,8 +84,10 @@ def _budget_known(session: Session) -> int | None:
     Counting the last hour's automatic mail reads every one of its rows: once per batch
     of complaints, not once per complaint (in a flood of thousands an hour, that count
     was most of the database's work per mail). The batch's own mail is still counted,
-    from the session. Mail that other workers commit meanwhile is not: the budget is a
-    soft cap already (see :mod:`pipeline.outbound.ack_budget`).
+    from the session. Mail that other workers commit meanwhile is not, until the next
+    batch: each worker may go over the budget by up to one batch (``BATCH_SIZE``, 20),
+    where it went over by one before. The budget is a soft cap, a guard against floods
+    (see :mod:`pipeline.outbound.ack_budget`), and stays one.
     """
     known = session.info.get(_BUDGET)
     if known is None or known[0] is not session.get_transaction():
