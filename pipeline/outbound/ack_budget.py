@@ -4,8 +4,9 @@ Every complaint is answered at once, so a flood of mail (a spam run, a forged se
 list) would make our mailbox a relay that passes SPF and DKIM. ``ack_limit_per_hour``
 caps acknowledgments over all senders; one over the budget is rendered and stored
 ``held`` (never sent, never dropped) until a member of staff sends it from the console
-or ``complaints acks release``. Two workers counting at the same moment may each send
-one more than the budget: a soft cap, which is all a spam guard needs.
+or ``complaints acks release``. A worker counts the hour's mail once per batch, so
+workers busy at the same moment may each send up to one batch (20) more than the
+budget: a soft cap, which is all a spam guard needs.
 """
 
 from __future__ import annotations
