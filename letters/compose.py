@@ -41,9 +41,6 @@ __all__ = [
     "make_message_id",
 ]
 
-# Bodies go out base64 unless they are short-lined ASCII, never raw 8-bit, so the mail is
-# valid for servers without 8BITMIME and survives relays that re-encode (and DKIM).
-
 
 class _Policy(Compat32):
     """``compat32`` that writes a short, printable ASCII header as it is.
@@ -62,6 +59,8 @@ class _Policy(Compat32):
 
 
 POLICY = _Policy(linesep="\r\n", mangle_from_=False)
+# Bodies go out base64 unless they are short-lined ASCII, never raw 8-bit, so the mail is
+# valid for servers without 8BITMIME and survives relays that re-encode (and DKIM).
 MAX_LINE = 998  # RFC 5322: longer lines must be encoded
 _UTF8_7BIT = Charset("utf-8")
 _UTF8_7BIT.body_encoding = None  # type: ignore[assignment]  # short-lined ASCII: as it is

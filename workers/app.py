@@ -40,8 +40,8 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     )
     runtime.actors = declare_actors(broker, settings)
     install(runtime)
-    # The ORM sets up its mapped classes on first use, a quarter of a second: here, before
-    # the process says it is ready, not inside the first complaint it handles.
+    # The ORM sets up its mapped classes on first use (0.03 s here, more on a busy
+    # machine): here, before the process says it is ready, not inside its first batch.
     configure_mappers()
     return runtime
 
