@@ -4,6 +4,10 @@ Actors are declared against an explicit broker by :func:`declare_actors` (dramat
 ``@actor`` would otherwise bind whatever global broker exists at import time).
 Every actor is idempotent: the service re-checks the database state in the same
 transaction that changes it, so a redelivered or swept message is a no-op.
+
+A poller declares the actors only to enqueue: the pipeline they run is imported in
+their bodies, and by a worker before it says it is ready (:func:`import_pipeline`), so
+a poller starts without it (a third of a second of CPU less per start).
 """
 
 from __future__ import annotations
@@ -16,18 +20,7 @@ import dramatiq
 from dramatiq import Actor, Broker
 
 from config.settings import Settings
-from pipeline.intake.process import (
-    claim_inbound,
-    claim_many,
-    process_inbound,
-    process_many,
-    release_inbound,
-    release_many,
-)
-from pipeline.outbound.send import send_many, send_outbound
 from pipeline.outbound.transport import PermanentSendError
-from pipeline.recovery import mark_dead
-from pipeline.scans.jobs import claim_scan, process_scan, release_scan
 from workers.queues import INTAKE_QUEUE, OCR_QUEUE, OUTBOX_QUEUE, TIMED_QUEUE
 from workers.runtime import Runtime, current
 
@@ -45,6 +38,14 @@ class Actors:
     ocr_letter: Actor[[int], None] | None = None
 
 
+def import_pipeline() -> None:
+    """Import what the actors run, so that no worker's first message pays for it."""
+    import pipeline.intake.process
+    import pipeline.outbound.send
+    import pipeline.recovery
+    import pipeline.scans.jobs  # noqa: F401
+
+
 def send_now(runtime: Runtime, sender: Actor[[int], None], outbound_ids: list[int]) -> None:
     """Send acknowledgments right after their cases are committed, in the same thread.
 
@@ -54,6 +55,8 @@ def send_now(runtime: Runtime, sender: Actor[[int], None], outbound_ids: list[in
     """
     if not outbound_ids:
         return
+    from pipeline.outbound.send import send_many
+
     report = send_many(
         runtime.factory,
         outbound_ids=outbound_ids,
@@ -82,6 +85,8 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
 
     def dead_letter(message: dict[str, Any], retry_info: dict[str, Any]) -> None:
         """Mark work whose retries ran out as failed, so staff see it (not silently dropped)."""
+        from pipeline.recovery import mark_dead
+
         runtime = current()
         mark_dead(
             runtime.factory,
@@ -96,6 +101,8 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
 
     def send(outbound_id: int) -> None:
         """Send one outbox mail over the configured transport."""
+        from pipeline.outbound.send import send_outbound
+
         runtime = current()
         send_outbound(
             runtime.factory,
@@ -114,6 +121,8 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
 
     def process(inbound_id: int) -> None:
         """Turn one ledger mail into a case (or a reply, or a recorded non-complaint)."""
+        from pipeline.intake.process import claim_inbound, process_inbound, release_inbound
+
         runtime = current()
         with runtime.intake_gate:
             held = claim_inbound(runtime.factory, inbound_id=inbound_id,
@@ -134,6 +143,8 @@ def declare_actors(broker: Broker, settings: Settings) -> Actors:
 
     def process_batch(inbound_ids: list[int]) -> None:
         """Process a poller's batch in one transaction; on any error, one mail at a time."""
+        from pipeline.intake.process import claim_many, process_many, release_many
+
         runtime = current()
         with runtime.intake_gate:
             held = claim_many(runtime.factory, inbound_ids=inbound_ids,
@@ -182,6 +193,8 @@ def declare_ocr_actor(
 
     def ocr_letter(scan_id: int) -> None:
         """Read one scanned letter and open its case (or quarantine it with a reason)."""
+        from pipeline.scans.jobs import claim_scan, process_scan, release_scan
+
         runtime = current()
         held = claim_scan(runtime.factory, scan_id=scan_id, settings=runtime.settings)
         if held is None:

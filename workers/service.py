@@ -17,7 +17,6 @@ from config.mailboxes import Mailbox
 from workers.folder_poller import FolderPoller
 from workers.runtime import Runtime
 from workers.scan_poller import ScanFolderPoller
-from workers.scheduler import run_scheduler
 from workers.sweeper import run_sweeper
 
 log = logging.getLogger(__name__)
@@ -105,8 +104,10 @@ def start_workers(runtime: Runtime, queues: set[str] | None = None) -> list[Work
     OCR pages take seconds of CPU each; on their own worker they can never take every
     thread from the intake and outbox queues, so mail acknowledgments are not delayed.
     """
+    from workers.actors import import_pipeline
     from workers.queues import OCR_QUEUE
 
+    import_pipeline()
     wanted = set(runtime.broker.get_declared_queues()) if queues is None else set(queues)
     workers = []
     mail_queues = {q for q in wanted if q != OCR_QUEUE}
@@ -169,6 +170,10 @@ def serve(
         threads.append(_thread("scan-poller", lambda: scans.run(stop)))
         threads.append(_thread("sweeper", lambda: run_sweeper(runtime, stop)))
     if schedule:
+        # Imported only here: the scheduler's letters and PDFs cost a poller or a worker
+        # a fifth of a second of start-up it has no use for.
+        from workers.scheduler import run_scheduler
+
         holder = holder_name()
         threads.append(_thread("scheduler", lambda: run_scheduler(runtime, stop, holder=holder)))
     if on_ready:

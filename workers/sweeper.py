@@ -8,7 +8,7 @@ import threading
 from pipeline.db.base import utcnow
 from pipeline.ops.counters import SWEEP_PREFIX, add_counts
 from pipeline.recovery import find_unfinished
-from pipeline.scans.jobs import unfinished_scans
+from pipeline.scans.unfinished import unfinished_scans
 from workers.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -7,20 +7,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from pipeline import jobs
 from pipeline.db.base import utcnow
 from pipeline.db.models import Attachment, LetterScan
-from pipeline.documents.reasons import Unreadable, both
+from pipeline.documents.reasons import Unreadable
 from pipeline.jobs import Claim
 from pipeline.mail.attachments import attachment_path
-from pipeline.recovery import GRACE
 from pipeline.scans.cases import open_letter_case
 from pipeline.scans.document import DocumentText, ScanFile, read_document
 from pipeline.scans.fallback import open_mail_case
@@ -155,29 +153,3 @@ def _quarantine(factory: sessionmaker[Session], held: Claim, reason: str) -> Sca
         return ScanOutcome(status="already-done")
     log.warning("letter quarantined", extra={"scan_id": held.ids[0]})
     return ScanOutcome(status="quarantined")
-
-
-def give_up_reason(attempts: int, error: str) -> str:
-    return both(
-        f"Reading the letter failed {attempts} times; last error: {error or 'worker stopped'}",
-        f"信件识别失败 {attempts} 次，已停止重试。",
-    )
-
-
-def unfinished_scans(session: Session, *, settings: Settings, now: datetime) -> list[int]:
-    """Scans to nudge again; those out of attempts are marked failed for staff."""
-    stale = now - timedelta(seconds=settings.ocr_claim_seconds)
-    given_up = jobs.give_up_idle(
-        session, jobs.SCAN, stale=stale, max_attempts=settings.max_attempts
-    )
-    for scan in given_up:
-        scan.quarantine_reason = give_up_reason(scan.attempts, scan.last_error)
-    return list(
-        session.scalars(
-            select(LetterScan.id)
-            .where(jobs.SCAN.open(stale))
-            .where(or_(LetterScan.claimed_at.is_not(None), LetterScan.received_at < now - GRACE))
-            .order_by(LetterScan.id)
-            .limit(200)
-        )
-    )

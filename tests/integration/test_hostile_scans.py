@@ -20,7 +20,8 @@ from pipeline.db.base import utcnow
 from pipeline.db.models import Case, LetterScan
 from pipeline.intake.process import Outcome, claim_inbound, process_inbound
 from pipeline.mailbox.ledger import record_mail
-from pipeline.scans.jobs import claim_scan, unfinished_scans
+from pipeline.scans.jobs import claim_scan
+from pipeline.scans.unfinished import unfinished_scans
 from tests.e2e.test_cli_embedded import clean_env, complaints
 from tests.support.scans import render_page, to_image_pdf
 from workers.app import build_runtime

@@ -190,8 +190,8 @@ def test_sweep_resends_unread_scans_and_gives_up_after_max_attempts(runtime: Run
 
     from pipeline.db.base import utcnow
     from pipeline.mail.message import MailAttachment
-    from pipeline.scans.jobs import unfinished_scans
     from pipeline.scans.record import record_scan
+    from pipeline.scans.unfinished import unfinished_scans
 
     settings = runtime.settings
     page = MailAttachment(filename="a.jpg", content_type="image/jpeg", payload=b"not a jpeg")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -121,3 +124,48 @@ def _check_0016(url: str) -> None:
         assert wait.remind_at >= before + timedelta(days=7) - timedelta(seconds=5)
         assert wait.close_at - wait.remind_at == timedelta(days=7)
     engine.dispose()
+
+
+def test_the_newest_script_by_file_name_is_alembics_head() -> None:
+    """The start-up check reads the newest revision from the file names: they must agree
+    with the revisions Alembic reads from the scripts themselves."""
+    from alembic.script import ScriptDirectory
+
+    from pipeline.db.migrate import MIGRATIONS, alembic_config, newest_revision
+
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert scripts.get_heads() == [newest_revision()]
+    for script in scripts.walk_revisions():
+        assert Path(script.path).name.startswith(f"{script.revision}_")
+        assert Path(script.path).parent == MIGRATIONS / "versions"
+
+
+def test_a_current_database_is_not_upgraded_again(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every process start checks the schema; a current one costs a query, not Alembic."""
+    from alembic import command
+
+    from pipeline.db.migrate import is_current
+
+    url = settings.effective_database_url
+    upgrade(url)
+    assert is_current(url)
+
+    def no_alembic(*args: object, **kwargs: object) -> None:
+        raise AssertionError("Alembic ran on a current database")
+
+    monkeypatch.setattr(command, "upgrade", no_alembic)
+    upgrade(url)
+
+
+def test_a_database_behind_or_empty_is_not_current(tmp_path: Path) -> None:
+    from pipeline.db.migrate import is_current
+
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    assert not is_current(url)  # no schema at all
+    assert not is_current(f"sqlite:///{tmp_path / 'missing' / 'desk.db'}")  # no folder
+    upgrade(url, "0018")
+    assert not is_current(url)
+    upgrade(url)
+    assert is_current(url)

@@ -32,3 +32,43 @@ def test_a_built_runtime_has_its_mapped_classes_set_up(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True,
                             text=True, check=True, timeout=120, env=env)
     assert result.stdout.strip() == "True"
+
+
+def _fresh_modules(tmp_path: Path, code: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after running ``code`` (settings for
+    an embedded runtime in ``tmp_path``, from a clean environment)."""
+    probe = ("import sys; from pathlib import Path; from config.settings import Settings; "
+             "settings = Settings(data_dir=Path(sys.argv[1])); "
+             f"{code}; print(' '.join(sorted(sys.modules)))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTS_")}
+    result = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True,
+                            text=True, check=True, timeout=120, env=env)
+    return set(result.stdout.split())
+
+
+POLLER = ("import workers.cli, workers.service, workers.imap_poller; "
+          "from workers.app import build_runtime; "
+          "runtime = build_runtime(settings); "
+          "workers.service.make_pollers(runtime); import workers.sweeper, workers.scan_poller")
+# What a poller has no use for: laying out and reading PDFs, migrating a database that
+# is current, and the pipeline that turns mail into cases (the workers run it).
+NOT_FOR_POLLERS = {"reportlab", "pypdf", "alembic", "pipeline.intake.process",
+                   "pipeline.outbound.send", "pipeline.scans.jobs"}
+
+
+def test_a_poller_starts_without_the_pipeline_pdfs_or_migrations(tmp_path: Path) -> None:
+    """GIVEN a current database and a fresh interpreter WHEN a runtime is built and the
+    pollers and sweeper are set up THEN nothing only the workers use is loaded: it cost
+    a poller half a second of CPU at every start."""
+    _fresh_modules(tmp_path, "from workers.app import build_runtime; build_runtime(settings)")
+    assert _fresh_modules(tmp_path, POLLER) & NOT_FOR_POLLERS == set()
+
+
+def test_a_worker_loads_the_pipeline_before_it_is_ready(tmp_path: Path) -> None:
+    """GIVEN a fresh interpreter WHEN a worker starts THEN the pipeline its actors run is
+    loaded already, not inside the first batch it is handed."""
+    code = ("from workers.app import build_runtime; from workers.service import start_workers; "
+            "runtime = build_runtime(settings); "
+            "[w.stop() for w in start_workers(runtime, {'intake', 'outbox'})]")
+    loaded = _fresh_modules(tmp_path, code)
+    assert {"pipeline.intake.process", "pipeline.outbound.send", "pipeline.scans.jobs"} <= loaded
