@@ -56,9 +56,11 @@ def decide_acknowledgment(
     # complaint of a transaction only (see _budget_known). Not flushed first (a flush
     # per complaint costs more than the rest of this check): the automatic mail still
     # pending in the session is counted here instead.
+    # On the session's connection: the ORM's execute path cost as much again as the
+    # statement (0.1 ms per complaint), and it neither flushes nor maps rows here.
     budget = _budget_known(session)
     with session.no_autoflush:
-        counts = session.execute(_recent_counts(with_budget=budget is None), {
+        counts = session.connection().execute(_recent_counts(with_budget=budget is None), {
             "address": to_address,
             "window": now - timedelta(hours=settings.ack_limit_window_hours),
             "day_ago": now - timedelta(days=1),

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import pipeline.intake.process
 import workers.actors
 from config.settings import Settings
 from pipeline.mailbox.ledger import record_mail
@@ -39,7 +40,7 @@ def gate_taken(runtime: Runtime) -> bool:
 def seen(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Whether the gate was taken while a batch was processed and while it was sent."""
     notes: list[str] = []
-    process_many, send_now = workers.actors.process_many, workers.actors.send_now
+    process_many, send_now = pipeline.intake.process.process_many, workers.actors.send_now
 
     def processing(*args: Any, **kwargs: Any) -> Any:
         notes.append(f"processed, gate taken: {gate_taken(runtime)}")
@@ -49,7 +50,7 @@ def seen(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str
         notes.append(f"sent, gate taken: {gate_taken(runtime)}")
         send_now(*args, **kwargs)
 
-    monkeypatch.setattr(workers.actors, "process_many", processing)
+    monkeypatch.setattr(pipeline.intake.process, "process_many", processing)
     monkeypatch.setattr(workers.actors, "send_now", sending)
     yield notes
 
@@ -71,7 +72,7 @@ def test_a_failed_batch_gives_the_gate_back(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(workers.actors, "process_many", broken)
+    monkeypatch.setattr(pipeline.intake.process, "process_many", broken)
     assert runtime.actors is not None
     runtime.actors.process_batch.fn(recorded(runtime, 2))  # handed back, one by one
 
@@ -85,13 +86,13 @@ def test_two_batches_run_together_when_the_setting_allows_two(settings: Settings
     still gets in (with 1 it would wait at the gate and the first would time out)."""
     runtime = build_runtime(settings.model_copy(update={"intake_concurrency": 2}))
     meeting_point = threading.Barrier(2, timeout=30)  # broken if one waits alone
-    process_many = workers.actors.process_many
+    process_many = pipeline.intake.process.process_many
 
     def meeting(*args: Any, **kwargs: Any) -> Any:
         meeting_point.wait()
         return process_many(*args, **kwargs)
 
-    monkeypatch.setattr(workers.actors, "process_many", meeting)
+    monkeypatch.setattr(pipeline.intake.process, "process_many", meeting)
     assert runtime.actors is not None
     batches = [recorded(runtime, 2), recorded(runtime, 2, first=2)]
     errors: list[BaseException] = []
