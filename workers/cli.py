@@ -140,12 +140,14 @@ def _serve(  # type: ignore[no-untyped-def]
     settings: Settings, *, poll: bool, work: bool, schedule: bool = False, runtime=None, stop=None,
     note: str = "", queues=None, mailbox=None,
 ) -> None:
+    from workers.heap import settle_after_start_up
     from workers.service import serve
 
     checked_mailboxes(settings)  # pollers watch them, workers answer from them
     runtime = runtime or _runtime(settings)
 
     def ready() -> None:
+        settle_after_start_up()
         typer.echo(_banner(settings, poll=poll, work=work, schedule=schedule))
         if note:
             typer.echo(note)

@@ -72,3 +72,21 @@ def test_a_worker_loads_the_pipeline_before_it_is_ready(tmp_path: Path) -> None:
             "[w.stop() for w in start_workers(runtime, {'intake', 'outbox'})]")
     loaded = _fresh_modules(tmp_path, code)
     assert {"pipeline.intake.process", "pipeline.outbound.send", "pipeline.scans.jobs"} <= loaded
+
+
+def test_a_started_service_freezes_its_start_up_objects_for_the_collector(
+    tmp_path: Path,
+) -> None:
+    """GIVEN a fresh interpreter WHEN a service started from the command line is ready
+    THEN what start-up built is frozen and the youngest generation is collected every
+    10,000 new objects, not 700 (0.10 -> 0.02 ms of CPU per complaint)."""
+    code = ("import gc, threading; from workers.cli import _serve; "
+            "before = gc.get_freeze_count(); stop = threading.Event(); stop.set(); "
+            "_serve(settings, poll=False, work=True, stop=stop, queues={'outbox'}); "
+            "print('frozen', gc.get_freeze_count() > before, gc.get_threshold()[0])")
+    probe = ("import sys; from pathlib import Path; from config.settings import Settings; "
+             f"settings = Settings(data_dir=Path(sys.argv[1])); {code}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTS_")}
+    result = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True,
+                            text=True, check=True, timeout=120, env=env)
+    assert result.stdout.strip().splitlines()[-1] == "frozen True 10000"
