@@ -95,7 +95,7 @@ def _in_one_statement() -> Select[Any]:
     sent_at = bindparam("moment", type_=UTCDateTime())
     sent = _sent_update(bindparam("outbound_id"), bindparam("token"), sent_at).cte("sent")
     acknowledged, stale = acknowledged_ctes(sent, sent_at)
-    renewed = (jobs.renewal(OutboundMail, counting=True)
+    renewed = (jobs.renewal(OutboundMail, counting=True, dialect="postgresql")
                .where(select(sent.c.kind).exists()).cte("renewed"))
     return (
         select(sent.c.case_id, sent.c.kind, renewed.c.id, renewed.c.attempts)

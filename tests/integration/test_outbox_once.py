@@ -300,3 +300,37 @@ def test_marking_a_mail_sent_renews_the_rest_only_while_the_claim_holds(
                                  .where(CaseEvent.action == "acknowledgment_sent")).all()
     assert len(events) == 1
     runtime.engine.dispose()
+
+
+def test_renewals_of_any_length_are_one_statement_on_postgresql(settings: Settings) -> None:
+    """GIVEN claimed mails WHEN the claim is renewed on one, two and three of them, and
+    a send is recorded with two and with none left THEN PostgreSQL is sent one SQL text
+    for each kind of renewal: the ids go as one array, so the server prepares each
+    statement once, not once per length (an ``IN`` list writes each length anew)."""
+    if not settings.database_url:
+        pytest.skip("SQLite has no arrays: the ids go as an IN list there")
+    from sqlalchemy import event
+
+    runtime = build_runtime(settings)
+    ids = pending_acknowledgments(runtime, 6)
+    held = claim_outbound(runtime.factory, outbound_ids=ids, settings=settings)
+    texts: set[str] = set()
+
+    def seen(conn: object, cursor: object, sql: str, *args: object) -> None:
+        if sql.lstrip().upper().startswith(("UPDATE", "WITH")):
+            texts.add(sql)
+
+    event.listen(runtime.engine, "before_cursor_execute", seen)
+    try:
+        for length in (1, 2, 3):
+            assert set(jobs.renew(runtime.factory, held, ids[:length], attempt=ids[0])) == set(
+                ids[:length])
+        assert len(texts) == 1
+        texts.clear()
+        with runtime.factory() as session, session.begin():
+            assert mark_sent(session, held, ids[0], utcnow(), renew=ids[1:3]) is not None
+            assert mark_sent(session, held, ids[1], utcnow(), renew=[]) == {}
+        assert len(texts) == 1
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", seen)
+        runtime.engine.dispose()
