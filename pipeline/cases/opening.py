@@ -35,7 +35,12 @@ from pipeline.db.ids import give_id
 from pipeline.db.models import Case, Correspondence
 from pipeline.documents.reasons import both
 from pipeline.outbound.ack_budget import hold
-from pipeline.outbound.acknowledge import decide_acknowledgment, queue_acknowledgment
+from pipeline.outbound.acknowledge import (
+    counts_to_ask,
+    decide_acknowledgment,
+    keep_counts,
+    queue_acknowledgment,
+)
 from pipeline.outbound.post import queue_postal_acknowledgment
 from pipeline.triage.intake import record_suggestions, suggest_case_fields
 
@@ -165,10 +170,24 @@ def _new_case(session: Session, draft: CaseDraft, settings: Settings) -> Case:
         mailbox=draft.mailbox,
         taken_by=draft.taken_by[:100],
     )
-    number_case(session, case, prefix=settings.reference_prefix, year=draft.received_at.year)
+    _number(session, case, draft, settings)
     if draft.follows is not None:
         _continue(case, draft.follows)
     return case
+
+
+def _number(session: Session, case: Case, draft: CaseDraft, settings: Settings) -> None:
+    """Number the case; a case to acknowledge by email gets the acknowledgment limits'
+    counts in the same round trip (one fewer per complaint), kept for the decision."""
+    if not is_sendable_address(case.customer_email):
+        number_case(session, case, prefix=settings.reference_prefix, year=draft.received_at.year)
+        return
+    asked = counts_to_ask(session, settings=settings, to_address=case.customer_email,
+                          now=utcnow())
+    answer = number_case(session, case, prefix=settings.reference_prefix,
+                         year=draft.received_at.year, along=asked)
+    if answer is not None:
+        keep_counts(session, asked, answer)
 
 
 def _continue(case: Case, follows: Case) -> None:

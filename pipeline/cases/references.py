@@ -17,8 +17,10 @@ year's counter row, so a database upgraded mid-year goes on where it stood.
 from __future__ import annotations
 
 import weakref
+from functools import cache
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, Select, TextClause, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,23 +44,37 @@ def next_reference(session: Session, *, prefix: str, year: int) -> str:
     return _reference(prefix, year, number)
 
 
-def number_case(session: Session, case: Case, *, prefix: str, year: int) -> None:
+def number_case(session: Session, case: Case, *, prefix: str, year: int,
+                along: Along | None = None) -> tuple[Any, ...] | None:
     """Give a new case its reference and, on PostgreSQL, its id (and a spare id for its
     acknowledgment): one round trip for all.
 
     With its id known the case needs no flush before its events and letters are added
-    (see ``pipeline.db.ids``).
+    (see ``pipeline.db.ids``). ``along`` adds what the caller asks next to the same
+    SELECT (the acknowledgment's limits): its answers are returned, or None where there
+    is no such round trip (SQLite), and the caller asks itself.
     """
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         case.reference = next_reference(session, prefix=prefix, year=year)
-        return
+        return None
     # A new case is nearly always acknowledged: its mail's id comes in the same SELECT.
-    number, case.id, mail_id = _next_in_sequence(
+    number, case.id, mail_id, *answers = _next_in_sequence(
         connection, year, id_sequence(connection, "cases"),
-        id_sequence(connection, "outbound_mail"))
+        id_sequence(connection, "outbound_mail"), along=along)
     keep_spare_id(session, "outbound_mail", mail_id)
     case.reference = _reference(prefix, year, number)
+    return tuple(answers) if along is not None else None
+
+
+class Along(Protocol):
+    """Scalar queries to answer in the numbers' SELECT, and their parameters."""
+
+    @property
+    def columns(self) -> tuple[Any, ...]: ...
+
+    @property
+    def params(self) -> dict[str, Any]: ...
 
 
 def _reference(prefix: str, year: int, number: int) -> str:
@@ -70,23 +86,40 @@ def sequence_name(year: int) -> str:
     return f"case_reference_{int(year)}"
 
 
-def _next_in_sequence(connection: Connection, year: int, *also: str) -> tuple[int, ...]:
-    """The year's next number, then the next values of the sequences ``also``, in one
-    SELECT (plain SQL: an expression built and keyed per case cost more than the trip)."""
+def _next_in_sequence(connection: Connection, year: int, *also: str,
+                      along: Along | None = None) -> tuple[Any, ...]:
+    """The year's next number, then the next values of the sequences ``also``, then the
+    answers to ``along``, in one SELECT."""
     engine = connection.engine
     years = _READY.setdefault(engine, set())
     if year not in years:
         ensure_sequence(engine, year)
         years.add(year)
-    names = [sequence_name(year), *also]
-    select_all = ", ".join(f"nextval(:s{i})" for i in range(len(names)))
+    names = {f"s{i}": name for i, name in enumerate([sequence_name(year), *also])}
     try:
-        row = connection.execute(text(f"SELECT {select_all}"),
-                                 {f"s{i}": name for i, name in enumerate(names)}).one()
+        if along is None:
+            row = connection.execute(_nextvals(len(names)), names).one()
+            return tuple(int(value) for value in row)
+        row = connection.execute(_nextvals_and(len(names), along.columns),
+                                 {**names, **along.params}).one()
     except Exception:
         years.discard(year)  # dropped under us (a restore): made again on the next try
         raise
-    return tuple(int(value) for value in row)
+    return (*(int(value) for value in row[:len(names)]), *row[len(names):])
+
+
+@cache
+def _nextvals(count: int) -> TextClause:
+    """``SELECT nextval(:s0), …``: plain SQL, built once per count of sequences."""
+    return text("SELECT " + ", ".join(f"nextval(:s{i})" for i in range(count)))
+
+
+@cache
+def _nextvals_and(count: int, along: tuple[Any, ...]) -> Select[Any]:
+    """:func:`_nextvals` with the scalar queries ``along`` as further columns, built
+    once per count and set of queries (the callers' are built once each)."""
+    nextvals = text(", ".join(f"nextval(:s{i})" for i in range(count)))
+    return select(nextvals, *along)
 
 
 def ensure_sequence(engine: Engine, year: int) -> None:

@@ -7,6 +7,7 @@ sweep sends it; if it dies after the commit of a send, nothing is sent twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -52,20 +53,16 @@ def decide_acknowledgment(
             False,
             f"The mail is older than {settings.ack_max_age_hours:g} hours (imported backlog).",
         )
-    # One round trip for the counts; the hourly budget is counted in it by the first
-    # complaint of a transaction only (see _budget_known). Not flushed first (a flush
-    # per complaint costs more than the rest of this check): the automatic mail still
-    # pending in the session is counted here instead.
-    # On the session's connection: the ORM's execute path cost as much again as the
-    # statement (0.1 ms per complaint), and it neither flushes nor maps rows here.
+    counts = _asked_already(session, to_address)
     budget = _budget_known(session)
-    with session.no_autoflush:
-        counts = session.connection().execute(_recent_counts(with_budget=budget is None), {
-            "address": to_address,
-            "window": now - timedelta(hours=settings.ack_limit_window_hours),
-            "day_ago": now - timedelta(days=1),
-            "hour_ago": hour_ago(now),
-        }).one()
+    if counts is None or (budget is None and len(counts) < 3):
+        asked = counts_to_ask(session, settings=settings, to_address=to_address, now=now)
+        # Not flushed first (a flush per complaint costs more than the rest of this
+        # check): the automatic mail still pending in the session is counted below.
+        # On the session's connection: the ORM's execute path cost as much again as
+        # the statement (0.1 ms per complaint), and it neither flushes nor maps here.
+        with session.no_autoflush:
+            counts = tuple(session.connection().execute(asked.statement, asked.params).one())
     if budget is None:
         budget = counts[2]
         session.info[_BUDGET] = (session.get_transaction(), budget)
@@ -100,15 +97,73 @@ def _budget_known(session: Session) -> int | None:
 @event.listens_for(Session, "after_flush")
 def _forget_budget(session: Session, _context: object) -> None:
     """A flush moves pending mail out of ``session.new``, where it was counted: the
-    next decision reads the count again, now with those rows in the table."""
+    next decision reads the counts again, now with those rows in the table."""
     session.info.pop(_BUDGET, None)
+    session.info.pop(_ASKED, None)
+
+
+@dataclass(frozen=True)
+class CountsAsked:
+    """The acknowledgment limits' counts as columns of a SELECT, with their values.
+
+    :func:`decide_acknowledgment` asks them itself, or a caller that makes a round trip
+    just before (a new case taking its numbers) adds them to it and hands the answer
+    over with :func:`keep_counts`: one round trip per complaint less.
+    """
+
+    with_budget: bool
+    params: dict[str, Any]
+
+    @property
+    def columns(self) -> tuple[Any, ...]:
+        """The counts as scalar subqueries, to add to another SELECT."""
+        return _count_columns(with_budget=self.with_budget)
+
+    @property
+    def statement(self) -> Select[Any]:
+        """The counts as a SELECT of their own."""
+        return _counts_select(with_budget=self.with_budget)
+
+
+def counts_to_ask(session: Session, *, settings: Settings, to_address: str,
+                  now: datetime) -> CountsAsked:
+    """Automatic mail to ``to_address`` in the limit window, its mail in the last day,
+    and the last hour's automatic mail (the hourly budget) when this transaction has
+    not read it yet (see :func:`_budget_known`)."""
+    return CountsAsked(_budget_known(session) is None, {
+        "address": to_address,
+        "window": now - timedelta(hours=settings.ack_limit_window_hours),
+        "day_ago": now - timedelta(days=1),
+        "hour_ago": hour_ago(now),
+    })
+
+
+def keep_counts(session: Session, asked: CountsAsked, answer: Sequence[Any]) -> None:
+    """Keep what the counts ``asked`` answered, for the next decision about the same
+    address in this transaction: until a flush, which moves pending mail from the
+    session (where it is counted) to the table, where this answer did not see it."""
+    session.info[_ASKED] = (session.get_transaction(), asked.params["address"], tuple(answer))
+
+
+def _asked_already(session: Session, to_address: str) -> tuple[Any, ...] | None:
+    """The counts kept for ``to_address`` in this transaction, taken (used once)."""
+    kept = session.info.pop(_ASKED, None)
+    if kept is None or kept[0] is not session.get_transaction() or kept[1] != to_address:
+        return None
+    return tuple(kept[2])
+
+
+_ASKED = "ack_counts_asked"
 
 
 @cache
-def _recent_counts(*, with_budget: bool) -> Select[Any]:
-    """Automatic mail to an address in the limit window, its mail in the last day, and
-    (``with_budget``) the automatic mail of the last hour. Built once each: they run for
-    every complaint."""
+def _counts_select(*, with_budget: bool) -> Select[Any]:
+    return select(*_count_columns(with_budget=with_budget))
+
+
+@cache
+def _count_columns(*, with_budget: bool) -> tuple[Any, ...]:
+    """The counts as scalar subqueries, built once each: they run for every complaint."""
     sent_recently = (
         select(func.count(OutboundMail.id))
         .where(
@@ -127,8 +182,8 @@ def _recent_counts(*, with_budget: bool) -> Select[Any]:
         .scalar_subquery()
     )
     if with_budget:
-        return select(sent_recently, received_today, SENT_LAST_HOUR)
-    return select(sent_recently, received_today)
+        return (sent_recently, received_today, SENT_LAST_HOUR)
+    return (sent_recently, received_today)
 
 
 def _pending_automatic(session: Session, to_address: str) -> tuple[int, int]:

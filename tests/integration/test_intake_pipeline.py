@@ -474,3 +474,81 @@ def test_our_own_acknowledgment_coming_back_opens_nothing(
     with runtime.factory() as session:
         echo = session.scalars(select(InboundMail).order_by(InboundMail.id.desc())).first()
     assert echo is not None and "our own" in echo.detail
+
+
+def counts_asked(runtime: Runtime) -> list[str]:
+    """Every statement that counts an address's automatic mail, as it is run."""
+    seen: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "outbound_mail.to_address =" in statement and "count(" in statement:
+            seen.append(statement)
+
+    event.listen(runtime.engine, "before_cursor_execute", note)
+    return seen
+
+
+def test_a_new_case_asks_the_acknowledgment_limits_with_its_numbers_on_postgresql(
+    runtime: Runtime, settings: Settings
+) -> None:
+    """GIVEN three complaints in one batch on PostgreSQL THEN each case's numbers and
+    its acknowledgment's limits come in one SELECT: no statement of its own for the
+    counts (one round trip per complaint less), and the acknowledgments go out."""
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite numbers a case without a SELECT: the counts are asked apart")
+    asked = counts_asked(runtime)
+
+    queued = process_as_one_batch(runtime, [
+        mails.complaint(sender=f"n{n}@customer.example", subject=f"Numbers {n}")
+        for n in range(3)])
+
+    assert len(queued) == 3
+    assert len(asked) == 3
+    assert all("nextval(" in statement for statement in asked)
+
+
+def test_counts_asked_with_the_numbers_are_read_again_after_a_flush(
+    runtime: Runtime, settings: Settings
+) -> None:
+    """GIVEN counts kept for an address WHEN a flush writes an acknowledgment to it
+    before the decision THEN the decision counts again and sees it (the kept answer
+    was read before that row was in the table, and it has left ``session.new``)."""
+    from pipeline.outbound.acknowledge import counts_to_ask, keep_counts
+
+    one = settings.model_copy(update={"ack_limit_per_address": 1})
+    now = utcnow()
+    with runtime.factory() as session, session.begin():
+        asked = counts_to_ask(session, settings=one, to_address="k@customer.example", now=now)
+        answer = session.connection().execute(asked.statement, asked.params).one()
+        keep_counts(session, asked, answer)
+        case = Case(reference="CP-TEST-2", status="new", channel="email", language="en",
+                    received_at=now)
+        session.add(case)
+        session.add(OutboundMail(case=case, kind="acknowledgment", dedupe_key="t-2",
+                                 message_id="<t-2@shop.example>", to_address="k@customer.example",
+                                 subject="s", raw=b"", auto_reply=True, status="pending"))
+        session.flush()
+        decision = decide_acknowledgment(session, settings=one, to_address="k@customer.example",
+                                         mail_date=now, now=now)
+
+    assert (decision.send, decision.reason) == (
+        False, "Too many automatic replies to this address recently.")
+
+
+def test_counts_kept_for_one_address_are_not_used_for_another(
+    runtime: Runtime, settings: Settings
+) -> None:
+    """GIVEN counts kept for one address that has used its limit THEN a decision about
+    another address counts its own and acknowledges."""
+    from pipeline.outbound.acknowledge import counts_to_ask, keep_counts
+
+    one = settings.model_copy(update={"ack_limit_per_address": 1})
+    now = utcnow()
+    with runtime.factory() as session, session.begin():
+        asked = counts_to_ask(session, settings=one, to_address="full@customer.example",
+                              now=now)
+        keep_counts(session, asked, (5, 0, 0))  # as if that address had five already
+        other = decide_acknowledgment(session, settings=one, to_address="new@customer.example",
+                                      mail_date=now, now=now)
+
+    assert other.send
