@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from pipeline.cases.queries import case_detail, list_cases, list_quarantined
@@ -343,16 +344,21 @@ def test_the_hourly_budget_counts_acknowledgments_of_the_same_batch(
     assert len(held) == 2
 
 
-def hourly_counts(runtime: Runtime) -> list[str]:
-    """Every statement that counts the last hour's automatic mail, as it is run."""
+def statements_with(runtime: Runtime, *parts: str) -> list[str]:
+    """Every statement run from now on that contains all of ``parts``, in order."""
     seen: list[str] = []
 
     def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if "outbound_mail.status !=" in statement:
+        if all(part in statement for part in parts):
             seen.append(statement)
 
     event.listen(runtime.engine, "before_cursor_execute", note)
     return seen
+
+
+def hourly_counts(runtime: Runtime) -> list[str]:
+    """Every statement that counts the last hour's automatic mail, as it is run."""
+    return statements_with(runtime, "outbound_mail.status !=")
 
 
 def test_the_hourly_budget_is_read_once_per_batch_on_postgresql(
@@ -392,6 +398,17 @@ def test_the_next_batch_counts_the_budget_used_by_the_last(
     assert held == ["b1@customer.example"]
 
 
+def flush_an_acknowledgment(session: Session, *, number: int, to_address: str) -> None:
+    """A case and its pending acknowledgment to ``to_address``, written by a flush."""
+    case = Case(reference=f"CP-TEST-{number}", status="new", channel="email", language="en",
+                received_at=utcnow())
+    session.add(case)
+    session.add(OutboundMail(case=case, kind="acknowledgment", dedupe_key=f"t-{number}",
+                             message_id=f"<t-{number}@shop.example>", to_address=to_address,
+                             subject="s", raw=b"", auto_reply=True, status="pending"))
+    session.flush()
+
+
 def test_the_hourly_budget_counts_mail_flushed_after_it_was_read(
     runtime: Runtime, settings: Settings
 ) -> None:
@@ -403,13 +420,7 @@ def test_the_hourly_budget_counts_mail_flushed_after_it_was_read(
     with runtime.factory() as session, session.begin():
         first = decide_acknowledgment(session, settings=budget, to_address="x@customer.example",
                                       mail_date=now, now=now)
-        case = Case(reference="CP-TEST-1", status="new", channel="email", language="en",
-                    received_at=now)
-        session.add(case)
-        session.add(OutboundMail(case=case, kind="acknowledgment", dedupe_key="t-1",
-                                 message_id="<t-1@shop.example>", to_address="x@customer.example",
-                                 subject="s", raw=b"", auto_reply=True, status="pending"))
-        session.flush()
+        flush_an_acknowledgment(session, number=1, to_address="x@customer.example")
         second = decide_acknowledgment(session, settings=budget,
                                        to_address="y@customer.example", mail_date=now, now=now)
 
@@ -478,14 +489,7 @@ def test_our_own_acknowledgment_coming_back_opens_nothing(
 
 def counts_asked(runtime: Runtime) -> list[str]:
     """Every statement that counts an address's automatic mail, as it is run."""
-    seen: list[str] = []
-
-    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if "outbound_mail.to_address =" in statement and "count(" in statement:
-            seen.append(statement)
-
-    event.listen(runtime.engine, "before_cursor_execute", note)
-    return seen
+    return statements_with(runtime, "outbound_mail.to_address =", "count(")
 
 
 def test_a_new_case_asks_the_acknowledgment_limits_with_its_numbers_on_postgresql(
@@ -521,13 +525,7 @@ def test_counts_asked_with_the_numbers_are_read_again_after_a_flush(
         asked = counts_to_ask(session, settings=one, to_address="k@customer.example", now=now)
         answer = session.connection().execute(asked.statement, asked.params).one()
         keep_counts(session, asked, answer)
-        case = Case(reference="CP-TEST-2", status="new", channel="email", language="en",
-                    received_at=now)
-        session.add(case)
-        session.add(OutboundMail(case=case, kind="acknowledgment", dedupe_key="t-2",
-                                 message_id="<t-2@shop.example>", to_address="k@customer.example",
-                                 subject="s", raw=b"", auto_reply=True, status="pending"))
-        session.flush()
+        flush_an_acknowledgment(session, number=2, to_address="k@customer.example")
         decision = decide_acknowledgment(session, settings=one, to_address="k@customer.example",
                                          mail_date=now, now=now)
 
