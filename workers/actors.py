@@ -12,6 +12,7 @@ a poller starts without it (a third of a second of CPU less per start).
 
 from __future__ import annotations
 
+import importlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -39,11 +40,14 @@ class Actors:
 
 
 def import_pipeline() -> None:
-    """Import what the actors run, so that no worker's first message pays for it."""
-    import pipeline.intake.process
-    import pipeline.outbound.send
-    import pipeline.recovery
-    import pipeline.scans.jobs  # noqa: F401
+    """Import what the actors run, so that no worker's first message pays for it: the
+    letter layout and the print queue too (a letter's case is acknowledged by post)."""
+    for module in _PIPELINE:
+        importlib.import_module(module)
+
+
+_PIPELINE = ("pipeline.intake.process", "pipeline.outbound.send", "pipeline.recovery",
+             "pipeline.scans.jobs", "letters.pdf.letter", "pipeline.outbound.printing")
 
 
 def send_now(runtime: Runtime, sender: Actor[[int], None], outbound_ids: list[int]) -> None:

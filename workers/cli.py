@@ -141,13 +141,14 @@ def _serve(  # type: ignore[no-untyped-def]
     note: str = "", queues=None, mailbox=None,
 ) -> None:
     from workers.heap import settle_after_start_up
-    from workers.service import serve
+    from workers.service import import_parts, serve
 
     checked_mailboxes(settings)  # pollers watch them, workers answer from them
     runtime = runtime or _runtime(settings)
+    import_parts(work=work, schedule=schedule)
+    settle_after_start_up()  # what start-up built, before any work: none of it is frozen
 
     def ready() -> None:
-        settle_after_start_up()
         typer.echo(_banner(settings, poll=poll, work=work, schedule=schedule))
         if note:
             typer.echo(note)

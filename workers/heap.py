@@ -25,8 +25,10 @@ YOUNG_GENERATION = 10_000
 def settle_after_start_up() -> None:
     """Freeze what start-up built and collect the young generation less often.
 
-    Called once the service's threads run, from the command line only: a test or a
-    console embedding :func:`workers.service.serve` keeps its own settings.
+    Called by the command line once the service's modules are imported and before
+    any of its threads starts (objects of a batch in flight would be frozen for
+    good); a test or a console embedding :func:`workers.service.serve` keeps its own
+    settings.
     """
     gc.collect()  # what start-up left as garbage is freed, not frozen
     gc.freeze()

@@ -104,10 +104,8 @@ def start_workers(runtime: Runtime, queues: set[str] | None = None) -> list[Work
     OCR pages take seconds of CPU each; on their own worker they can never take every
     thread from the intake and outbox queues, so mail acknowledgments are not delayed.
     """
-    from workers.actors import import_pipeline
     from workers.queues import OCR_QUEUE
 
-    import_pipeline()
     wanted = set(runtime.broker.get_declared_queues()) if queues is None else set(queues)
     workers = []
     mail_queues = {q for q in wanted if q != OCR_QUEUE}
@@ -138,6 +136,22 @@ def _second_worker_expected(broker: Broker) -> Iterator[None]:
         broker.logger.removeFilter(not_that_warning)
 
 
+def import_parts(*, work: bool, schedule: bool) -> None:
+    """Import what the chosen parts run, before any of their threads starts.
+
+    Only what they run: the pipeline the workers turn mail into cases with, the
+    scheduler's letters and PDFs, cost a poller half a second of start-up it has no
+    use for. Imported here, not by a first message or a first timed job: no thread
+    imports a module while another runs.
+    """
+    if work:
+        from workers.actors import import_pipeline
+
+        import_pipeline()
+    if schedule:
+        import workers.scheduler  # noqa: F401
+
+
 def serve(
     runtime: Runtime,
     *,
@@ -155,6 +169,7 @@ def serve(
     """
     stop = stop or threading.Event()
     _stop_on_signals(stop)
+    import_parts(work=work, schedule=schedule)
     threads: list[threading.Thread] = []
     workers = start_workers(runtime, queues) if work else []
     if poll:
@@ -170,8 +185,6 @@ def serve(
         threads.append(_thread("scan-poller", lambda: scans.run(stop)))
         threads.append(_thread("sweeper", lambda: run_sweeper(runtime, stop)))
     if schedule:
-        # Imported only here: the scheduler's letters and PDFs cost a poller or a worker
-        # a fifth of a second of start-up it has no use for.
         from workers.scheduler import run_scheduler
 
         holder = holder_name()

@@ -40,6 +40,7 @@ from pipeline.outbound.acknowledge import (
     decide_acknowledgment,
     keep_counts,
     queue_acknowledgment,
+    refusal,
 )
 from pipeline.outbound.post import queue_postal_acknowledgment
 from pipeline.triage.intake import record_suggestions, suggest_case_fields
@@ -179,11 +180,12 @@ def _new_case(session: Session, draft: CaseDraft, settings: Settings) -> Case:
 def _number(session: Session, case: Case, draft: CaseDraft, settings: Settings) -> None:
     """Number the case; a case to acknowledge by email gets the acknowledgment limits'
     counts in the same round trip (one fewer per complaint), kept for the decision."""
-    if not is_sendable_address(case.customer_email):
+    now = utcnow()
+    if refusal(settings, to_address=case.customer_email, mail_date=draft.thread.mail_date,
+               now=now) is not None:  # no acknowledgment by email: nothing to count
         number_case(session, case, prefix=settings.reference_prefix, year=draft.received_at.year)
         return
-    asked = counts_to_ask(session, settings=settings, to_address=case.customer_email,
-                          now=utcnow())
+    asked = counts_to_ask(session, settings=settings, to_address=case.customer_email, now=now)
     answer = number_case(session, case, prefix=settings.reference_prefix,
                          year=draft.received_at.year, along=asked)
     if answer is not None:

@@ -20,7 +20,19 @@ import weakref
 from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, Select, TextClause, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    String,
+    TextClause,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -117,9 +129,10 @@ def _nextvals(count: int) -> TextClause:
 @cache
 def _nextvals_and(count: int, along: tuple[Any, ...]) -> Select[Any]:
     """:func:`_nextvals` with the scalar queries ``along`` as further columns, built
-    once per count and set of queries (the callers' are built once each)."""
-    nextvals = text(", ".join(f"nextval(:s{i})" for i in range(count)))
-    return select(nextvals, *along)
+    once per count and set of queries (the callers' are built once each), one column
+    of the SELECT per value it returns."""
+    nextvals = (func.nextval(bindparam(f"s{i}", type_=String)) for i in range(count))
+    return select(*nextvals, *along)
 
 
 def ensure_sequence(engine: Engine, year: int) -> None:

@@ -44,25 +44,18 @@ def decide_acknowledgment(
     now: datetime,
 ) -> AckDecision:
     """Apply the loop and backfill rules that keep us from answering robots or old mail."""
-    if not is_sendable_address(to_address):
-        return AckDecision(False, "No usable sender address to reply to.")
-    if is_our_address(settings, to_address):  # any of our mailboxes: never answer ourselves
-        return AckDecision(False, "The sender is one of our own addresses.")
-    if mail_date is not None and now - mail_date > timedelta(hours=settings.ack_max_age_hours):
-        return AckDecision(
-            False,
-            f"The mail is older than {settings.ack_max_age_hours:g} hours (imported backlog).",
-        )
-    counts = _asked_already(session, to_address)
+    counts = _asked_already(session, to_address)  # taken now: used by this decision or none
+    refused = refusal(settings, to_address=to_address, mail_date=mail_date, now=now)
+    if refused is not None:
+        return refused
     budget = _budget_known(session)
     if counts is None or (budget is None and len(counts) < 3):
         asked = counts_to_ask(session, settings=settings, to_address=to_address, now=now)
-        # Not flushed first (a flush per complaint costs more than the rest of this
-        # check): the automatic mail still pending in the session is counted below.
-        # On the session's connection: the ORM's execute path cost as much again as
-        # the statement (0.1 ms per complaint), and it neither flushes nor maps here.
-        with session.no_autoflush:
-            counts = tuple(session.connection().execute(asked.statement, asked.params).one())
+        # On the session's connection: the ORM's execute path cost as much again as the
+        # statement (0.1 ms per complaint). It does not flush: the automatic mail still
+        # pending in the session is counted below instead (a flush per complaint costs
+        # more than the rest of this check).
+        counts = tuple(session.connection().execute(asked.statement, asked.params).one())
     if budget is None:
         budget = counts[2]
         session.info[_BUDGET] = (session.get_transaction(), budget)
@@ -72,6 +65,21 @@ def decide_acknowledgment(
     if counts[1] > settings.inbound_limit_per_address_day:
         return AckDecision(False, "This address sent more mail today than a person would.")
     return AckDecision(True, hold=budget + budget_pending >= settings.ack_limit_per_hour)
+
+
+def refusal(settings: Settings, *, to_address: str, mail_date: datetime | None,
+            now: datetime) -> AckDecision | None:
+    """The refusal that needs no counting (no address, our own, an old mail), if any."""
+    if not is_sendable_address(to_address):
+        return AckDecision(False, "No usable sender address to reply to.")
+    if is_our_address(settings, to_address):  # any of our mailboxes: never answer ourselves
+        return AckDecision(False, "The sender is one of our own addresses.")
+    if mail_date is not None and now - mail_date > timedelta(hours=settings.ack_max_age_hours):
+        return AckDecision(
+            False,
+            f"The mail is older than {settings.ack_max_age_hours:g} hours (imported backlog).",
+        )
+    return None
 
 
 _BUDGET = "ack_budget_sent_last_hour"
@@ -142,7 +150,10 @@ def keep_counts(session: Session, asked: CountsAsked, answer: Sequence[Any]) -> 
     """Keep what the counts ``asked`` answered, for the next decision about the same
     address in this transaction: until a flush, which moves pending mail from the
     session (where it is counted) to the table, where this answer did not see it."""
-    session.info[_ASKED] = (session.get_transaction(), asked.params["address"], tuple(answer))
+    transaction = session.get_transaction()
+    session.info[_ASKED] = (transaction, asked.params["address"], tuple(answer))
+    if asked.with_budget:  # the budget is no address's: any next decision may use it
+        session.info[_BUDGET] = (transaction, answer[2])
 
 
 def _asked_already(session: Session, to_address: str) -> tuple[Any, ...] | None:

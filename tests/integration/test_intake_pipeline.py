@@ -550,3 +550,20 @@ def test_counts_kept_for_one_address_are_not_used_for_another(
                                       mail_date=now, now=now)
 
     assert other.send
+
+
+def test_mail_refused_without_counting_asks_no_counts(
+    runtime: Runtime, settings: Settings
+) -> None:
+    """GIVEN two old mails (an imported backlog) THEN their cases are numbered without
+    the acknowledgment limits' counts: they will not be acknowledged, and counting the
+    last hour's mail reads every row of it."""
+    asked = counts_asked(runtime)
+
+    queued = process_as_one_batch(runtime, [
+        mails.complaint(sender=f"old{n}@customer.example", subject=f"Old {n}",
+                        date=utcnow() - timedelta(days=30)) for n in range(2)])
+
+    assert count(runtime, Case) == 2
+    assert queued == []
+    assert asked == []

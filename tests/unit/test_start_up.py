@@ -34,12 +34,13 @@ def test_a_built_runtime_has_its_mapped_classes_set_up(tmp_path: Path) -> None:
     assert result.stdout.strip() == "True"
 
 
-def _fresh_modules(tmp_path: Path, code: str) -> set[str]:
+def _fresh_modules(tmp_path: Path, code: str, loaded: str = "sys.modules") -> set[str]:
     """The modules a fresh interpreter has loaded after running ``code`` (settings for
-    an embedded runtime in ``tmp_path``, from a clean environment)."""
+    an embedded runtime in ``tmp_path``, from a clean environment), or the names that
+    ``code`` kept in the variable named by ``loaded``."""
     probe = ("import sys; from pathlib import Path; from config.settings import Settings; "
              "settings = Settings(data_dir=Path(sys.argv[1])); "
-             f"{code}; print(' '.join(sorted(sys.modules)))")
+             f"{code}; print(' '.join(sorted({loaded})))")
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLAINTS_")}
     result = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True,
                             text=True, check=True, timeout=120, env=env)
@@ -65,13 +66,17 @@ def test_a_poller_starts_without_the_pipeline_pdfs_or_migrations(tmp_path: Path)
 
 
 def test_a_worker_loads_the_pipeline_before_it_is_ready(tmp_path: Path) -> None:
-    """GIVEN a fresh interpreter WHEN a worker starts THEN the pipeline its actors run is
-    loaded already, not inside the first batch it is handed."""
-    code = ("from workers.app import build_runtime; from workers.service import start_workers; "
-            "runtime = build_runtime(settings); "
-            "[w.stop() for w in start_workers(runtime, {'intake', 'outbox'})]")
-    loaded = _fresh_modules(tmp_path, code)
-    assert {"pipeline.intake.process", "pipeline.outbound.send", "pipeline.scans.jobs"} <= loaded
+    """GIVEN a fresh interpreter WHEN a worker is ready THEN the pipeline its actors run
+    is loaded already (the letter layout of postal acknowledgments too), not inside the
+    first batch it is handed."""
+    code = ("import threading; from workers.app import build_runtime; "
+            "from workers.service import serve; runtime = build_runtime(settings); "
+            "stop = threading.Event(); stop.set(); ready = set(); "
+            "serve(runtime, poll=False, work=True, stop=stop, queues={'intake', 'outbox'}, "
+            "on_ready=lambda: ready.update(sys.modules))")
+    loaded = _fresh_modules(tmp_path, code, loaded="ready")
+    assert {"pipeline.intake.process", "pipeline.outbound.send", "pipeline.scans.jobs",
+            "letters.pdf.letter"} <= loaded
 
 
 def test_a_started_service_freezes_its_start_up_objects_for_the_collector(
