@@ -25,7 +25,6 @@ from sqlalchemy import (
     Engine,
     Select,
     String,
-    TextClause,
     bindparam,
     func,
     insert,
@@ -108,12 +107,9 @@ def _next_in_sequence(connection: Connection, year: int, *also: str,
         ensure_sequence(engine, year)
         years.add(year)
     names = {f"s{i}": name for i, name in enumerate([sequence_name(year), *also])}
+    columns, params = (along.columns, {**names, **along.params}) if along else ((), names)
     try:
-        if along is None:
-            row = connection.execute(_nextvals(len(names)), names).one()
-            return tuple(int(value) for value in row)
-        row = connection.execute(_nextvals_and(len(names), along.columns),
-                                 {**names, **along.params}).one()
+        row = connection.execute(_nextvals(len(names), columns), params).one()
     except Exception:
         years.discard(year)  # dropped under us (a restore): made again on the next try
         raise
@@ -121,16 +117,10 @@ def _next_in_sequence(connection: Connection, year: int, *also: str,
 
 
 @cache
-def _nextvals(count: int) -> TextClause:
-    """``SELECT nextval(:s0), …``: plain SQL, built once per count of sequences."""
-    return text("SELECT " + ", ".join(f"nextval(:s{i})" for i in range(count)))
-
-
-@cache
-def _nextvals_and(count: int, along: tuple[Any, ...]) -> Select[Any]:
-    """:func:`_nextvals` with the scalar queries ``along`` as further columns, built
-    once per count and set of queries (the callers' are built once each), one column
-    of the SELECT per value it returns."""
+def _nextvals(count: int, along: tuple[Any, ...]) -> Select[Any]:
+    """``SELECT nextval(:s0), …`` with the scalar queries ``along`` as further columns,
+    one column per value, built once per count and set of queries (the callers' are
+    built once each, so the statement and its cache key are made once)."""
     nextvals = (func.nextval(bindparam(f"s{i}", type_=String)) for i in range(count))
     return select(*nextvals, *along)
 
