@@ -9,6 +9,7 @@ from email.policy import compat32
 
 import pytest
 
+from pipeline.mail import limits
 from pipeline.mail.limits import check_limits, measure_tree
 from pipeline.mail.message import MailLimits, MailRejected
 
@@ -166,3 +167,54 @@ def test_a_header_of_a_hundred_thousand_lines_is_refused() -> None:
     raw = HEAD + b"Received: from x by y; Sat, 28 Nov 2026 10:00:00 +0800\r\n" * 100_000
 
     assert "header has 100,003 lines (limit 10,000)" in rejected(raw + b"\r\nbody")
+
+
+def test_a_plain_multipart_mail_is_judged_without_compiling_a_pattern(monkeypatch) -> None:
+    """Each mail has boundaries of its own: a pattern made of them would be compiled
+    for every mail (a quarter of a millisecond, and other patterns pushed out of the
+    ``re`` module's cache)."""
+    def compiled(boundaries: set[bytes]) -> None:
+        raise AssertionError(f"a pattern was compiled for {boundaries}")
+
+    monkeypatch.setattr(limits, "_event_pattern", compiled)
+    check_limits(nested(LIMITS.max_depth - 1), LIMITS)
+    assert "more than" in rejected(flat(LIMITS.max_parts + 1))
+
+
+def events_by_the_boundaries_pattern(lowered: bytes, boundaries: set[bytes]) -> list:
+    return [(found.group("boundary"), found.group("close") is not None)
+            for found in limits._event_pattern(boundaries).finditer(lowered)]
+
+
+def test_the_scan_reads_delimiters_as_a_pattern_of_the_boundaries_would() -> None:
+    """GIVEN tricky lines: a boundary that is another followed by "--", trailing blanks,
+    a bare CR, dashes before a boundary, signatures, attached messages
+    THEN the scan finds the same events, in the same order, as a pattern naming the
+    mail's boundaries (what it replaced), with or without its hand-over to it."""
+    boundaries = {b"x", b"x--", b"=_ab"}
+    lines = [b"--x", b"--x--", b"--x----", b"--x-- \t", b"--x --", b"--x\rz", b"--x\r",
+             b"---x", b"--=_ab", b"--=_ab--", b"-- ", b"--", b"--y",
+             b"content-type: message/rfc822", b"content-type:\tmessage/global", b"text"]
+    rng = random.Random(1206)
+    for size in (5, 50, 400, 1200):  # past 200 other dash lines, the pattern takes over
+        lowered = b"\n".join(rng.choice(lines) for _ in range(size)) + b"\r\n"
+        expected = events_by_the_boundaries_pattern(lowered, boundaries)
+        assert list(limits._events(lowered, boundaries)) == expected
+
+
+def test_many_dash_lines_that_close_nothing_leave_the_verdict_as_it_was() -> None:
+    """GIVEN mails whose parts are preceded by hundreds of lines starting with "--"
+    THEN each is accepted or refused as it is without them."""
+    noise = b"-- \r\n--not-a-boundary\r\n" * 300
+    for parts in (LIMITS.max_parts - 1, LIMITS.max_parts):
+        head, _, body = flat(parts).partition(b"\r\n\r\n--b")
+        padded = head + b"\r\n\r\n" + noise + b"--b" + body
+        outcomes = []
+        for raw in (flat(parts), padded):
+            try:
+                check_limits(raw, LIMITS)
+                outcomes.append("accepted")
+            except MailRejected:
+                outcomes.append("refused")
+        assert outcomes[0] == outcomes[1], (parts, outcomes)
+    assert outcomes == ["refused", "refused"]
