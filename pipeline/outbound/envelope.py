@@ -8,21 +8,32 @@ than stored twice.
 
 from __future__ import annotations
 
-from email.parser import BytesHeaderParser
-from email.policy import compat32
+import re
 from email.utils import parseaddr
+from functools import lru_cache
 
 _HEADER_BYTES = 64 * 1024  # our own headers; the From is near the top
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_FROM_FIELD = re.compile(rb"(?im)^from[ \t]*:(?P<value>[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)")
+"""The From field, with its folded lines."""
 
 
 def envelope_sender(raw: bytes, fallback: str) -> str:
     """The From address of ``raw``; ``fallback`` when it has none usable."""
-    end = raw.find(b"\r\n\r\n", 0, _HEADER_BYTES)  # the parser would read the body too
-    try:
-        headers = BytesHeaderParser(policy=compat32).parsebytes(
-            raw[: end + 4 if end >= 0 else _HEADER_BYTES], headersonly=True
-        )
-        address = parseaddr(str(headers.get("From", "")))[1]
-    except Exception:  # noqa: BLE001 - we built the mail; any oddity means "use the default"
+    head = raw[:_HEADER_BYTES]
+    end = _HEADER_END.search(head)  # a From line in the body is not the sender
+    found = _FROM_FIELD.search(head, 0, end.start() if end else len(head))
+    if found is None:
         return fallback
-    return address if "@" in address else fallback
+    return _address_in(found.group("value")) or fallback
+
+
+@lru_cache(maxsize=256)
+def _address_in(value: bytes) -> str:
+    """The address of a From field, or "". Kept: a mailbox's From is the same on every
+    mail it sends, and the address parser costs more than the rest of a send's Python."""
+    try:
+        address = parseaddr(value.decode("ascii", "surrogateescape"))[1]
+    except Exception:  # noqa: BLE001 - we built the mail; any oddity means "use the default"
+        return ""
+    return address if "@" in address else ""

@@ -85,6 +85,20 @@ def test_without_a_file_the_single_mailbox_settings_are_mailbox_default(tmp_path
     assert box.imap is not None and box.imap.password.get_secret_value() == "pw"
     # The same lease and watermark name as before mailboxes existed: nothing polled twice.
     assert box.ledger_name == settings.mailbox_name
+    assert box.inbox == settings.inbox_dir
+
+
+def test_the_single_mailbox_follows_its_settings(tmp_path: Path) -> None:
+    """The single mailbox is made once per set of values (every mail asks for it several
+    times), so a change of any of them must give a new one."""
+    settings = settings_with(tmp_path, None)
+    assert load_mailboxes(settings)[0].imap is None
+    settings.imap_host = "imap.shop.example"
+    settings.from_address = "service@shop.example"
+    settings.data_dir = tmp_path / "elsewhere"
+    (box,) = load_mailboxes(settings)
+    assert box.imap is not None and box.imap.host == "imap.shop.example"
+    assert box.from_address == "service@shop.example" and box.inbox == settings.inbox_dir
     folder = settings_with(tmp_path, None)
     assert load_mailboxes(folder)[0].ledger_name == folder.mailbox_name
 
@@ -228,3 +242,12 @@ def test_the_check_command_explains_a_broken_file(
     assert good.exit_code == 0, good.output
     assert '"key": "en"' in good.output and '"department": "logistics"' in good.output
     assert "password" not in good.output
+
+
+def test_the_envelope_sender_of_a_folded_or_lower_case_from_field() -> None:
+    """Header names are case-insensitive and a long From is folded: both still give the
+    address; the first From counts."""
+    folded = (b"Subject: x\r\nfrom: =?utf-8?b?5a6i5pyN5Lit5b+D5a6i5pyN5Lit5b+D?=\r\n"
+              b" <service@brand-b.example>\r\nFrom: second@elsewhere.example\r\n\r\nhi")
+    assert envelope_sender(folded, "f@shop.example") == "service@brand-b.example"
+    assert envelope_sender(b"From: not an address\r\n\r\n", "f@shop.example") == "f@shop.example"
