@@ -7,7 +7,6 @@ can be rendered again for staff exactly as the customer saw them.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,7 +17,10 @@ MONTHS_EN = (
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 # Bidirectional overrides can make text display in a different order than it is stored.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_DROPPED = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""What :func:`clean_text` drops: the Unicode categories Cc (controls), Zl and Zp (line
+and paragraph separators), which are these code points in every Unicode version, and
+the bidi overrides; the line feed stays."""
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _SPACES = re.compile(r"[ \t]+")
 
@@ -85,13 +87,7 @@ def format_date(moment: datetime, language: str) -> str:
 def clean_text(value: str) -> str:
     """Drop control and bidi-override characters from customer text, keeping line breaks."""
     value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    kept = [
-        char
-        for char in value
-        if char == "\n"
-        or (unicodedata.category(char) not in ("Cc", "Zl", "Zp") and char not in _BIDI_CONTROLS)
-    ]
-    return "".join(kept)
+    return _DROPPED.sub("", value)  # one C-speed pass, not a Python test per character
 
 
 def clean_line(value: str, limit: int = 200) -> str:
