@@ -21,6 +21,7 @@ import re
 import threading
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -205,7 +206,9 @@ def is_our_address(settings: Settings, address: str) -> bool:
     address = address.strip().strip("<>").lower()
     if not address:
         return False
-    return address in our_addresses(settings) or address.rpartition("@")[2] in our_domains(settings)
+    mailboxes = load_mailboxes(settings)  # once: each load reads the settings (or file) anew
+    domain = address.rpartition("@")[2]
+    return any(address == m.from_address.lower() or domain == m.domain for m in mailboxes)
 
 
 def check_departments(mailboxes: tuple[Mailbox, ...], known: set[str], path: str) -> None:
@@ -223,17 +226,28 @@ def check_departments(mailboxes: tuple[Mailbox, ...], known: set[str], path: str
 
 def _single(settings: Settings) -> Mailbox:
     """The single-mailbox settings as a one-entry list."""
+    return _single_from(
+        settings.from_address, settings.from_name, settings.data_dir, settings.imap_host,
+        settings.imap_port, settings.imap_user, settings.imap_password, settings.imap_folder,
+        settings.imap_ssl, settings.imap_starttls, settings.imap_done_folder,
+        settings.uses_oauth2,
+    )
+
+
+@lru_cache(maxsize=64)
+def _single_from(  # the settings it is made of: the cache's key
+    from_address: str, from_name: str, data_dir: Path, host: str, port: int, user: str,
+    password: SecretStr, folder: str, ssl: bool, starttls: bool, done_folder: str,
+    oauth2: bool,
+) -> Mailbox:
+    """Made once per set of values: every mail asks for its mailbox several times."""
     imap = None
-    if settings.uses_imap:
-        imap = ImapAccess(
-            host=settings.imap_host, port=settings.imap_port, user=settings.imap_user,
-            password=settings.imap_password, folder=settings.imap_folder,
-            ssl=settings.imap_ssl, starttls=settings.imap_starttls,
-            done_folder=settings.imap_done_folder, oauth2=settings.uses_oauth2,
-        )
-    return Mailbox(key=DEFAULT_KEY, name="", from_address=settings.from_address,
-                   from_name=settings.from_name, language="", department="", imap=imap,
-                   inbox=settings.inbox_dir)
+    if host:  # Settings.uses_imap
+        imap = ImapAccess(host=host, port=port, user=user, password=password, folder=folder,
+                          ssl=ssl, starttls=starttls, done_folder=done_folder, oauth2=oauth2)
+    return Mailbox(key=DEFAULT_KEY, name="", from_address=from_address, from_name=from_name,
+                   language="", department="", imap=imap,
+                   inbox=Path(data_dir) / "mail" / "inbox")  # Settings.inbox_dir
 
 
 def _read(path: Path) -> _File:
