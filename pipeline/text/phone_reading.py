@@ -13,7 +13,7 @@ number as the customer wrote it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.text.phones import (
     MAX_SCAN,
@@ -22,6 +22,7 @@ from pipeline.text.phones import (
     fold_fullwidth,
     labelled_not_phone,
     phone_rank,
+    same_in_every_region,
     worth_matching_clusters,
 )
 from pipeline.text.regions import RegionContext
@@ -94,19 +95,32 @@ def read_phones(text: str, context: RegionContext) -> PhoneReading:
                 if elsewhere_left == 0 or labelled_not_phone(folded, span):
                     break
                 elsewhere_left -= 1
-            found = [
-                match
-                for region in regions
-                for match in cluster_matches(
-                    folded, span, region, lenient=region in context.places
-                )
-            ]
+            found = _in_regions(folded, span, regions, context)
             if found:
                 groups += _overlapping(found)
                 break
     ranked = sorted(groups, key=lambda group: phone_rank(folded, group[0]))
     numbers = [_decide(group, context) for group in ranked]
     return PhoneReading(numbers=_unique(numbers))
+
+
+def _in_regions(
+    folded: str, span: tuple[int, int], regions: tuple[str, ...], context: RegionContext
+) -> list[PhoneMatch]:
+    """The cluster's numbers as each region reads it; a strict reading that any region
+    would give alike (numbers written with "+") is made once and copied."""
+    found: list[PhoneMatch] = []
+    alike: list[PhoneMatch] | None = None
+    for region in regions:
+        lenient = region in context.places
+        if alike is not None and not lenient:
+            found += [replace(match, region=region) for match in alike]
+            continue
+        matches = cluster_matches(folded, span, region, lenient=lenient)
+        if alike is None and not lenient and same_in_every_region(folded, span, matches):
+            alike = matches
+        found += matches
+    return found
 
 
 def _unique(numbers: list[ReadNumber]) -> tuple[ReadNumber, ...]:

@@ -30,6 +30,7 @@ __all__ = [
     "likely_phones",
     "phone_matches",
     "phone_rank",
+    "same_in_every_region",
     "worth_matching_clusters",
 ]
 
@@ -183,11 +184,31 @@ def _worth_matching(folded: str, cluster: re.Match[str]) -> bool:
     return not re.search(r"[A-Za-z]-?$", before)
 
 
+def same_in_every_region(folded: str, span: tuple[int, int], matches: list[PhoneMatch]) -> bool:
+    """Whether matching this cluster strictly in any other region finds these same
+    numbers (but for their ``region``): each is written with a "+", so its country is
+    its own whatever the region asked, and every digit the matcher saw is in one of
+    them, so none is left for another region to read differently. The matcher costs
+    a tenth of a millisecond a region; a number from abroad is tried in four.
+    """
+    if not matches or not all(match.raw.startswith("+") for match in matches):
+        return False
+    lo, hi = _window(folded, *span)
+    covered = [(match.start, match.end) for match in matches]
+    return all(any(start <= i < end for start, end in covered)
+               for i in range(lo, hi) if folded[i].isdigit())
+
+
+def _window(folded: str, start: int, end: int) -> tuple[int, int]:
+    """The text the matcher sees of a cluster: it and its context."""
+    return max(0, start - _CONTEXT), min(len(folded), end + _CONTEXT)
+
+
 def _matches_in(
     folded: str, start: int, end: int, region: str, lenient: bool = False
 ) -> list[PhoneMatch]:
     """Numbers in one cluster; a line break inside it is tried as a space as well."""
-    lo, hi = max(0, start - _CONTEXT), min(len(folded), end + _CONTEXT)
+    lo, hi = _window(folded, start, end)
     snippet = folded[lo:hi]
     found = _match_snippet(folded, snippet, lo, region, lenient)
     if "\n" in snippet[start - lo : end - lo]:

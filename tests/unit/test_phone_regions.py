@@ -9,8 +9,10 @@ import pytest
 
 from letters.acknowledgment import AckLetter, render_acknowledgment
 from pipeline.scans.fields import extract_letter_fields
+from pipeline.text import phone_reading, phones
 from pipeline.text.extract import extract_fields
-from pipeline.text.regions import address_regions, domain_region
+from pipeline.text.phone_reading import read_phones
+from pipeline.text.regions import RegionContext, address_regions, domain_region
 
 
 @pytest.mark.parametrize(
@@ -168,3 +170,49 @@ def test_acknowledgment_repeats_an_unsure_number_as_written() -> None:
 def test_acknowledgment_shows_a_number_staff_corrected_not_the_old_written_one() -> None:
     text = _ack("+447911123456", "07700 900461")
     assert "07700 900461" not in text and "+44 7911 123456" in text
+
+
+TEXTS = [
+    "Please call me on +44 20 7946 0018.",
+    "My number: +44 7700 900123 or 020 7946 0018",
+    "Tel +65 6123 4567 / 9123 4567",
+    "+852 2123 4567, +1 212 555 0199 and 138 0013 8000",
+    "Reach me at +44 20 7946\n 0018 please",
+    "(+44) 20 7946 0018",
+    "+86 138-0013-8000 订单号 202611281234",
+    "call 2123 4567 or +44 20 7946 0018",
+    "0044 20 7946 0018",
+]
+CONTEXTS = [
+    RegionContext(languages=("GB", "US", "SG", "HK")),
+    RegionContext(places=("GB",), languages=("US", "SG")),
+    RegionContext(places=("SG", "HK")),
+    RegionContext(),
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_a_number_from_abroad_is_matched_once_and_read_as_in_every_region(
+    text: str, context: RegionContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN numbers with a "+" (their country their own) beside national ones
+    THEN the reading is the one of matching each region in turn, while a cluster
+    of "+" numbers alone goes through the matcher once per tier, not once per region."""
+    calls: list[str] = []
+    original = phone_reading.cluster_matches
+
+    def counted(folded: str, span: tuple[int, int], region: str, *, lenient: bool = False
+                ) -> list[phones.PhoneMatch]:
+        calls.append(region)
+        return original(folded, span, region, lenient=lenient)
+
+    monkeypatch.setattr(phone_reading, "cluster_matches", counted)
+    fast = read_phones(text, context)
+    monkeypatch.setattr(phones, "same_in_every_region", lambda *args: False)
+    monkeypatch.setattr(phone_reading, "same_in_every_region", lambda *args: False)
+    calls_before = len(calls)
+    assert fast == read_phones(text, context)
+    assert len(calls) - calls_before >= calls_before
+    if text == TEXTS[0] and context == CONTEXTS[0]:
+        assert calls_before == 1 and len(calls) - calls_before == 4
