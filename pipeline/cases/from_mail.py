@@ -22,6 +22,7 @@ from config.settings import Settings
 from pipeline.cases.events import record_event
 from pipeline.cases.identity import sender_identity
 from pipeline.cases.opening import AckThread, CaseDraft, FirstMessage, OpenedCase, open_case
+from pipeline.cases.references import Guard
 from pipeline.db.base import utcnow
 from pipeline.db.models import Attachment, Case, InboundMail
 from pipeline.documents.attached import DocumentLimits, complaint_text
@@ -41,6 +42,7 @@ def open_mail_case(
     follows: Case | None = None,
     note: str = "",
     stored: Sequence[Attachment] = (),
+    guard: Guard | None = None,
 ) -> OpenedCase:
     """Open a case from a new complaint mail and queue its acknowledgment.
 
@@ -50,7 +52,8 @@ def open_mail_case(
     text says only "see the attachment", an attached document's text is the
     complaint. ``note`` tells staff why to look (a photo without writing); ``stored``
     are attachment rows already written for this mail (its scan pages), linked
-    instead of written again.
+    instead of written again. ``guard`` goes with the case's numbers (see
+    :func:`open_case`).
     """
     identity = sender_identity(mail, settings)
     text = strip_quoted(mail.text) if follows is not None else mail.text
@@ -101,7 +104,7 @@ def open_mail_case(
             record_event(session, case=case, action="document_read", by="system",
                          documents=list(complaint.from_documents))
 
-    return open_case(session, draft=draft, settings=settings, attach=attach)
+    return open_case(session, draft=draft, settings=settings, attach=attach, guard=guard)
 
 
 def store_files(

@@ -29,7 +29,7 @@ from config.settings import Settings
 from letters.compose import is_sendable_address
 from pipeline.cases.customer_addresses import add_contact_candidate, normalise_address
 from pipeline.cases.events import record_event
-from pipeline.cases.references import number_case
+from pipeline.cases.references import Guard, number_case
 from pipeline.db.base import utcnow
 from pipeline.db.ids import give_id
 from pipeline.db.models import Case, Correspondence
@@ -128,10 +128,15 @@ def open_case(
     draft: CaseDraft,
     settings: Settings,
     attach: Callable[[Case], None] | None = None,
+    guard: Guard | None = None,
 ) -> OpenedCase:
     """Open the case and acknowledge it; ``attach`` links what only its channel holds
-    (the mail's files, the scan's pages and confidences) before the acknowledgment."""
-    case = _new_case(session, draft, settings)
+    (the mail's files, the scan's pages and confidences) before the acknowledgment.
+
+    ``guard`` is asked with the case's numbers (see ``number_case``); when it refuses,
+    ``references.Refused`` is raised before anything was added to the session.
+    """
+    case = _new_case(session, draft, settings, guard)
     found = suggest_case_fields(session, case=case, settings=settings)  # category, severity…
     give_id(session, case)  # its rows below are written with the transaction's next flush
     if normalise_address(draft.contact_candidate) != normalise_address(case.customer_email):
@@ -147,7 +152,8 @@ def open_case(
     return _acknowledge(session, case=case, draft=draft, settings=settings)
 
 
-def _new_case(session: Session, draft: CaseDraft, settings: Settings) -> Case:
+def _new_case(session: Session, draft: CaseDraft, settings: Settings, guard: Guard | None
+              ) -> Case:
     if draft.channel not in CHANNELS:
         raise ValueError(f"unknown channel {draft.channel!r}")
     case = Case(
@@ -171,23 +177,25 @@ def _new_case(session: Session, draft: CaseDraft, settings: Settings) -> Case:
         mailbox=draft.mailbox,
         taken_by=draft.taken_by[:100],
     )
-    _number(session, case, draft, settings)
+    _number(session, case, draft, settings, guard)
     if draft.follows is not None:
         _continue(case, draft.follows)
     return case
 
 
-def _number(session: Session, case: Case, draft: CaseDraft, settings: Settings) -> None:
+def _number(session: Session, case: Case, draft: CaseDraft, settings: Settings,
+            guard: Guard | None) -> None:
     """Number the case; a case to acknowledge by email gets the acknowledgment limits'
     counts in the same round trip (one fewer per complaint), kept for the decision."""
     now = utcnow()
     if refusal(settings, to_address=case.customer_email, mail_date=draft.thread.mail_date,
                now=now) is not None:  # no acknowledgment by email: nothing to count
-        number_case(session, case, prefix=settings.reference_prefix, year=draft.received_at.year)
+        number_case(session, case, prefix=settings.reference_prefix, year=draft.received_at.year,
+                    guard=guard)
         return
     asked = counts_to_ask(session, settings=settings, to_address=case.customer_email, now=now)
     answer = number_case(session, case, prefix=settings.reference_prefix,
-                         year=draft.received_at.year, along=asked)
+                         year=draft.received_at.year, along=asked, guard=guard)
     if answer is not None:
         keep_counts(session, asked, answer)
 

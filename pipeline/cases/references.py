@@ -17,6 +17,7 @@ year's counter row, so a database upgraded mid-year goes on where it stood.
 from __future__ import annotations
 
 import weakref
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
 
@@ -32,6 +33,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy import case as sql_case
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,23 +58,33 @@ def next_reference(session: Session, *, prefix: str, year: int) -> str:
 
 
 def number_case(session: Session, case: Case, *, prefix: str, year: int,
-                along: Along | None = None) -> tuple[Any, ...] | None:
+                along: Along | None = None, guard: Guard | None = None
+                ) -> tuple[Any, ...] | None:
     """Give a new case its reference and, on PostgreSQL, its id (and a spare id for its
     acknowledgment): one round trip for all.
 
     With its id known the case needs no flush before its events and letters are added
     (see ``pipeline.db.ids``). ``along`` adds what the caller asks next to the same
     SELECT (the acknowledgment's limits): its answers are returned, or None where there
-    is no such round trip (SQLite), and the caller asks itself.
+    is no such round trip (SQLite), and the caller asks itself. ``guard`` makes the
+    numbers conditional, in the same SELECT (a mail's claim on its Message-ID): when
+    its condition does not hold, no number is taken (references keep no gap for it),
+    the case is left unnumbered and :class:`Refused` carries the guard's answers.
     """
     connection = session.connection()
     if connection.dialect.name != "postgresql":
+        if guard is not None:
+            raise ValueError("a guarded numbering is for PostgreSQL only")
         case.reference = next_reference(session, prefix=prefix, year=year)
         return None
     # A new case is nearly always acknowledged: its mail's id comes in the same SELECT.
-    number, case.id, mail_id, *answers = _next_in_sequence(
-        connection, year, id_sequence(connection, "cases"),
-        id_sequence(connection, "outbound_mail"), along=along)
+    asked = _Asked.of(along, guard)
+    numbers = _next_in_sequence(connection, year, id_sequence(connection, "cases"),
+                                id_sequence(connection, "outbound_mail"), along=asked)
+    answers, guarded = numbers[3:3 + asked.along], numbers[3 + asked.along:]
+    if numbers[0] is None:
+        raise Refused(tuple(guarded))
+    number, case.id, mail_id = numbers[:3]
     keep_spare_id(session, "outbound_mail", mail_id)
     case.reference = _reference(prefix, year, number)
     return tuple(answers) if along is not None else None
@@ -88,6 +100,40 @@ class Along(Protocol):
     def params(self) -> dict[str, Any]: ...
 
 
+class Guard(Along, Protocol):
+    """An :class:`Along` whose ``condition`` (SQL) must hold for numbers to be taken."""
+
+    @property
+    def condition(self) -> Any: ...
+
+
+class Refused(Exception):
+    """The guard's condition did not hold: no number was taken; ``answers`` are its
+    columns' values."""
+
+    def __init__(self, answers: tuple[Any, ...]) -> None:
+        super().__init__("the numbers' guard did not hold")
+        self.answers = answers
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """``along`` and ``guard`` as one: their columns in order, their parameters, the
+    condition, and how many columns are ``along``'s."""
+
+    columns: tuple[Any, ...]
+    params: dict[str, Any]
+    condition: Any
+    along: int
+
+    @classmethod
+    def of(cls, along: Along | None, guard: Guard | None) -> _Asked:
+        columns = (*(along.columns if along else ()), *(guard.columns if guard else ()))
+        params = {**(along.params if along else {}), **(guard.params if guard else {})}
+        return cls(columns, params, guard.condition if guard else None,
+                   len(along.columns) if along else 0)
+
+
 def _reference(prefix: str, year: int, number: int) -> str:
     return f"{prefix}-{year}-{number:06d}"
 
@@ -98,30 +144,37 @@ def sequence_name(year: int) -> str:
 
 
 def _next_in_sequence(connection: Connection, year: int, *also: str,
-                      along: Along | None = None) -> tuple[Any, ...]:
+                      along: _Asked | None = None) -> tuple[Any, ...]:
     """The year's next number, then the next values of the sequences ``also``, then the
-    answers to ``along``, in one SELECT."""
+    answers to ``along``, in one SELECT; the numbers are None where its condition did
+    not hold."""
     engine = connection.engine
     years = _READY.setdefault(engine, set())
     if year not in years:
         ensure_sequence(engine, year)
         years.add(year)
     names = {f"s{i}": name for i, name in enumerate([sequence_name(year), *also])}
-    columns, params = (along.columns, {**names, **along.params}) if along else ((), names)
+    columns, condition = (along.columns, along.condition) if along else ((), None)
+    params = {**names, **along.params} if along else names
     try:
-        row = connection.execute(_nextvals(len(names), columns), params).one()
+        row = connection.execute(_nextvals(len(names), columns, condition), params).one()
     except Exception:
         years.discard(year)  # dropped under us (a restore): made again on the next try
         raise
-    return (*(int(value) for value in row[:len(names)]), *row[len(names):])
+    return (*(None if value is None else int(value) for value in row[:len(names)]),
+            *row[len(names):])
 
 
 @cache
-def _nextvals(count: int, along: tuple[Any, ...]) -> Select[Any]:
+def _nextvals(count: int, along: tuple[Any, ...], condition: Any = None) -> Select[Any]:
     """``SELECT nextval(:s0), …`` with the scalar queries ``along`` as further columns,
     one column per value, built once per count and set of queries (the callers' are
-    built once each, so the statement and its cache key are made once)."""
-    nextvals = (func.nextval(bindparam(f"s{i}", type_=String)) for i in range(count))
+    built once each, so the statement and its cache key are made once). With a
+    ``condition`` each ``nextval`` is asked only when it holds (``CASE WHEN``): a
+    sequence value is never taken for nothing."""
+    nextvals: list[Any] = [func.nextval(bindparam(f"s{i}", type_=String)) for i in range(count)]
+    if condition is not None:
+        nextvals = [sql_case((condition, value)) for value in nextvals]
     return select(*nextvals, *along)
 
 
