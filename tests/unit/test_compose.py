@@ -293,3 +293,70 @@ def test_address_checks_kept_for_reuse_give_the_same_answers() -> None:
     second = build(to_name="Wang Fang", to_address="jane@customer.example")
     assert b"To: Jane Doe <jane@customer.example>" in first
     assert b"To: Wang Fang <jane@customer.example>" in second
+
+
+def test_the_mail_bytes_are_those_of_the_library_generator(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """GIVEN varied mails (ASCII and Chinese, short and long lines, CR, LF and CRLF, with
+    and without a trailing line end, text alone or with HTML, threaded or not)
+    THEN the bytes written without the library's generator are exactly its bytes."""
+    from letters import compose
+
+    compared: list[bytes] = []
+
+    def checked(message: Any) -> bytes:
+        fast = written(message)
+        assert fast == message.as_bytes(policy=POLICY)
+        compared.append(fast)
+        return fast
+
+    written = compose.as_bytes
+    monkeypatch.setattr(compose, "as_bytes", checked)
+    rng = random.Random(1206)
+    pieces = ["Thank you.", "感谢您的来信，我们已收到。", "a" * 120, "=?utf-8?q?x?=", "From here",
+              ".", "", " trailing ", "链接 https://shop.example/s?t=" + "x" * 90, "\t tab"]
+    for _ in range(300):
+        ends = rng.choice(["\n", "\r\n", "\r"])
+        text = ends.join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        text += rng.choice(["", ends])
+        build(text=text, html=rng.choice([None, "<p>" + text + "</p>", "<p>短</p>\n"]),
+              subject=rng.choice(["Re: x", "[CP-2026-000001] 我们已收到您的投诉" * 3, "s" * 200]),
+              to_name=rng.choice(["", "张三", "Jane \"JD\" Doe", "Ünïcode Name" * 5]),
+              in_reply_to=rng.choice([None, CUSTOMER_ID]),
+              references=rng.choice([(), (CUSTOMER_ID,) * 1, tuple(f"<r{n}@x.example>"
+                                                                  for n in range(30))]))
+    assert len(compared) == 300
+
+
+def library_text_part(text: str, subtype: str) -> Any:
+    """The part as the library makes it (``set_payload`` with the charset), the reference
+    for the one :mod:`letters.compose` writes directly."""
+    from email.message import Message
+
+    from letters import compose
+
+    lines = text.replace("\r\n", "\n").replace("\r", "\n")
+    reference = compose._text_part(text, subtype)
+    charset = {"7bit": compose._UTF8_7BIT, "quoted-printable": compose._UTF8_QP,
+               "base64": compose._UTF8_BASE64}[reference["Content-Transfer-Encoding"]]
+    if charset is compose._UTF8_BASE64:
+        lines = lines.replace("\n", "\r\n")
+    part = Message(policy=POLICY)
+    part["Content-Type"] = f"text/{subtype}"
+    part.set_payload(lines, charset)
+    del part["MIME-Version"]
+    return part
+
+
+@pytest.mark.parametrize("text", [
+    "", "Thank you.\n", "a" * 1200, "感谢您的来信。\r\n第二行\r", "mostly ASCII “quoted” text\n",
+    "=\n.\nFrom x\n", "\t tab and trailing  \n\n", "混合 mixed " * 40,
+])
+@pytest.mark.parametrize("subtype", ["plain", "html"])
+def test_a_text_part_is_the_one_the_library_makes(text: str, subtype: str) -> None:
+    from letters import compose
+
+    ours, theirs = compose._text_part(text, subtype), library_text_part(text, subtype)
+    assert ours.items() == theirs.items()
+    assert ours.get_payload() == theirs.get_payload()
+    assert ours.as_bytes(policy=POLICY) == theirs.as_bytes(policy=POLICY)
