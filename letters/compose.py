@@ -174,7 +174,10 @@ def _write(message: Message, out: list[bytes]) -> None:
         out.append(POLICY.fold_binary(name, value))
     out.append(b"\r\n")
     if not message.is_multipart():
-        out.append(_LINE_ENDS.sub("\r\n", message.get_payload()).encode("ascii"))
+        payload = message.get_payload()
+        if not isinstance(payload, str):
+            raise ValueError("a text part without a transfer-encoded payload")
+        out.append(_LINE_ENDS.sub("\r\n", payload).encode("ascii"))
         return
     boundary = message.get_boundary()
     parts = message.get_payload()
