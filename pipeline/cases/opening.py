@@ -33,6 +33,7 @@ from pipeline.cases.references import Guard, number_case
 from pipeline.db.base import utcnow
 from pipeline.db.ids import give_id
 from pipeline.db.models import Case, Correspondence
+from pipeline.db.pending_rows import add_row
 from pipeline.documents.reasons import both
 from pipeline.outbound.ack_budget import hold
 from pipeline.outbound.acknowledge import (
@@ -146,7 +147,7 @@ def open_case(
                  **({"follows": follows} if draft.channel == "email" else {}),
                  **draft.received_detail)
     record_suggestions(session, case=case, found=found)
-    session.add(_first_message(case, draft.message))
+    _add_first_message(session, case, draft.message)
     if attach is not None:
         attach(case)
     return _acknowledge(session, case=case, draft=draft, settings=settings)
@@ -210,16 +211,18 @@ def _continue(case: Case, follows: Case) -> None:
     case.customer_address = case.customer_address or follows.customer_address
 
 
-def _first_message(case: Case, message: FirstMessage) -> Correspondence:
-    return Correspondence(
+def _add_first_message(session: Session, case: Case, message: FirstMessage) -> None:
+    # Every column set, as on our letters: the rows go out in one INSERT per batch.
+    add_row(
+        session, Correspondence,
         case_id=case.id,
         direction="in",
         kind=message.kind,
         inbound_mail_id=message.inbound_mail_id,
-        outbound_mail_id=None,  # every column set, as on our letters: one INSERT a batch
+        outbound_mail_id=None,
         subject=message.subject[:500],
         body_text=message.text,
-        at=message.at,
+        at=message.at or utcnow(),  # a Core INSERT writes None as NULL, not the default
         verified=True,
         from_address=message.from_address[:320],
     )

@@ -13,7 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from pipeline.db.base import utcnow
 from pipeline.db.models import Case, CaseEvent
+from pipeline.db.pending_rows import add_row
 
 log = logging.getLogger("pipeline.cases.events")
 
@@ -22,8 +24,10 @@ MACHINE_ACTORS = frozenset({"system", "customer", ""})
 
 
 def record_event(session: Session, *, case: Case, action: str, by: str, **detail: Any) -> None:
-    """Append an event to the case's trail in the caller's transaction."""
-    session.add(CaseEvent(case_id=case.id, actor=by, action=action, detail=detail))
+    """Append an event to the case's trail in the caller's transaction (a row written
+    with the next flush: :mod:`pipeline.db.pending_rows`)."""
+    add_row(session, CaseEvent, case_id=case.id, at=utcnow(), actor=by, action=action,
+            detail=detail)
     if by not in MACHINE_ACTORS:
         # A member of staff acted after the customer's last mail: it has been seen.
         case.customer_wrote_at = None

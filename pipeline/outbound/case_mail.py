@@ -22,6 +22,7 @@ from letters.compose import build_message, is_sendable_address, make_message_id
 from pipeline.db.base import utcnow
 from pipeline.db.ids import give_id
 from pipeline.db.models import Case, Correspondence, OutboundMail
+from pipeline.db.pending_rows import add_row
 
 THREAD_DEPTH = 10
 """Earlier Message-IDs carried in References; clients need only the last few."""
@@ -121,20 +122,19 @@ def store_case_mail(
         auto_reply=auto_reply,
     )
     give_id(session, outbound)
-    session.add(
-        Correspondence(
-            case_id=case.id,
-            direction="out",
-            kind=kind,
-            inbound_mail_id=None,
-            outbound_mail_id=outbound.id,
-            subject=rendered.subject,
-            body_text=rendered.text,
-            # Every column set, as on the customer's mail: rows with the same columns
-            # are written in one INSERT per batch, the others one by one.
-            at=utcnow(),
-            verified=True,
-            from_address="",
-        )
+    add_row(  # written after the flush that writes the mail (pipeline.db.pending_rows)
+        session, Correspondence,
+        case_id=case.id,
+        direction="out",
+        kind=kind,
+        inbound_mail_id=None,
+        outbound_mail_id=outbound.id,
+        subject=rendered.subject,
+        body_text=rendered.text,
+        # Every column set, as on the customer's mail: rows with the same columns are
+        # written in one INSERT per batch.
+        at=utcnow(),
+        verified=True,
+        from_address="",
     )
     return outbound

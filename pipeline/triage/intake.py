@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from config.products import load_products
 from config.settings import Settings
 from config.triage import load_triage
+from pipeline.db.base import utcnow
 from pipeline.db.models import Case, CaseEvent
+from pipeline.db.pending_rows import add_row
 from pipeline.routing.keeper import shared_keeper
 from pipeline.routing.suggest import case_text
 from pipeline.triage.suggest import Suggestions, suggest_fields
@@ -48,7 +50,7 @@ def record_suggestions(session: Session, *, case: Case, found: Suggestions) -> N
         return
     # Written directly rather than through pipeline.cases.events: the one function
     # that opens cases (pipeline/cases) calls this, and must not be imported back.
-    session.add(CaseEvent(case_id=case.id, actor="system", action=SUGGESTED,
-                          detail=found.to_json()))
+    add_row(session, CaseEvent, case_id=case.id, at=utcnow(), actor="system",
+            action=SUGGESTED, detail=found.to_json())
     log.info("case event", extra={"case_ref": case.reference, "action": SUGGESTED,
                                   "by": "system"})
