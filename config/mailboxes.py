@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from config.settings import Settings
+from config.settings import Settings, inbox_under
 
 log = logging.getLogger(__name__)
 
@@ -246,8 +246,7 @@ def _single_from(  # the settings it is made of: the cache's key
         imap = ImapAccess(host=host, port=port, user=user, password=password, folder=folder,
                           ssl=ssl, starttls=starttls, done_folder=done_folder, oauth2=oauth2)
     return Mailbox(key=DEFAULT_KEY, name="", from_address=from_address, from_name=from_name,
-                   language="", department="", imap=imap,
-                   inbox=Path(data_dir) / "mail" / "inbox")  # Settings.inbox_dir
+                   language="", department="", imap=imap, inbox=inbox_under(data_dir))
 
 
 def _read(path: Path) -> _File:

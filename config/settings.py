@@ -221,7 +221,7 @@ class Settings(BaseSettings):
 
     @property
     def inbox_dir(self) -> Path:
-        return self.data_dir / "mail" / "inbox"
+        return inbox_under(self.data_dir)
 
     @property
     def outbox_dir(self) -> Path:
@@ -276,3 +276,8 @@ class Settings(BaseSettings):
 def load_settings(**overrides: Any) -> Settings:
     """Build the settings from the environment (and TOML file), with explicit overrides."""
     return Settings(**overrides)
+
+
+def inbox_under(data_dir: Path) -> Path:
+    """The local mail folder under a data folder (``Settings.inbox_dir``)."""
+    return Path(data_dir) / "mail" / "inbox"

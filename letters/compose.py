@@ -146,12 +146,9 @@ def build_message(
         body = _container("alternative", [body, _text_part(html, "html")])
     if attachments:
         body = _container("mixed", [body, *(_attachment(*item) for item in attachments)])
-        for name, value in headers:
-            body[name] = value  # type: ignore[assignment]  # compat32 writes Header-likes
-        return body.as_bytes(policy=POLICY)
     for name, value in headers:
-        body[name] = value  # type: ignore[assignment]
-    return as_bytes(body)
+        body[name] = value  # type: ignore[assignment]  # compat32 writes Header-likes
+    return body.as_bytes(policy=POLICY) if attachments else as_bytes(body)
 
 
 _LINE_ENDS = re.compile(r"\r\n|\r|\n")

@@ -51,7 +51,7 @@ def next_reference(session: Session, *, prefix: str, year: int) -> str:
     """Take the next number for the year, in the caller's transaction."""
     connection = session.connection()  # a session query would flush pending rows first
     if connection.dialect.name == "postgresql":
-        (number,) = _next_in_sequence(connection, year)
+        (number,), _ = _next_in_sequence(connection, year)
     else:
         number = _take(connection, year)
     return _reference(prefix, year, number)
@@ -79,12 +79,13 @@ def number_case(session: Session, case: Case, *, prefix: str, year: int,
         return None
     # A new case is nearly always acknowledged: its mail's id comes in the same SELECT.
     asked = _Asked.of(along, guard)
-    numbers = _next_in_sequence(connection, year, id_sequence(connection, "cases"),
-                                id_sequence(connection, "outbound_mail"), along=asked)
-    answers, guarded = numbers[3:3 + asked.along], numbers[3 + asked.along:]
+    numbers, asked_answers = _next_in_sequence(
+        connection, year, id_sequence(connection, "cases"),
+        id_sequence(connection, "outbound_mail"), along=asked)
+    answers, guarded = asked_answers[:asked.along], asked_answers[asked.along:]
     if numbers[0] is None:
-        raise Refused(tuple(guarded))
-    number, case.id, mail_id = numbers[:3]
+        raise Refused(guarded)
+    number, case.id, mail_id = numbers
     keep_spare_id(session, "outbound_mail", mail_id)
     case.reference = _reference(prefix, year, number)
     return tuple(answers) if along is not None else None
@@ -144,10 +145,9 @@ def sequence_name(year: int) -> str:
 
 
 def _next_in_sequence(connection: Connection, year: int, *also: str,
-                      along: _Asked | None = None) -> tuple[Any, ...]:
-    """The year's next number, then the next values of the sequences ``also``, then the
-    answers to ``along``, in one SELECT; the numbers are None where its condition did
-    not hold."""
+                      along: _Asked | None = None) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The year's next number and the next values of the sequences ``also`` (None where
+    ``along``'s condition did not hold), and the answers to ``along``: one SELECT."""
     engine = connection.engine
     years = _READY.setdefault(engine, set())
     if year not in years:
@@ -161,8 +161,8 @@ def _next_in_sequence(connection: Connection, year: int, *also: str,
     except Exception:
         years.discard(year)  # dropped under us (a restore): made again on the next try
         raise
-    return (*(None if value is None else int(value) for value in row[:len(names)]),
-            *row[len(names):])
+    numbers = tuple(None if value is None else int(value) for value in row[:len(names)])
+    return numbers, tuple(row[len(names):])
 
 
 @cache

@@ -242,7 +242,7 @@ def note_acknowledged(session: Session, case_ids: Iterable[int], sent_at: dateti
         update(CaseFacts)
         .where(CaseFacts.case_id.in_(ids), CaseFacts.ack_seconds.is_(None))
         .values(ack_seconds=seconds_between(dialect, sent, CaseFacts.received_at)))
-    _mark_stale(session, ids)
+    session.connection().execute(_refresh_statements(dialect).mark_stale, {"ids": ids})
 
 
 def acknowledged_ctes(sent: CTE, sent_at: ColumnElement[datetime]) -> tuple[CTE, CTE]:
@@ -275,14 +275,6 @@ def utc_day(dialect: str, moment: Any) -> ColumnElement[Any]:
     if dialect == "postgresql":
         return cast(func.timezone("UTC", moment), Date)
     return func.date(moment)
-
-
-def _mark_stale(session: Session, case_ids: list[int]) -> None:
-    """Mark the UTC days of these cases' facts for recounting in the daily figures."""
-    dialect = session.get_bind().dialect.name
-    days = (select(utc_day(dialect, CaseFacts.received_at))
-            .where(CaseFacts.case_id.in_(case_ids)).distinct())
-    session.connection().execute(insert(StaleMark).from_select(["utc_day"], days))
 
 
 def rebuild_all_facts(session: Session) -> int:
