@@ -6,8 +6,10 @@ as separate processes (`complaints poll` + N x `complaints worker`).
 1. Backlog: N synthetic complaints are put in the mailbox first; then the poller starts.
    Figures: complaints/s from poller start to the last acknowledgment accepted by SMTP,
    and CPU milliseconds per complaint for each process group (poller, workers,
-   PostgreSQL, Redis, Dovecot, the SMTP sink), read with psutil. ``--profile`` adds the
-   top functions of one worker (``--profile poller``: of the poller), sampled with py-spy.
+   PostgreSQL, Redis, Dovecot, the SMTP sink), read with psutil, and where the time went:
+   the wait for the first acknowledgment (mostly the poller's start-up) and the rate once
+   the pipeline is full. ``--profile`` adds the top functions of one worker
+   (``--profile poller``: of the poller), sampled with py-spy.
 2. Latency: with the poller idling in IDLE, single mails arrive one at a time.
    Figure: p50/p95 seconds from APPEND to the acknowledgment accepted by SMTP.
 
@@ -156,11 +158,22 @@ def backlog(
         f"= {len(mails) / elapsed:.1f} complaints/s end to end "
         f"(mailbox -> case committed -> acknowledgment accepted by SMTP)"
     )
+    print(phases([at for at, _, _ in sink.messages[: len(mails)]], t0))
     print("\nCPU per complaint during the backlog (user + system, psutil):\n")
     print(table(costs(before, after), items=len(mails)))
     if recording is not None:
         print("\n" + report(recording))
     return [*workers, poller]
+
+
+def phases(arrivals: list[float], t0: float) -> str:
+    """Where the run's time went: the wait for the first acknowledgment (the poller's
+    start-up, its first fetch, the first batch) and the rate once the pipeline is full,
+    between the 10th and the 90th percentile of acknowledgments."""
+    first, low, high = arrivals[0], arrivals[len(arrivals) // 10], arrivals[len(arrivals) * 9 // 10]
+    steady = (len(arrivals) * 9 // 10 - len(arrivals) // 10) / max(high - low, 1e-9)
+    return (f"first acknowledgment {first - t0:.2f} s after the poller started; "
+            f"steady rate (10th to 90th percentile) {steady:.1f} complaints/s")
 
 
 def latency(args: argparse.Namespace, dovecot: DovecotServer, sink: SmtpSink) -> None:
