@@ -8,21 +8,17 @@ suggestion stays empty: category and severity must then be chosen before routing
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy.orm import Session
 
 from config.products import load_products
 from config.settings import Settings
 from config.triage import load_triage
-from pipeline.db.base import utcnow
-from pipeline.db.models import Case, CaseEvent
-from pipeline.db.pending_rows import add_row
+from pipeline.db.models import Case
+from pipeline.db.trail import record_event
 from pipeline.routing.keeper import shared_keeper
 from pipeline.routing.suggest import case_text
 from pipeline.triage.suggest import Suggestions, suggest_fields
 
-log = logging.getLogger(__name__)
 SUGGESTED = "fields_suggested"
 
 
@@ -48,9 +44,6 @@ def record_suggestions(session: Session, *, case: Case, found: Suggestions) -> N
     """The ``fields_suggested`` event: each value's source and reason, for the case page."""
     if not found.found():
         return
-    # Written directly rather than through pipeline.cases.events: the one function
+    # The trail's writer below the case packages (pipeline.db.trail): the one function
     # that opens cases (pipeline/cases) calls this, and must not be imported back.
-    add_row(session, CaseEvent, case_id=case.id, at=utcnow(), actor="system",
-            action=SUGGESTED, detail=found.to_json())
-    log.info("case event", extra={"case_ref": case.reference, "action": SUGGESTED,
-                                  "by": "system"})
+    record_event(session, case=case, action=SUGGESTED, by="system", **found.to_json())
