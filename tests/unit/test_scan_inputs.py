@@ -168,3 +168,28 @@ def test_multi_page_tiff_gives_every_page() -> None:
     with pytest.raises(Unreadable) as caught:
         list(image_pages(buffer.getvalue(), name="scan.tif", max_pages=2))
     assert "3 pages" in caught.value.reason
+
+
+def test_the_phrase_prefilter_passes_over_no_text_the_pattern_would_change() -> None:
+    """``own_words`` skips the costly boilerplate pattern when none of its words is in the
+    text; every character ``re.IGNORECASE`` takes for an ASCII letter must fold to it."""
+    import re
+    import sys
+
+    from pipeline.text import boilerplate
+
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if letter.fullmatch(char):
+            for word in filter(str.isascii, boilerplate._PHRASE_WORDS):
+                for at in range(len(word)):
+                    if re.fullmatch(word[at], char, re.IGNORECASE):
+                        spelled = word[:at] + char + word[at + 1:]
+                        assert boilerplate._may_hold_a_phrase(spelled), spelled
+    for text in ("Please ſee the ATTACHED fİle", "PHOTOS attached", "详见附件。", "请查收",
+                 "see my pıctures", "投诉信", "The bowl arrived cracked. Refund please."):
+        assert bool(boilerplate._PHRASES.search(text)) <= boilerplate._may_hold_a_phrase(text)
+        assert boilerplate.own_words(text) == boilerplate._GREETINGS.sub(
+            " ", boilerplate._PHRASES.sub(" ", text)).strip()
+    assert not boilerplate._may_hold_a_phrase("The bowl arrived cracked. Refund please.")
