@@ -11,6 +11,8 @@ wrongly taken for a bounce would never become a case.
 Read receipts (``report-type=disposition-notification``) are reports too but never
 bounces; ``is_read_receipt`` names them. Both functions accept any bytes and never
 raise: a mail we cannot read is simply not a bounce here (the parser reports it).
+Intake hands them the MIME tree it has parsed already (``tree``), so the mail is not
+parsed again; given bytes alone, they parse what they need.
 """
 
 from __future__ import annotations
@@ -93,33 +95,33 @@ class _Recipient:
         return self.status[:1] != "4"
 
 
-def parse_bounce(raw: bytes) -> BounceInfo | None:
+def parse_bounce(raw: bytes, tree: Message | None = None) -> BounceInfo | None:
     """A BounceInfo for a delivery failure or delay report, else None."""
     try:
-        return _parse_bounce(raw)
+        return _parse_bounce(raw, tree)
     except Exception as err:  # noqa: BLE001 - garbage is simply not a bounce
         log.warning("bounce check skipped an unreadable mail (%s)", type(err).__name__)
         return None
 
 
-def is_read_receipt(raw: bytes) -> bool:
+def is_read_receipt(raw: bytes, tree: Message | None = None) -> bool:
     """True for an RFC 8098 read receipt (a disposition notification)."""
     try:
-        head = _headers_only(raw)
+        head = tree if tree is not None else _headers_only(raw)
         if head.get_content_type() != "multipart/report":
             return False
         kind = _report_type(head)
         if kind:
             return kind == "disposition-notification"
-        parts = _parts(_full(raw))
+        parts = _parts(tree if tree is not None else _full(raw))
         return any(p.get_content_type() == "message/disposition-notification" for p in parts)
     except Exception as err:  # noqa: BLE001 - garbage is simply not a receipt
         log.warning("read-receipt check skipped an unreadable mail (%s)", type(err).__name__)
         return False
 
 
-def _parse_bounce(raw: bytes) -> BounceInfo | None:
-    head = _headers_only(raw)
+def _parse_bounce(raw: bytes, tree: Message | None) -> BounceInfo | None:
+    head = tree if tree is not None else _headers_only(raw)
     is_report = head.get_content_type() == "multipart/report"
     report_type = _report_type(head) if is_report else ""
     if is_report and report_type not in ("", "delivery-status"):
@@ -127,7 +129,7 @@ def _parse_bounce(raw: bytes) -> BounceInfo | None:
     plain = _looks_like_plain_bounce(head)
     if not (is_report or plain):
         return None
-    message = _full(raw)
+    message = tree if tree is not None else _full(raw)
     status_parts = [p for p in _parts(message) if _is_status_part(p)]
     if status_parts:
         return _from_dsn(message, status_parts)
@@ -140,8 +142,9 @@ def _parse_bounce(raw: bytes) -> BounceInfo | None:
 def _headers_only(raw: bytes) -> Message:
     """Headers alone: most mail is no bounce, and this avoids parsing its body twice.
 
-    Intake asks both :func:`parse_bounce` and :func:`is_read_receipt` about each mail:
-    the last two mails' headers are kept, so each mail's are parsed once (read only).
+    For a caller with the bytes alone (intake hands over its parsed tree): asked both
+    :func:`parse_bounce` and :func:`is_read_receipt` about a mail, the last two mails'
+    headers are kept, so each mail's are parsed once (read only).
     """
     parser = email.parser.BytesParser(policy=compat32)
     return parser.parsebytes(raw, headersonly=True)

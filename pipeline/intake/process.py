@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from email.message import Message
 from typing import Any
 
 from sqlalchemy import select
@@ -32,7 +33,7 @@ from pipeline.intake.unverified import handle_unverified
 from pipeline.jobs import Claim
 from pipeline.mail.limits import limits_from
 from pipeline.mail.message import MailRejected, ParsedMail
-from pipeline.mail.mime import parse_mail
+from pipeline.mail.mime import read_mail
 from pipeline.mail.safehtml import sanitise_html
 from pipeline.resolution.customer_replies import opens_new_case
 from pipeline.scans.detect import letter_pages
@@ -122,7 +123,7 @@ def _finish(inbound: InboundMail, outcome: Outcome) -> Outcome:
 
 def _process(session: Session, inbound: InboundMail, settings: Settings) -> Outcome:
     try:
-        mail = parse_mail(inbound.raw, limits_from(settings))
+        mail, tree = read_mail(inbound.raw, limits_from(settings))
     except MailRejected as err:
         quarantine(inbound, err.reason)
         return Outcome(classification="unreadable")
@@ -133,11 +134,12 @@ def _process(session: Session, inbound: InboundMail, settings: Settings) -> Outc
         quarantine(inbound, f"The mail could not be read ({type(err).__name__}: {err}).")
         return Outcome(classification="unreadable")
     _remember_headers(inbound, mail)
-    return _route(session, inbound, mail, settings)
+    return _route(session, inbound, mail, tree, settings)
 
 
-def _route(session: Session, inbound: InboundMail, mail: ParsedMail, settings: Settings) -> Outcome:
-    bounce = parse_bounce(inbound.raw)
+def _route(session: Session, inbound: InboundMail, mail: ParsedMail, tree: Message,
+           settings: Settings) -> Outcome:
+    bounce = parse_bounce(inbound.raw, tree)
     if bounce is not None:
         case_id = handle_bounce(session, inbound=inbound, mail=mail, bounce=bounce)
         return Outcome(classification="bounce", case_id=case_id)
@@ -147,7 +149,7 @@ def _route(session: Session, inbound: InboundMail, mail: ParsedMail, settings: S
                              own_addresses=our_addresses(settings))
     if robot is None and _is_ours(session, mail.message_id, settings):
         robot = "It is one of our own mails coming back."
-    if robot is None and is_read_receipt(inbound.raw):
+    if robot is None and is_read_receipt(inbound.raw, tree):
         robot = "Read receipt"
     case = find_thread_case(session, mail=mail, prefix=settings.reference_prefix)
     identity = sender_identity(mail, settings) if case is not None else ""

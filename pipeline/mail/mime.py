@@ -39,7 +39,7 @@ from pipeline.mail.limits import check_limits, check_tree
 from pipeline.mail.message import MailLimits, MailRejected, ParsedMail
 from pipeline.mail.parts import content_type, failure_site, leaves, read_contents
 
-__all__ = ["DEFAULT_LIMITS", "check_limits", "parse_mail", "safe_filename"]
+__all__ = ["DEFAULT_LIMITS", "check_limits", "parse_mail", "read_mail", "safe_filename"]
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,15 @@ _MAIL_HEADERS = re.compile(
 
 def parse_mail(raw: bytes, limits: MailLimits = DEFAULT_LIMITS) -> ParsedMail:
     """Parse a mail within limits; MailRejected when it cannot be read at all."""
+    return read_mail(raw, limits)[0]
+
+
+def read_mail(raw: bytes, limits: MailLimits = DEFAULT_LIMITS) -> tuple[ParsedMail, Message]:
+    """``parse_mail``, with the parsed MIME tree (to be read, never changed).
+
+    Intake asks the tree whether the mail is a bounce or a read receipt; without it,
+    each question would parse the mail's headers again.
+    """
     check_limits(raw, limits)
     _require_headers(raw)
     try:
@@ -68,7 +77,7 @@ def parse_mail(raw: bytes, limits: MailLimits = DEFAULT_LIMITS) -> ParsedMail:
         raise MailRejected("The mail is nested too deeply to be read.") from err
     check_tree(message, limits)
     try:
-        return _build(message)
+        return _build(message), message
     except MailRejected:
         raise
     except Exception as err:  # a mail must never crash the intake

@@ -738,3 +738,19 @@ def test_garbage_never_raises(raw: bytes) -> None:
 
     assert bounce is None or bounce.diagnostic
     assert receipt in (True, False)
+
+
+@pytest.mark.parametrize("raw", [
+    postfix_bounce(), gmail_bounce(), exchange_bounce(), exchange_bounce(with_headers_part=False),
+    netease_bounce(), qq_bounce(), exim_bounce(), qmail_bounce(), read_receipt(), complaint(),
+    complaint(subject="Undeliverable: my order", sender="MAILER-DAEMON@shop.example"),
+], ids=["postfix", "gmail", "exchange", "exchange-bare", "netease", "qq", "exim", "qmail",
+        "read-receipt", "complaint", "complaint-from-daemon"])
+def test_the_parsed_tree_answers_as_the_bytes_do(raw: bytes) -> None:
+    """Intake hands its parsed MIME tree over instead of having the mail parsed again."""
+    from pipeline.mail.mime import read_mail
+
+    mail, tree = read_mail(raw)
+    assert parse_bounce(raw, tree) == parse_bounce(raw)
+    assert is_read_receipt(raw, tree) is is_read_receipt(raw)
+    assert mail == read_mail(raw)[0]
