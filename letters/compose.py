@@ -293,7 +293,7 @@ def _quoted_printable(data: bytes) -> str:
     goes to the email package's encoder, so no line is longer than RFC 2045 allows.
     """
     encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False).decode("ascii")
-    if any(len(line) > MAX_QP_LINE for line in encoded.split("\n")):
+    if max(map(len, encoded.split("\n"))) > MAX_QP_LINE:
         return str(_UTF8_QP.body_encode(data))
     return encoded
 

@@ -191,10 +191,14 @@ def _sender_local(message: Message) -> str:
 
 
 def _looks_like_plain_bounce(head: Message) -> bool:
-    """From MAILER-DAEMON or postmaster *and* a bounce-like subject."""
-    if not _BOUNCE_LOCAL.match(_sender_local(head).strip()):
+    """From MAILER-DAEMON or postmaster *and* a bounce-like subject.
+
+    The subject is asked first: it rules out nearly every mail, for about half the cost
+    of parsing the From address.
+    """
+    if not _BOUNCE_SUBJECT.search(_header(head, "Subject")):
         return False
-    return bool(_BOUNCE_SUBJECT.search(_header(head, "Subject")))
+    return bool(_BOUNCE_LOCAL.match(_sender_local(head).strip()))
 
 
 # --- RFC 3464 reports -------------------------------------------------------------
