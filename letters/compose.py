@@ -284,7 +284,7 @@ def _text_part(text: str, subtype: str) -> Message:
 
 
 def _quoted_printable(data: bytes) -> str:
-    """``data`` in quoted-printable, by the C encoder: a seventh of the cost of the email
+    """``data`` in quoted-printable, by the C encoder: a sixth of the cost of the email
     package's, which is pure Python and ran for most acknowledgments.
 
     The two differ only in where soft line breaks fall and in a line of a lone "." (the
