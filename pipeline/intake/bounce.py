@@ -21,7 +21,6 @@ import base64
 import binascii
 import email.parser
 import email.utils
-import functools
 import logging
 import quopri
 import re
@@ -107,13 +106,13 @@ def parse_bounce(raw: bytes, tree: Message | None = None) -> BounceInfo | None:
 def is_read_receipt(raw: bytes, tree: Message | None = None) -> bool:
     """True for an RFC 8098 read receipt (a disposition notification)."""
     try:
-        head = tree if tree is not None else _headers_only(raw)
+        head = _head(raw, tree)
         if head.get_content_type() != "multipart/report":
             return False
         kind = _report_type(head)
         if kind:
             return kind == "disposition-notification"
-        parts = _parts(tree if tree is not None else _full(raw))
+        parts = _parts(_whole(raw, tree))
         return any(p.get_content_type() == "message/disposition-notification" for p in parts)
     except Exception as err:  # noqa: BLE001 - garbage is simply not a receipt
         log.warning("read-receipt check skipped an unreadable mail (%s)", type(err).__name__)
@@ -121,7 +120,7 @@ def is_read_receipt(raw: bytes, tree: Message | None = None) -> bool:
 
 
 def _parse_bounce(raw: bytes, tree: Message | None) -> BounceInfo | None:
-    head = tree if tree is not None else _headers_only(raw)
+    head = _head(raw, tree)
     is_report = head.get_content_type() == "multipart/report"
     report_type = _report_type(head) if is_report else ""
     if is_report and report_type not in ("", "delivery-status"):
@@ -129,7 +128,7 @@ def _parse_bounce(raw: bytes, tree: Message | None) -> BounceInfo | None:
     plain = _looks_like_plain_bounce(head)
     if not (is_report or plain):
         return None
-    message = tree if tree is not None else _full(raw)
+    message = _whole(raw, tree)
     status_parts = [p for p in _parts(message) if _is_status_part(p)]
     if status_parts:
         return _from_dsn(message, status_parts)
@@ -138,19 +137,18 @@ def _parse_bounce(raw: bytes, tree: Message | None) -> BounceInfo | None:
     return None
 
 
-@functools.lru_cache(maxsize=2)
-def _headers_only(raw: bytes) -> Message:
-    """Headers alone: most mail is no bounce, and this avoids parsing its body twice.
-
-    For a caller with the bytes alone (intake hands over its parsed tree): asked both
-    :func:`parse_bounce` and :func:`is_read_receipt` about a mail, the last two mails'
-    headers are kept, so each mail's are parsed once (read only).
-    """
-    parser = email.parser.BytesParser(policy=compat32)
-    return parser.parsebytes(raw, headersonly=True)
+def _head(raw: bytes, tree: Message | None) -> Message:
+    """The mail's headers: the tree intake parsed, else the headers alone (most mail is
+    no bounce, and its body need not be parsed to tell)."""
+    if tree is not None:
+        return tree
+    return email.parser.BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
 
 
-def _full(raw: bytes) -> Message:
+def _whole(raw: bytes, tree: Message | None) -> Message:
+    """The whole mail: the tree intake parsed, else the bytes parsed now."""
+    if tree is not None:
+        return tree
     return email.parser.BytesParser(policy=compat32).parsebytes(raw)
 
 
