@@ -8,10 +8,12 @@ covers whatever is still left.
 
 from __future__ import annotations
 
+import threading
+
 from dramatiq import Broker, Consumer
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import Retries
+from dramatiq.middleware import Retries, TimeLimit
 
 from config.settings import Settings
 from workers.queues import poll_ms
@@ -32,9 +34,34 @@ def make_broker(settings: Settings) -> Broker:
         )
     else:
         broker = StubBroker()
-        broker.emit_after("process_boot")
+        _boot_time_limits(broker)
     _replace_retries(broker)
     return broker
+
+
+_booting = threading.Lock()
+_started_timer: object | None = None  # the one time-limit timer thread of this process
+
+
+def _boot_time_limits(broker: Broker) -> None:
+    """Start the time-limit timer of an in-process broker, sharing one thread per process.
+
+    The dramatiq command starts each worker process's timer when it boots; an in-process
+    broker has no boot, so we start it here. dramatiq's timer thread never ends and
+    wakes every second: one per broker, a process that builds many (a test run builds
+    hundreds) kept hundreds of threads waking to take the interpreter's lock. Deadlines
+    are kept per thread id, so brokers in one process can share one timer.
+    """
+    global _started_timer
+    for middleware in broker.middleware:
+        if not isinstance(middleware, TimeLimit):
+            continue
+        with _booting:
+            if _started_timer is None:
+                middleware.after_process_boot(broker)
+                _started_timer = middleware.manager
+            else:
+                middleware.manager = _started_timer  # type: ignore[assignment]
 
 
 def _replace_retries(broker: Broker) -> None:

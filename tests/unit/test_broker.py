@@ -28,3 +28,40 @@ def test_only_the_queues_a_customer_waits_on_are_polled_promptly(settings: Setti
         f"{INTAKE_QUEUE}.DQ": PATIENT_POLL_MS, f"{OUTBOX_QUEUE}.DQ": PATIENT_POLL_MS,
     }
     assert PROMPT_POLL_MS < PATIENT_POLL_MS
+
+
+def test_in_process_brokers_share_one_time_limit_thread_that_still_stops_an_actor(
+        sqlite_settings: Settings) -> None:
+    """GIVEN many in-process brokers, as a test run or the demo builds WHEN an actor on the
+    last one overruns its time limit THEN it is stopped, and one timer thread serves them
+    all (dramatiq's timer never ends: one per broker piled up hundreds of threads)."""
+    import threading
+
+    import dramatiq
+    from dramatiq import Worker
+    from dramatiq.middleware.time_limit import TimeLimitExceeded
+
+    def timers() -> int:
+        return sum(type(t).__name__ == "_CtypesTimeoutManager" for t in threading.enumerate())
+
+    brokers = [make_broker(sqlite_settings) for _ in range(20)]
+    assert timers() == 1
+    stopped = threading.Event()
+
+    @dramatiq.actor(broker=brokers[-1], time_limit=200, max_retries=0)
+    def overrun() -> None:
+        try:
+            for _ in range(600):  # 30 s, in small sleeps the timer's exception can enter
+                threading.Event().wait(0.05)
+        except TimeLimitExceeded:
+            stopped.set()
+            raise
+
+    worker = Worker(brokers[-1], worker_threads=1)
+    worker.start()
+    try:
+        overrun.send()
+        assert stopped.wait(20), "the time limit did not stop the actor"
+    finally:
+        worker.stop()
+    assert timers() == 1
