@@ -16,7 +16,19 @@ from config.settings import Settings
 POSTGRES_ADMIN_URL = os.environ.get(
     "COMPLAINTS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-REDIS_URL = os.environ.get("COMPLAINTS_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+def _redis_test_url() -> str:
+    """Database 15 of the shared Redis, one lower for each further pytest-xdist worker.
+
+    Each test flushes its database; two workers flushing one would drop each other's jobs.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = 15 - int(worker.removeprefix("gw") or 0) % 8
+    return os.environ.get("COMPLAINTS_TEST_REDIS", f"redis://127.0.0.1:6379/{index}")
+
+
+REDIS_URL = _redis_test_url()
 
 
 def in_ci() -> bool:
