@@ -24,6 +24,8 @@ import hashlib
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -150,33 +152,67 @@ def packaged_variable_font() -> Path | None:
     return path if path.is_file() else None
 
 
-def instantiate(variable: Path, cache_dir: Path, weight: int) -> Path:
-    """One static weight of a variable font, made once and kept in ``cache_dir``.
-
-    Named after the source file's size and date, so an upgraded package is instanced
-    anew. Written under a temporary name and renamed, so a concurrent process never
-    reads half a font.
-    """
+def instance_path(variable: Path, cache_dir: Path, weight: int) -> Path:
+    """Where one weight of ``variable`` is kept: named after the source's size and date,
+    so an upgraded package is instanced anew."""
     stat = variable.stat()
     key = f"{INSTANCE_RECIPE}:{variable.name}:{stat.st_size}:{stat.st_mtime_ns}"
     digest = hashlib.sha256(key.encode())
-    target = cache_dir / f"{variable.stem.split('[')[0]}-{weight}-{digest.hexdigest()[:10]}.ttf"
-    with _instancing:
-        if target.is_file() and target.stat().st_size > 0:
-            return target
-        from fontTools.ttLib import TTFont as ToolsFont
-        from fontTools.varLib import instancer
+    return cache_dir / f"{variable.stem.split('[')[0]}-{weight}-{digest.hexdigest()[:10]}.ttf"
 
-        log.info("Preparing the Chinese font, weight %d, once into %s", weight, cache_dir)
+
+def instantiate(variable: Path, cache_dir: Path, weight: int) -> Path:
+    """One static weight of a variable font, made once and kept in ``cache_dir``.
+
+    Made by one process at a time (a lock file beside it): processes starting together
+    on a new machine (the demo's console and workers, parallel tests) would otherwise
+    each spend a minute of CPU on the same file. Written under a temporary name and
+    renamed, so no process ever reads half a font.
+    """
+    target = instance_path(variable, cache_dir, weight)
+    with _instancing:
+        if _made(target):
+            return target
         cache_dir.mkdir(parents=True, exist_ok=True)
-        static = instancer.instantiateVariableFont(
-            ToolsFont(str(variable)), {"wght": weight}, optimize=False,
-            overlap=instancer.OverlapMode.KEEP_AND_DONT_SET_FLAGS, updateFontNames=True,
-        )
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        static.save(str(temporary))
-        os.replace(temporary, target)
+        with _one_process_at_a_time(cache_dir / ".instancing.lock"):
+            if not _made(target):  # another process may have made it while we waited
+                _make_instance(variable, target, weight)
     return target
+
+
+def _made(target: Path) -> bool:
+    return target.is_file() and target.stat().st_size > 0
+
+
+@contextmanager
+def _one_process_at_a_time(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file`` (POSIX); where there is none (Windows),
+    two processes may both make the font, and the rename still keeps it whole."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    with open(lock_file, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _make_instance(variable: Path, target: Path, weight: int) -> None:
+    from fontTools.ttLib import TTFont as ToolsFont
+    from fontTools.varLib import instancer
+
+    log.info("Preparing the Chinese font, weight %d, once into %s", weight, target.parent)
+    static = instancer.instantiateVariableFont(
+        ToolsFont(str(variable)), {"wght": weight}, optimize=False,
+        overlap=instancer.OverlapMode.KEEP_AND_DONT_SET_FLAGS, updateFontNames=True,
+    )
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    static.save(str(temporary))
+    os.replace(temporary, target)
 
 
 def _register_truetype(name: str, path: Path) -> bool:

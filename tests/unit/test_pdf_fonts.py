@@ -93,3 +93,39 @@ def test_unusable_configured_font_falls_back_with_a_warning(
     assert font.name == fonts.FALLBACK_FONT and not font.embedded and font.path is None
     assert "No CJK TrueType font found" in caplog.text
     assert _draw(font.name, "投诉").startswith(b"%PDF")
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux's /proc/locks")
+def test_a_process_waits_for_the_one_making_the_font_and_uses_its_file(tmp_path: Path) -> None:
+    """GIVEN one process making the packaged font's instance WHEN a second starts on the
+    same cache THEN it waits on the lock file and uses the finished file instead of
+    spending a minute of CPU making it again. The "font" here is not a font: a process
+    that tried to make it would fail."""
+    import os
+    import sys
+
+    from tests.support.waiting import wait_until
+
+    cache, fake = tmp_path / "cache", tmp_path / "Fake[wght].ttf"
+    cache.mkdir()
+    fake.write_bytes(b"not a font")
+    target = fonts.instance_path(fake, cache, 400)
+    lock = cache / ".instancing.lock"
+    code = ("import sys; from pathlib import Path; from letters.pdf.fonts import instantiate;"
+            "print(instantiate(Path(sys.argv[1]), Path(sys.argv[2]), 400))")
+    with fonts._one_process_at_a_time(lock):
+        second = subprocess.Popen(
+            [sys.executable, "-c", code, str(fake), str(cache)], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+        inode = f":{os.stat(lock).st_ino} "
+
+        def waiting() -> bool:
+            assert second.poll() is None, second.communicate()
+            return any("->" in line and inode in line
+                       for line in Path("/proc/locks").read_text().splitlines())
+
+        wait_until(waiting, 60, "the second process to wait on the lock file")
+        target.write_bytes(b"the finished instance")
+    out, err = second.communicate(timeout=60)
+    assert second.returncode == 0, err
+    assert out.strip() == str(target) and target.read_bytes() == b"the finished instance"
