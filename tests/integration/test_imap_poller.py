@@ -598,7 +598,11 @@ def test_server_killed_and_restarted_mid_run_is_survived(
         wait_until(lambda: poller.status != "idle", 3, "the poller to notice")
         server.restart()
         server.append(mail())
-        wait_until(lambda: len(queued) == 2, 10, "the poller to reconnect and record")
+        # Usually under a second. A mail delivered at the instant the new connection
+        # begins IDLE is not announced by Dovecot (seen under load, 3 runs in 10): the
+        # IDLE renewal (10 s here) finds it, as it would in service after
+        # imap_idle_seconds. The wait allows for that renewal.
+        wait_until(lambda: len(queued) == 2, 25, "the poller to reconnect and record")
 
     assert count(factory, InboundMail) == 2
     assert count(factory, MailboxItem) == 2
