@@ -13,7 +13,7 @@ import threading
 from dramatiq import Broker, Consumer
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import Retries, TimeLimit
+from dramatiq.middleware import Middleware, Retries, TimeLimit
 
 from config.settings import Settings
 from workers.queues import poll_ms
@@ -34,40 +34,37 @@ def make_broker(settings: Settings) -> Broker:
         )
     else:
         broker = StubBroker()
-        _boot_time_limits(broker)
-    _replace_retries(broker)
+        _replace(broker, TimeLimit, _shared_time_limit(broker))
+    _replace(broker, Retries, DEFAULT_RETRIES)
     return broker
 
 
 _booting = threading.Lock()
-_started_timer: object | None = None  # the one time-limit timer thread of this process
+_booted: list[TimeLimit] = []  # the in-process time limit, once its timer has started
 
 
-def _boot_time_limits(broker: Broker) -> None:
-    """Start the time-limit timer of an in-process broker, sharing one thread per process.
+def _shared_time_limit(booting: Broker) -> TimeLimit:
+    """The one time limit every in-process broker of this process uses, timer started.
 
-    The dramatiq command starts each worker process's timer when it boots; an in-process
-    broker has no boot, so we start it here. dramatiq's timer thread never ends and
+    The dramatiq command starts a worker process's timer when it boots; an in-process
+    broker has no boot, so it is started here. dramatiq's timer thread never ends and
     wakes every second: one per broker, a process that builds many (a test run builds
-    hundreds) kept hundreds of threads waking to take the interpreter's lock. Deadlines
-    are kept per thread id, so brokers in one process can share one timer.
+    hundreds) kept hundreds of threads waking to take the interpreter's lock. The
+    middleware keeps no broker's state (deadlines go by thread id), so brokers share it
+    as they share :data:`DEFAULT_RETRIES`.
     """
-    global _started_timer
-    for middleware in broker.middleware:
-        if not isinstance(middleware, TimeLimit):
-            continue
-        with _booting:
-            if _started_timer is None:
-                middleware.after_process_boot(broker)
-                _started_timer = middleware.manager
-            else:
-                middleware.manager = _started_timer  # type: ignore[assignment]
+    with _booting:
+        if not _booted:
+            limit = TimeLimit()
+            limit.after_process_boot(booting)
+            _booted.append(limit)
+        return _booted[0]
 
 
-def _replace_retries(broker: Broker) -> None:
+def _replace(broker: Broker, kind: type[Middleware], shared: Middleware) -> None:
     for index, middleware in enumerate(broker.middleware):
-        if isinstance(middleware, Retries):
-            broker.middleware[index] = DEFAULT_RETRIES
+        if isinstance(middleware, kind):
+            broker.middleware[index] = shared
 
 
 class _PollingBroker(RedisBroker):
