@@ -23,9 +23,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+from types import CodeType
 from typing import Any, Protocol
 
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound
+from jinja2.bccache import Bucket, BytecodeCache
 from jinja2.sandbox import SandboxedEnvironment
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -105,9 +107,42 @@ class _DraftLoader(LetterLoader):
         return super().get_source(environment, template)
 
 
+class _CompiledCode(BytecodeCache):
+    """Compiled template code, kept in memory by template and source checksum for every
+    environment built here.
+
+    A draft is checked by rendering every sample letter in an environment of its own,
+    so that the letters including it see the draft. Each check used to compile every
+    template again (72 loads), though only the draft's source had changed: 0.23 s of CPU
+    per save in the console (0.04 s now), 40-66 s for the test suite's checks.
+
+    The code Jinja compiles depends only on the source, the name, the file name and the
+    environment's settings, which are the same for every environment built here. Jinja
+    binds it to a new template object in each environment, so includes still resolve
+    through the environment that renders. One entry per template and file: a new
+    version of a template replaces its old code.
+    """
+
+    def __init__(self) -> None:
+        self._codes: dict[str, tuple[str, CodeType]] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        held = self._codes.get(bucket.key)
+        if held is not None and held[0] == bucket.checksum:
+            bucket.code = held[1]
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        if bucket.code is not None:
+            self._codes[bucket.key] = (bucket.checksum, bucket.code)
+
+
+_COMPILED = _CompiledCode()
+
+
 def _build(loader: BaseLoader) -> Environment:
     return SandboxedEnvironment(
         loader=loader,
+        bytecode_cache=_COMPILED,
         autoescape=_escape_html,
         undefined=StrictUndefined,
         keep_trailing_newline=True,

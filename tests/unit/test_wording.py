@@ -93,6 +93,26 @@ def test_html_templates_escape_values_and_text_templates_do_not() -> None:
         assert render_template("neutral_ack.txt.j2", {"company": "<b>A&B</b>"}) == "<b>A&B</b>"
 
 
+def test_a_draft_partial_is_seen_by_the_letters_including_it_after_they_were_compiled(
+) -> None:
+    """GIVEN the acknowledgment rendered (and compiled) with the shipped status-link
+    partial WHEN a draft of that partial is tried THEN the acknowledgment includes the
+    draft; afterwards the shipped text again; a broken draft of the partial is refused.
+    (Compiled code is shared between environments by source checksum.)"""
+    context = {name: "x" for name in ("reference", "company", "name")}
+    samples = [s for s in render_all() if "personal page" in s.text]
+    assert samples, "a sample letter includes the status link"
+    with trial("_status_link.en.txt.j2", "DRAFT LINK {{ status_url }}"):
+        drafted = [s.text for s in render_all()]
+    assert any("DRAFT LINK" in text for text in drafted)
+    assert not any("DRAFT LINK" in s.text for s in render_all())
+    with pytest.raises(TemplateCheckError):
+        check_template("_status_link.en.txt.j2", "{{ status_url | no_such_filter }}")
+    with trial("acknowledgment.en.txt.j2", "{{ reference }}"):
+        assert render_template("acknowledgment.en.txt.j2", context) == "x"
+    assert any("Thank you for contacting" in s.text for s in render_all())
+
+
 def test_a_good_edit_passes_and_the_shipped_templates_pass() -> None:
     check_template("acknowledgment.en.txt.j2", "Dear {{ name or 'customer' }}: {{ reference }}")
     for name in template_names():
