@@ -7,7 +7,8 @@ fenced on the claim (that same commit renews the rest and counts the next attemp
 So an exception, a time limit or a kill after mail *k* leaves only the mails after
 *k* to send again, and a slow server never lets the sweep hand
 the batch to a second worker while the first is still sending (each renewal restarts
-the claim period).
+the claim period of every mail whose claim has used a sixth of it; fresher claims are
+left unwritten, which saves PostgreSQL a row version per mail still waiting).
 
 Crash policy (documented in the README): a process that dies between the server's
 250 and that commit leaves the mail ``sending``; once its claim expires the sweep
@@ -95,9 +96,11 @@ def send_many(
     try:
         while waiting:
             mail = waiting.pop(0)
+            # The answer holds this mail while it is still ours, and the rest where
+            # their claim had aged enough to be written: a later mail is found taken
+            # over (if ever) by its own attempt, when its turn comes.
             ours = renewed if renewed is not None else jobs.renew(
                 factory, held, [mail.id, *(w.id for w in waiting)], attempt=mail.id)
-            waiting = [w for w in waiting if w.id in ours]
             renewed = None
             if mail.id not in ours:
                 log.warning("outbox claim taken over; not sending", extra={"outbound_id": mail.id})

@@ -51,9 +51,10 @@ def mark_sent(session: Session, held: Claim, outbound_id: int, sent_at: datetime
               renew: Sequence[int] = ()) -> dict[int, int] | None:
     """Mark the mail sent if our claim still holds it; None when the claim was lost.
 
-    The same commit renews the claim on ``renew``, the mails still to send, and counts
-    an attempt for its first, the one about to be tried: what a separate renewal would
-    do next. Returns that renewal, ``{id: attempts}`` of the mails still ours.
+    The same commit renews the claim on ``renew``, the mails still to send, where it
+    has aged, and counts an attempt for its first, the one about to be tried: what a
+    separate renewal would do next. Returns that renewal (:func:`pipeline.jobs.renew`),
+    ``{id: attempts}`` of the mails it wrote, the next one included while still ours.
     """
     rest = list(renew)
     if session.get_bind().dialect.name == "postgresql":
@@ -68,7 +69,8 @@ def _in_one(connection: Connection, held: Claim, outbound_id: int, sent_at: date
     """Run :func:`_in_one_statement`; the renewal it returned, or None when it marked
     nothing sent (the claim was lost)."""
     values = {"outbound_id": outbound_id, "token": held.token, "moment": sent_at,
-              "ids": rest, "now": sent_at, "attempt": rest[0] if rest else None}
+              "ids": rest, "now": sent_at, "renew_before": held.renew_before(sent_at),
+              "attempt": rest[0] if rest else None}
     rows = connection.execute(_in_one_statement(), values).all()
     if not rows:
         return None
